@@ -1,0 +1,40 @@
+# Every target creates .venv and installs what it needs when missing (torch first: the CPU wheel
+# pinned here lies on this machine's disk; an unpinned torch would pull a multi-GB CUDA build).
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.graphmem-installed
+DEMO_STORE := .demo-store
+
+.PHONY: setup demo test test-slow bench bench-quality clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e '.[offline,dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	rm -rf $(DEMO_STORE)
+	$(VENV)/bin/graphmem ingest examples/sample_corpus.jsonl --store $(DEMO_STORE)
+	$(VENV)/bin/graphmem stats --store $(DEMO_STORE)
+	$(VENV)/bin/graphmem query "In which valley was the author of The Salt Lantern born?" --store $(DEMO_STORE) --top-k 3
+	$(VENV)/bin/graphmem query "Who founded the company where the drummer of The Lowmoor Signal worked?" --store $(DEMO_STORE) --top-k 3
+	$(VENV)/bin/graphmem query "In which province was the designer of the Ferrow Bridge born?" --store $(DEMO_STORE) --top-k 3
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+test-slow: $(STAMP)
+	$(PY) -m pytest -q -m slow
+
+bench: $(STAMP)
+	$(PY) benchmarks/bench_engine.py --corpus ../shared/data/2wiki-corpus/corpus.json --out benchmarks/results/engine.json
+
+bench-quality: $(STAMP)
+	$(PY) benchmarks/bench_quality.py --out benchmarks/results/quality.json
+
+clean:
+	rm -rf $(VENV) $(DEMO_STORE) .pytest_cache

@@ -1,0 +1,54 @@
+"""graphmem: a graph-based long-term memory for LLM applications (HippoRAG 2 style).
+
+Text becomes passages, entities and (subject, predicate, object) facts in a knowledge graph;
+queries are linked to facts and entities and answered with Personalized PageRank over the graph.
+"""
+
+from graphmem.config import (
+    ChunkConfig,
+    EmbedConfig,
+    ExtractConfig,
+    GraphConfig,
+    MemoryConfig,
+    RetrieveConfig,
+)
+from graphmem.errors import (
+    ConflictError,
+    EmbedderMismatchError,
+    GraphMemError,
+    InputError,
+    MissingDependencyError,
+    ModelNotFoundError,
+    NotFoundError,
+    StoreError,
+)
+from graphmem.io import read_documents
+from graphmem.memory import Memory
+from graphmem.store.base import DeleteReport
+from graphmem.types import Document, Explanation, Hit, SeedFact
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ChunkConfig",
+    "ConflictError",
+    "DeleteReport",
+    "Document",
+    "EmbedConfig",
+    "EmbedderMismatchError",
+    "Explanation",
+    "ExtractConfig",
+    "GraphConfig",
+    "GraphMemError",
+    "Hit",
+    "InputError",
+    "Memory",
+    "MemoryConfig",
+    "MissingDependencyError",
+    "ModelNotFoundError",
+    "NotFoundError",
+    "RetrieveConfig",
+    "SeedFact",
+    "StoreError",
+    "read_documents",
+]

@@ -1,0 +1,160 @@
+"""Command-line interface: a thin layer over :class:`graphmem.Memory`.
+
+Every command takes ``--store DIR`` (or the ``GRAPHMEM_STORE`` environment variable).
+Errors print one line to stderr and exit with status 1; ``--json`` output is one JSON document.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from graphmem.errors import GraphMemError
+from graphmem.io import read_documents
+from graphmem.types import Hit
+
+store_option = click.option(
+    "--store",
+    "store",
+    required=True,
+    envvar="GRAPHMEM_STORE",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Memory directory (created by ingest when missing). Env: GRAPHMEM_STORE.",
+)
+
+
+def _open(store: Path, must_exist: bool = True) -> Any:
+    from graphmem.memory import STORE_FILE, Memory
+
+    if must_exist and not (store / STORE_FILE).exists():
+        raise GraphMemError(f"no graphmem store at {store} (create one with `graphmem ingest`)")
+    return Memory(store)
+
+
+def _fail(exc: Exception) -> None:
+    click.echo(f"error: {exc}", err=True)
+    sys.exit(1)
+
+
+@click.group()
+@click.option("-v", "--verbose", count=True, help="Log progress (-v) or debug detail (-vv) to stderr.")
+def main(verbose: int) -> None:
+    """graphmem: a knowledge-graph memory with Personalized PageRank retrieval."""
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@store_option
+@click.option("--batch-size", default=1000, show_default=True,
+              help="Documents per transaction. Every file is validated before the first write.")
+def ingest(paths: tuple[Path, ...], store: Path, batch_size: int) -> None:
+    """Add documents from PATHS: .jsonl lines {"id"?, "title"?, "text", "metadata"?},
+    .json lists of {"title", "text"}, or directories of .txt/.md files."""
+    try:
+        docs = [d for p in paths for d in read_documents(p)]
+        if batch_size < 1:
+            raise click.BadParameter("must be >= 1", param_hint="--batch-size")
+        started = time.perf_counter()
+        with _open(store, must_exist=False) as mem:
+            before = mem.stats()["documents"]
+            for i in range(0, len(docs), batch_size):
+                mem.add(docs[i : i + batch_size], source=f"batch starting at document {i}")
+                logging.getLogger(__name__).info("ingested %d/%d", min(i + batch_size, len(docs)), len(docs))
+            after = mem.stats()
+        elapsed = time.perf_counter() - started
+        click.echo(
+            f"read {len(docs)} documents, added {after['documents'] - before} new in {elapsed:.1f}s; "
+            f"store has {after['documents']} documents, {after['chunks']} passages, "
+            f"{after['entities']} entities, {after['facts']} facts"
+        )
+    except GraphMemError as exc:
+        _fail(exc)
+
+
+def _hit_json(hit: Hit) -> dict[str, Any]:
+    return dataclasses.asdict(hit)
+
+
+def _print_hit(rank: int, hit: Hit) -> None:
+    e = hit.explanation
+    click.echo(f"{rank}. [{hit.doc_id}] score={hit.score:.4f} dense={e.dense_score:.3f} ({e.mode})")
+    click.echo(f"   {hit.text[:300]}")
+    for f in e.matched_facts:
+        click.echo(f"   matched fact: ({f.subject} | {f.predicate} | {f.object}) {f.score:.2f}")
+    if e.bridge_entities:
+        click.echo(f"   via entities: {', '.join(e.bridge_entities)}")
+
+
+@main.command()
+@click.argument("question")
+@store_option
+@click.option("--top-k", default=5, show_default=True, help="Number of passages to return.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
+def query(question: str, store: Path, top_k: int, as_json: bool) -> None:
+    """Retrieve the passages that answer QUESTION, with why each was found."""
+    try:
+        with _open(store) as mem:
+            hits = mem.retrieve(question, top_k=top_k)
+    except (GraphMemError, ValueError) as exc:
+        _fail(exc)
+        return
+    if as_json:
+        click.echo(json.dumps({"query": question, "hits": [_hit_json(h) for h in hits]}, ensure_ascii=False))
+        return
+    click.echo(f"Q: {question}")
+    if hits:
+        e = hits[0].explanation
+        if e.seed_entities:
+            click.echo("seed entities: " + ", ".join(f"{n} ({w:.2f})" for n, w in e.seed_entities))
+    else:
+        click.echo("(memory is empty)")
+    for rank, hit in enumerate(hits, start=1):
+        _print_hit(rank, hit)
+
+
+@main.command()
+@click.argument("doc_id")
+@store_option
+def delete(doc_id: str, store: Path) -> None:
+    """Delete document DOC_ID and every fact, entity and synonym edge only it supported."""
+    try:
+        with _open(store) as mem:
+            report = mem.delete(doc_id)
+    except GraphMemError as exc:
+        _fail(exc)
+        return
+    click.echo(
+        f"deleted {report.doc_id}: {report.chunks} passages, {report.facts} facts, "
+        f"{report.entities} entities, {report.synonyms} synonym edges"
+    )
+
+
+@main.command()
+@store_option
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
+def stats(store: Path, as_json: bool) -> None:
+    """Show row counts of the memory."""
+    try:
+        with _open(store) as mem:
+            s = mem.stats()
+    except GraphMemError as exc:
+        _fail(exc)
+        return
+    if as_json:
+        click.echo(json.dumps(s, ensure_ascii=False))
+    else:
+        for k, v in s.items():
+            click.echo(f"{k:>14}: {v}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

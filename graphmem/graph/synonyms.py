@@ -1,0 +1,69 @@
+"""Synonym edges between entity nodes whose name embeddings are close (HippoRAG's synonymy edges).
+
+Only new entities are compared, against the existing ones and each other, in blocks: adding k
+entities to a memory of n costs O(k·n·d), never the O(n²·d) all-pairs pass of a rebuild.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+_BLOCK = 1024
+
+
+def synonym_pairs(
+    new: np.ndarray,
+    existing: np.ndarray,
+    *,
+    threshold: float = 0.8,
+    top_k: int = 100,
+) -> list[tuple[int, int, float]]:
+    """Pairs of (new row, target, cosine) with cosine >= ``threshold``, at most ``top_k`` per new row.
+
+    Rows must be unit-norm. A target ``t < len(existing)`` is a row of ``existing``; a target
+    ``t >= len(existing)`` is new row ``t - len(existing)``. Each new–new pair appears once (the
+    earlier new row is the source). Scores are returned as Python floats.
+    """
+    if new.ndim != 2 or existing.ndim != 2 or (len(existing) and new.shape[1] != existing.shape[1]):
+        raise ValueError(f"shape mismatch: new {new.shape}, existing {existing.shape}")
+    n_old, n_new = len(existing), len(new)
+    if n_new == 0:
+        return []
+    targets = np.vstack([existing, new]) if n_old else new
+    out: list[tuple[int, int, float]] = []
+    for start in range(0, n_new, _BLOCK):
+        block = new[start : start + _BLOCK]
+        sims = block @ targets.T
+        rows = np.arange(len(block))
+        # Only pairs with a later new row (and never a row with itself).
+        for r in rows:
+            sims[r, : n_old + start + r + 1][n_old:] = -np.inf
+        for r in rows:
+            row = sims[r]
+            hits = np.flatnonzero(row >= threshold)
+            if hits.size == 0:
+                continue
+            if hits.size > top_k:
+                hits = hits[np.argsort(-row[hits], kind="stable")[:top_k]]
+            out.extend((start + r, int(t), float(row[t])) for t in hits)
+    return out
+
+
+def synonym_pairs_reference(
+    new: np.ndarray, existing: np.ndarray, *, threshold: float = 0.8, top_k: int = 100
+) -> list[tuple[int, int, float]]:
+    """Plain all-pairs version of :func:`synonym_pairs`, for tests."""
+    n_old = len(existing)
+    everything = list(existing) + list(new)
+    out = []
+    for i, v in enumerate(new):
+        cands = []
+        for t, w in enumerate(everything):
+            if t >= n_old and t - n_old <= i:
+                continue
+            s = float(np.dot(v, w))
+            if s >= threshold:
+                cands.append((-s, t))
+        cands.sort()
+        out.extend((i, t, -s) for s, t in cands[:top_k])
+    return out

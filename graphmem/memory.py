@@ -1,0 +1,209 @@
+"""The facade users hold: :class:`Memory` wires store, index, extractor, embedder and retriever."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+
+from graphmem.config import MemoryConfig
+from graphmem.embed import Embedder, SentenceTransformerEmbedder
+from graphmem.extract import Extractor, SpacyExtractor
+from graphmem.graph.builder import BuildTimings, build_batch, prepare
+from graphmem.graph.index import GraphIndex
+from graphmem.retrieve.retriever import RankedPassage, rank_passages
+from graphmem.store.base import DeleteReport
+from graphmem.store.sqlite import SQLiteStore
+from graphmem.types import Document, Hit
+
+log = logging.getLogger(__name__)
+
+STORE_FILE = "graphmem.sqlite"
+
+
+class Memory:
+    """A graph memory in a directory (created when missing).
+
+    >>> with Memory("./mem") as mem:                                     # doctest: +SKIP
+    ...     mem.add(["Ada Lovelace was born in London."])
+    ...     mem.retrieve("Where was Ada Lovelace born?", top_k=3)
+
+    Models load lazily: opening a memory to read ``stats()`` does not import torch or spaCy.
+    ``embedder`` and ``extractor`` may be passed in to share loaded models between memories.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        config: MemoryConfig = MemoryConfig(),
+        *,
+        embedder: Embedder | None = None,
+        extractor: Extractor | None = None,
+    ):
+        self.path = Path(path)
+        self.path.mkdir(parents=True, exist_ok=True)
+        self.config = config
+        self.store = SQLiteStore(self.path / STORE_FILE)
+        self.embedder: Embedder = embedder or SentenceTransformerEmbedder(config.embed)
+        self._extractor = extractor
+        self._lock = threading.RLock()
+        self._dim_checked = False
+        self._index: GraphIndex | None = None
+        self.last_build = BuildTimings()
+        try:
+            self.store.check_embedder(self.embedder.name, None)
+        except BaseException:
+            self.store.close()
+            raise
+
+    # ---- lifecycle ----------------------------------------------------------------------------
+
+    def __enter__(self) -> "Memory":
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.store.close()
+
+    @property
+    def extractor(self) -> Extractor:
+        if self._extractor is None:
+            self._extractor = SpacyExtractor(self.config.extract)
+        return self._extractor
+
+    def _ready_index(self) -> GraphIndex:
+        """The index at the store's current generation (loads or refreshes as needed)."""
+        if not self._dim_checked:
+            self.store.check_embedder(self.embedder.name, self.embedder.dim)
+            self._dim_checked = True
+        if self._index is None:
+            self._index = GraphIndex(self.embedder.dim)
+        self._index.refresh(self.store)
+        return self._index
+
+    # ---- writes -------------------------------------------------------------------------------
+
+    def add(self, items: Iterable[str | Document], *, source: str = "add()") -> list[str]:
+        """Add documents; returns their ids in input order.
+
+        One transaction for the whole call: on any error (bad item, model failure, interrupted
+        write) nothing of the call is stored. Documents already stored with the same text are
+        skipped; the same id with different text raises :class:`graphmem.ConflictError`.
+        """
+        with self._lock:
+            ids, docs = prepare(items, self.store, self.config.chunk, source)
+            if not docs:
+                return ids
+            index = self._ready_index()
+            self.last_build = BuildTimings()
+            batch = build_batch(
+                docs, self.store, index, self.embedder, self.extractor, self.config.graph,
+                self.last_build,
+            )
+            self.store.write(batch)
+            log.info("added %d documents (%s)", len(docs), self.last_build.counts)
+            return ids
+
+    def delete(self, doc_id: str) -> DeleteReport:
+        """Remove a document and everything only it supported. Unknown id: NotFoundError."""
+        with self._lock:
+            return self.store.delete_document(doc_id)
+
+    # ---- reads --------------------------------------------------------------------------------
+
+    def retrieve(self, query: str, top_k: int = 5) -> list[Hit]:
+        """The ``top_k`` passages for ``query``, best first, each with an explanation."""
+        return self.retrieve_many([query], top_k=top_k)[0]
+
+    def retrieve_many(self, queries: Sequence[str], top_k: int = 5) -> list[list[Hit]]:
+        """:meth:`retrieve` for several queries, embedding them in one batch."""
+        if isinstance(queries, str):
+            raise TypeError("retrieve_many takes a list of queries; use retrieve() for one")
+        for i, q in enumerate(queries):
+            if not isinstance(q, str) or not q.strip():
+                raise ValueError(f"query {i} must be a non-empty string, got {q!r}")
+        if top_k < 1:
+            raise ValueError(f"top_k must be >= 1, got {top_k}")
+        with self._lock:
+            if self.store.counts()["chunks"] == 0:
+                return [[] for _ in queries]
+            index = self._ready_index()
+            vectors = self.embedder.encode(list(queries))
+            ranked = [
+                rank_passages(index, q, v, self.config.retrieve, top_k)
+                for q, v in zip(queries, vectors)
+            ]
+            return [self._hits(index, r) for r in ranked]
+
+    def _hits(self, index: GraphIndex, ranked: list[RankedPassage]) -> list[Hit]:
+        records = self.store.passages([int(index.chunks.ids[r.chunk]) for r in ranked])
+        return [
+            Hit(rec.doc_id, rec.chunk_id, rec.text, r.score, rec.metadata, r.explanation)
+            for rec, r in zip(records, ranked)
+        ]
+
+    def stats(self) -> dict[str, Any]:
+        """Row counts plus store facts: documents, chunks, entities, facts, synonym_edges, ..."""
+        with self._lock:
+            out: dict[str, Any] = dict(self.store.counts())
+            out["generation"] = self.store.generation()
+            out["embedder"] = self.store.meta("embedder_name") or self.embedder.name
+            out["path"] = str(self.path)
+            return out
+
+    def documents(self) -> list[tuple[str, str | None, int]]:
+        """(doc_id, title, passage count) of every stored document, oldest first."""
+        with self._lock:
+            return self.store.documents()
+
+    def to_networkx(self) -> Any:
+        """The knowledge graph as a ``networkx.Graph``.
+
+        Nodes are ``"entity:<name>"`` (attributes ``kind="entity"``, ``label``, ``type``) and
+        ``"passage:<chunk_id>"`` (``kind="passage"``, ``doc_id``, ``text``); edges carry
+        ``kind`` (``fact``, ``mention`` or ``synonym``), ``weight`` and, for facts, ``predicates``.
+        """
+        import networkx as nx
+
+        with self._lock:
+            index = self._ready_index()
+            g = nx.Graph()
+            for name, label, kind in zip(index.entity_names, index.entity_labels, index.entity_kinds):
+                g.add_node(f"entity:{name}", kind="entity", label=label, type=kind)
+            records = self.store.passages([int(i) for i in index.chunks.ids])
+            passage_nodes = [f"passage:{r.chunk_id}" for r in records]
+            for node, r in zip(passage_nodes, records):
+                g.add_node(node, kind="passage", doc_id=r.doc_id, text=r.text, title=r.title)
+            ent = [f"entity:{n}" for n in index.entity_names]
+            for f, pred in enumerate(index.fact_predicates):
+                u, v = ent[index.fact_subject[f]], ent[index.fact_object[f]]
+                support = int(index.fact_chunks.indptr[f + 1] - index.fact_chunks.indptr[f])
+                if g.has_edge(u, v) and g[u][v]["kind"] == "fact":
+                    g[u][v]["predicates"].append(pred)
+                    g[u][v]["weight"] += support
+                else:
+                    g.add_edge(u, v, kind="fact", predicates=[pred], weight=support)
+            ce = index.chunk_entities.tocoo()
+            for c, e in zip(ce.row.tolist(), ce.col.tolist()):
+                g.add_edge(passage_nodes[c], ent[e], kind="mention", weight=1.0)
+            adj = index.adjacency.tocoo()
+            n_e = index.n_entities
+            for a, b, w in zip(adj.row.tolist(), adj.col.tolist(), adj.data.tolist()):
+                if a < b < n_e and not g.has_edge(ent[a], ent[b]):
+                    g.add_edge(ent[a], ent[b], kind="synonym", weight=w)
+            return g
+
+    def query_vector(self, query: str) -> np.ndarray:
+        """The embedding a query is linked with (exposed for baselines and debugging)."""
+        return self.embedder.encode([query])[0]

@@ -1,0 +1,1 @@
+"""Query-time retrieval: seeding, Personalized PageRank over the memory graph, passage ranking."""

@@ -1,0 +1,73 @@
+"""Linking a query to graph nodes: facts by embedding similarity, named entities by name.
+
+Pure functions over arrays; :mod:`graphmem.retrieve.retriever` wires them to the index.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+import numpy as np
+
+from graphmem.text import normalize_name, token_spans
+
+_MAX_NGRAM = 6
+
+
+def min_max(scores: np.ndarray) -> np.ndarray:
+    """Scale to [0, 1]; a constant vector maps to all ones (every item equally good)."""
+    if scores.size == 0:
+        return scores.astype(np.float64)
+    lo, hi = float(scores.min()), float(scores.max())
+    if hi - lo <= 1e-12:
+        return np.ones_like(scores, dtype=np.float64)
+    return (scores.astype(np.float64) - lo) / (hi - lo)
+
+
+def top_k_indices(scores: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the ``k`` largest scores, best first; ties broken by lower index."""
+    if k <= 0 or scores.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    k = min(k, scores.size)
+    part = np.argpartition(-scores, k - 1)[:k] if k < scores.size else np.arange(scores.size)
+    return part[np.lexsort((part, -scores[part]))]
+
+
+def link_facts(fact_vectors: np.ndarray, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Top-``k`` facts for a unit-norm query: (fact indices, min-max normalised scores).
+
+    HippoRAG 2 normalises fact cosines over all facts before choosing, so the best fact scores 1.
+    """
+    if len(fact_vectors) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    scores = min_max(fact_vectors @ query)
+    top = top_k_indices(scores, k)
+    return top, scores[top]
+
+
+def link_query_entities(query: str, named: Mapping[str, int]) -> list[int]:
+    """Entity positions whose normalised name equals a token n-gram of the query.
+
+    Longest match wins and matches do not overlap, so "New York Times" links the newspaper and
+    not also "New York". Works in any script: n-grams are rebuilt from the original characters.
+    """
+    spans = _spans(query)
+    found: list[int] = []
+    i = 0
+    while i < len(spans):
+        for n in range(min(_MAX_NGRAM, len(spans) - i), 0, -1):
+            surface = query[spans[i][0] : spans[i + n - 1][1]]
+            pos = named.get(normalize_name(surface))
+            if pos is not None:
+                if pos not in found:
+                    found.append(pos)
+                i += n
+                break
+        else:
+            i += 1
+    return found
+
+
+def _spans(text: str) -> list[tuple[int, int]]:
+    """Token spans without lone punctuation marks (which may still sit inside a matched n-gram)."""
+    return [(a, b) for a, b in token_spans(text) if b - a > 1 or text[a].isalnum()]

@@ -1,0 +1,358 @@
+"""Personalized PageRank (PPR) on an undirected weighted graph, as pure functions.
+
+Definition (the one igraph's PRPACK and networkx's ``pagerank`` use). A random walker at node
+``u`` follows an edge with probability ``damping``, choosing neighbour ``v`` with probability
+``w(u, v) / out(u)`` where ``out(u)`` is the total weight at ``u``; otherwise (probability
+``1 - damping``) it jumps to a node drawn from the normalized reset vector ``r``. A dangling node
+(``out(u) == 0``; in an undirected graph that is an isolated node, or one whose edges all weigh
+zero) has nowhere to go, so its whole mass jumps according to ``r`` too. The result is the
+stationary distribution ``x``::
+
+    x = damping * P x + (1 - damping + damping * sum(x[dangling])) * r,   sum(x) = 1
+
+with ``P[v, u] = w(u, v) / out(u)`` (column-stochastic except for zero dangling columns).
+
+Graph conventions, shared by every function here: edges are undirected, ``(u, v, w)`` adds ``w``
+in both directions; a self-loop ``(u, u, w)`` adds ``w`` once (the adjacency-matrix convention,
+also networkx's); parallel edges add up. Note that igraph counts an undirected self-loop twice
+(weight ``2w`` at ``u``), so to reproduce our numbers there, pass self-loops at half weight.
+
+Two implementations live side by side: :func:`personalized_pagerank`, a sparse-matrix power
+iteration over a :class:`Transition` precomputed once per graph and reused across queries, and
+:func:`personalized_pagerank_reference`, a plain-Python transcription of the definition that tests
+hold the fast path against.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = [
+    "Transition",
+    "adjacency_from_edges",
+    "build_transition",
+    "personalized_pagerank",
+    "personalized_pagerank_reference",
+]
+
+# Relative per-entry tolerance for the symmetry check: parallel edges summed in different orders
+# may differ in the last bits, a genuinely directed matrix differs by far more.
+_SYMMETRY_RTOL = 1e-9
+
+
+@dataclass(frozen=True, eq=False)
+class Transition:
+    """What the power iteration needs about one graph, computed once by :func:`build_transition`.
+
+    ``matrix`` is the CSR (float64) matrix ``P`` with ``P[v, u] = w(u, v) / out(u)``: the transpose
+    of the row-normalized adjacency, so ``P @ x`` moves the mass ``x`` one step along the edges.
+    Columns of dangling nodes are empty. ``dangling`` holds their indices (int64, ascending) and
+    ``dangling_mask`` flags them; the iteration itself needs neither (it recovers the dangling mass
+    from the sum of ``P @ x``), they are kept for callers and diagnostics. Arrays are read-only so
+    one instance can be shared by concurrent queries.
+    """
+
+    n: int
+    matrix: sp.csr_matrix
+    dangling: np.ndarray
+    dangling_mask: np.ndarray
+
+
+def build_transition(adjacency: sp.spmatrix | sp.sparray) -> Transition:
+    """Validate a symmetric weighted adjacency matrix and precompute its transition matrix.
+
+    ``adjacency`` is n×n in any scipy sparse format, ``adjacency[u, v]`` the total weight between
+    ``u`` and ``v`` (see :func:`adjacency_from_edges`). Raises ``TypeError`` if it is not sparse,
+    ``ValueError`` if it is not square, has NaN/infinite or negative entries, is not symmetric,
+    or a node's total weight overflows. Explicitly stored zeros are ignored.
+    """
+    if not sp.issparse(adjacency):
+        raise TypeError(
+            f"adjacency must be a scipy sparse matrix, got {type(adjacency).__name__}"
+        )
+    if adjacency.ndim != 2 or adjacency.shape[0] != adjacency.shape[1]:
+        raise ValueError(f"adjacency must be square, got shape {adjacency.shape}")
+    n = int(adjacency.shape[0])
+    a = sp.csr_matrix(adjacency, dtype=np.float64, copy=True)
+    a.sum_duplicates()
+    if not np.all(np.isfinite(a.data)):
+        raise ValueError("adjacency contains NaN or infinite weights")
+    if a.data.size and a.data.min() < 0:
+        raise ValueError(f"adjacency contains negative weights (min {a.data.min():g})")
+    a.eliminate_zeros()
+    _check_symmetric(a)
+
+    with np.errstate(over="ignore"):  # reported as a ValueError just below
+        out = np.asarray(a.sum(axis=1), dtype=np.float64).ravel()
+    if not np.all(np.isfinite(out)):
+        raise ValueError("adjacency row sums overflow float64; rescale the weights")
+    dangling_mask = out == 0.0
+
+    p = sp.csr_matrix(a.T)  # p[v, u] = a[u, v]; CSR of the transpose, indices sorted
+    p.sort_indices()
+    p.data /= out[p.indices]  # divide each entry by the out-weight of its source column
+    p.data.setflags(write=False)
+    p.indices.setflags(write=False)
+    p.indptr.setflags(write=False)
+    dangling = np.flatnonzero(dangling_mask).astype(np.int64)
+    dangling.setflags(write=False)
+    dangling_mask.setflags(write=False)
+    return Transition(n=n, matrix=p, dangling=dangling, dangling_mask=dangling_mask)
+
+
+def _check_symmetric(a: sp.csr_matrix) -> None:
+    """Raise ``ValueError`` unless ``a`` equals its transpose entrywise up to ``_SYMMETRY_RTOL``."""
+    excess = abs(a - a.T) - _SYMMETRY_RTOL * (a + a.T)
+    excess = sp.csr_matrix(excess)
+    if excess.data.size and excess.data.max() > 0:
+        rows, cols = (excess > 0).nonzero()
+        u, v = int(rows[0]), int(cols[0])
+        raise ValueError(
+            "adjacency must be symmetric (undirected graph): "
+            f"[{u}, {v}] = {a[u, v]:g} but [{v}, {u}] = {a[v, u]:g}"
+        )
+
+
+def _check_params(damping: float, tol: float, max_iter: int) -> tuple[float, float, int]:
+    """Shared parameter checks; ``damping`` must be < 1 so the walk always converges."""
+    try:
+        d, t = float(damping), float(tol)
+        iters = operator.index(max_iter)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"damping and tol must be numbers and max_iter an integer, "
+            f"got {damping!r}, {tol!r}, {max_iter!r}"
+        ) from None
+    if not 0.0 <= d < 1.0:
+        raise ValueError(f"damping must be in [0, 1), got {damping!r}")
+    if not (t > 0 and math.isfinite(t)):
+        raise ValueError(f"tol must be a positive finite number, got {tol!r}")
+    if iters < 1:
+        raise ValueError(f"max_iter must be a positive integer, got {max_iter!r}")
+    return d, t, iters
+
+
+def _normalized_reset(reset: np.ndarray, n: int) -> np.ndarray:
+    """Validate ``reset`` and scale it to sum 1; all-zero or empty means uniform (global PageRank).
+
+    A fresh float64 array is returned; the caller's array is never modified.
+    """
+    r = np.array(reset, dtype=np.float64, copy=True)
+    if r.ndim != 1:
+        raise ValueError(f"reset must be one-dimensional, got shape {r.shape}")
+    if n == 0 and r.size == 0:
+        return r
+    if r.size == 0:
+        return np.full(n, 1.0 / n)
+    if r.size != n:
+        raise ValueError(f"reset has length {r.size} but the graph has {n} nodes")
+    if not np.all(np.isfinite(r)):
+        bad = int(np.flatnonzero(~np.isfinite(r))[0])
+        raise ValueError(f"reset contains NaN or infinite entries (reset[{bad}] = {r[bad]})")
+    if r.min() < 0:
+        bad = int(np.argmin(r))
+        raise ValueError(f"reset contains negative entries (reset[{bad}] = {r[bad]:g})")
+    peak = r.max()
+    if peak == 0:
+        return np.full(n, 1.0 / n)
+    r /= peak  # keeps the sum finite even for entries near the float64 maximum
+    r /= r.sum()
+    return r
+
+
+def personalized_pagerank(
+    transition: Transition,
+    reset: np.ndarray,
+    *,
+    damping: float = 0.5,
+    tol: float = 1e-10,
+    max_iter: int = 100,
+) -> np.ndarray:
+    """Personalized PageRank scores for one query (the fast path): float64 array summing to 1.
+
+    ``reset`` (length ``transition.n``, non-negative) is the teleport distribution up to scale; it
+    is normalized here. An all-zero or empty ``reset`` means "no preference" and gives the uniform
+    vector, i.e. global PageRank. ``damping`` is the probability of following an edge (HippoRAG 2
+    uses 0.5). Iterates ``x <- damping * P x + leak * r`` from ``x = r`` until the L1 change
+    between successive iterates drops below ``tol``; ``leak = 1 - sum(damping * P x)`` is the
+    teleport mass plus the damped mass of dangling nodes, which both go to ``r``. Computing it
+    from the sum also cancels floating-point drift, so every iterate sums to 1.
+
+    With damping ``d`` the error shrinks by at least a factor ``d`` per step, so the defaults need
+    at most ~34 matvecs (17-25 measured on synthetic and KG-shaped graphs). If ``max_iter`` is reached first, a ``RuntimeWarning`` is issued and the last
+    iterate is returned: its L1 error is at most about ``d / (1 - d)`` times the last change.
+    Raises ``ValueError`` for a malformed ``reset`` or out-of-range parameters.
+    """
+    damping, tol, max_iter = _check_params(damping, tol, max_iter)
+    n = transition.n
+    r = _normalized_reset(reset, n)
+    if n == 0 or damping == 0.0:
+        return r
+
+    p = transition.matrix
+    x = r.copy()
+    step = np.empty(n)  # scratch: teleport term, then |new - old|
+    change = math.inf
+    for _ in range(max_iter):
+        # scipy's CSR matvec; calling the private sparsetools kernel into a reused buffer measured
+        # no faster (the matvec's memory traffic dominates, not the 8n-byte allocation).
+        new = p @ x
+        new *= damping
+        leak = 1.0 - float(new.sum())
+        np.multiply(r, leak, out=step)
+        new += step
+        np.subtract(new, x, out=step)
+        np.abs(step, out=step)
+        change = float(step.sum())
+        x = new
+        if change < tol:
+            break
+    else:
+        warnings.warn(
+            f"personalized_pagerank did not converge in {max_iter} iterations "
+            f"(last L1 change {change:.3g} >= tol {tol:g}); returning the last iterate",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+    x /= x.sum()
+    return x
+
+
+def personalized_pagerank_reference(
+    n: int,
+    edges: Iterable[tuple[int, int, float]],
+    reset: Sequence[float],
+    *,
+    damping: float = 0.5,
+    tol: float = 1e-12,
+    max_iter: int = 1000,
+) -> list[float]:
+    """Plain-Python Personalized PageRank, written to be obviously correct rather than fast.
+
+    Same definition, conventions, reset handling and errors as :func:`personalized_pagerank`, but
+    the graph is given as ``n`` and undirected weighted ``edges`` and every step is spelled out
+    with lists and dicts: walk mass along edges, collect the mass of dangling nodes, hand the
+    teleport plus dangling mass out by ``reset``. Meant for tests and small graphs only.
+    """
+    damping, tol, max_iter = _check_params(damping, tol, max_iter)
+    n = _check_n(n)
+    neighbours = _neighbour_weights(n, edges)
+    out = [sum(row.values()) for row in neighbours]
+
+    values = [float(v) for v in reset]
+    if n == 0 and not values:
+        return []
+    if not values:
+        values = [0.0] * n
+    if len(values) != n:
+        raise ValueError(f"reset has length {len(values)} but the graph has {n} nodes")
+    for i, v in enumerate(values):
+        if not math.isfinite(v):
+            raise ValueError(f"reset contains NaN or infinite entries (reset[{i}] = {v})")
+    for i, v in enumerate(values):
+        if v < 0:
+            raise ValueError(f"reset contains negative entries (reset[{i}] = {v:g})")
+    total = math.fsum(values)
+    r = [v / total for v in values] if total > 0 else [1.0 / n] * n
+
+    x = list(r)
+    for _ in range(max_iter):
+        new = [0.0] * n
+        dangling_mass = 0.0
+        for u in range(n):
+            if out[u] == 0:
+                dangling_mass += x[u]
+                continue
+            for v, w in neighbours[u].items():
+                new[v] += damping * x[u] * w / out[u]
+        jump = (1.0 - damping) + damping * dangling_mass
+        new = [new[i] + jump * r[i] for i in range(n)]
+        change = sum(abs(new[i] - x[i]) for i in range(n))
+        x = new
+        if change < tol:
+            break
+    else:
+        warnings.warn(
+            f"personalized_pagerank_reference did not converge in {max_iter} iterations",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+    total = math.fsum(x)
+    return [v / total for v in x]
+
+
+def _check_n(n: int) -> int:
+    """``n`` must be a non-negative integer (node count)."""
+    try:
+        n = operator.index(n)
+    except TypeError:
+        raise ValueError(f"n must be an integer node count, got {n!r}") from None
+    if n < 0:
+        raise ValueError(f"n must be >= 0, got {n}")
+    return n
+
+
+def _validated_edges(
+    n: int, edges: Iterable[tuple[int, int, float]]
+) -> list[tuple[int, int, float]]:
+    """Check every edge: integer endpoints in ``[0, n)`` and a finite non-negative weight."""
+    checked: list[tuple[int, int, float]] = []
+    for k, edge in enumerate(edges):
+        try:
+            u_raw, v_raw, w_raw = edge
+            u, v, w = operator.index(u_raw), operator.index(v_raw), float(w_raw)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"edge {k} must be (int u, int v, float weight), got {edge!r}"
+            ) from None
+        if not (0 <= u < n and 0 <= v < n):
+            raise ValueError(f"edge {k} = {edge!r} has an endpoint outside [0, {n})")
+        if not math.isfinite(w):
+            raise ValueError(f"edge {k} = {edge!r} has a NaN or infinite weight")
+        if w < 0:
+            raise ValueError(f"edge {k} = {edge!r} has a negative weight")
+        checked.append((u, v, w))
+    return checked
+
+
+def _neighbour_weights(n: int, edges: Iterable[tuple[int, int, float]]) -> list[dict[int, float]]:
+    """Per node, total weight to each neighbour.
+
+    Both directions per edge, self-loops once, parallel edges summed.
+    """
+    neighbours: list[dict[int, float]] = [{} for _ in range(n)]
+    for u, v, w in _validated_edges(n, edges):
+        neighbours[u][v] = neighbours[u].get(v, 0.0) + w
+        if u != v:
+            neighbours[v][u] = neighbours[v].get(u, 0.0) + w
+    return neighbours
+
+
+def adjacency_from_edges(n: int, edges: Iterable[tuple[int, int, float]]) -> sp.csr_matrix:
+    """Symmetric n×n CSR adjacency (float64) from undirected weighted edges ``(u, v, w)``.
+
+    ``w`` is added at ``[u, v]`` and ``[v, u]``; a self-loop adds ``w`` once at ``[u, u]``;
+    parallel edges are summed. Raises ``ValueError`` for endpoints outside ``[0, n)`` or
+    NaN/infinite/negative weights.
+    """
+    n = _check_n(n)
+    checked = _validated_edges(n, edges)
+    if not checked:
+        return sp.csr_matrix((n, n), dtype=np.float64)
+    u = np.fromiter((e[0] for e in checked), dtype=np.int64, count=len(checked))
+    v = np.fromiter((e[1] for e in checked), dtype=np.int64, count=len(checked))
+    w = np.fromiter((e[2] for e in checked), dtype=np.float64, count=len(checked))
+    off = u != v
+    rows = np.concatenate([u, v[off]])
+    cols = np.concatenate([v, u[off]])
+    data = np.concatenate([w, w[off]])
+    a = sp.csr_matrix(sp.coo_matrix((data, (rows, cols)), shape=(n, n)))
+    a.sum_duplicates()
+    return a

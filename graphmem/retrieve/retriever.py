@@ -1,0 +1,135 @@
+"""Query → seeds → Personalized PageRank → ranked passages (DESIGN.md §4, HippoRAG 2).
+
+:func:`rank_passages` is a pure function of the index arrays, the query and the config; the
+facade turns its output into :class:`graphmem.Hit` objects with text and metadata.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from graphmem.config import RetrieveConfig
+from graphmem.graph.index import GraphIndex
+from graphmem.retrieve.linking import link_facts, link_query_entities, min_max, top_k_indices
+from graphmem.retrieve.ppr import personalized_pagerank
+from graphmem.types import Explanation, SeedFact
+
+
+@dataclass(frozen=True)
+class RankedPassage:
+    """A passage position in the index, its score and why it ranks there."""
+
+    chunk: int
+    score: float
+    explanation: Explanation
+
+
+def entity_seeds(
+    index: GraphIndex,
+    fact_ids: np.ndarray,
+    fact_scores: np.ndarray,
+    linked_entities: list[int],
+    max_seeds: int,
+) -> dict[int, float]:
+    """Entity seed weights: a fact's score / passages mentioning the entity (HippoRAG 2), the best
+    value per entity; query-linked named entities get 1 / passages (an exact name match counts as
+    a top fact). Only the ``max_seeds`` heaviest entities are kept."""
+    counts = index.entity_passage_counts
+    weights: dict[int, float] = {}
+    for f, score in zip(fact_ids, fact_scores):
+        for e in (int(index.fact_subject[f]), int(index.fact_object[f])):
+            w = float(score) / max(int(counts[e]), 1)
+            if w > weights.get(e, 0.0):
+                weights[e] = w
+    for e in linked_entities:
+        w = 1.0 / max(int(counts[e]), 1)
+        if w > weights.get(e, 0.0):
+            weights[e] = w
+    ranked = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))
+    return {e: w for e, w in ranked[:max_seeds] if w > 0}
+
+
+def rank_passages(
+    index: GraphIndex,
+    query: str,
+    query_vector: np.ndarray,
+    config: RetrieveConfig,
+    top_k: int,
+) -> list[RankedPassage]:
+    """Rank passages for one query. Empty memory gives ``[]``; no seeds gives dense ranking."""
+    if top_k < 1:
+        raise ValueError(f"top_k must be >= 1, got {top_k}")
+    n_e, n_c = index.n_entities, index.n_chunks
+    if n_c == 0:
+        return []
+    dense = index.chunks.vectors @ query_vector
+    fact_ids, fact_scores = link_facts(index.facts.vectors, query_vector, config.linking_top_k)
+    linked = link_query_entities(query, index.named) if config.link_query_entities else []
+    seeds = entity_seeds(index, fact_ids, fact_scores, linked, config.max_seed_entities)
+    seed_facts = tuple(
+        SeedFact(
+            index.entity_labels[index.fact_subject[f]],
+            index.fact_predicates[f],
+            index.entity_labels[index.fact_object[f]],
+            round(float(s), 6),
+        )
+        for f, s in zip(fact_ids, fact_scores)
+    )
+    seed_entities = tuple((index.entity_labels[e], round(w, 6)) for e, w in seeds.items())
+    if not seeds:
+        order = top_k_indices(dense, top_k)
+        return [
+            RankedPassage(
+                int(c),
+                float(dense[c]),
+                Explanation("dense", seed_facts, (), (), (), float(dense[c])),
+            )
+            for c in order
+        ]
+    reset = np.zeros(n_e + n_c)
+    for e, w in seeds.items():
+        reset[e] = w
+    reset[n_e:] = min_max(dense) * config.passage_node_weight
+    scores = personalized_pagerank(
+        index.transition, reset, damping=config.damping, tol=config.tol, max_iter=config.max_iter
+    )
+    passage_scores = scores[n_e:]
+    order = top_k_indices(passage_scores, top_k)
+    return [
+        RankedPassage(
+            int(c),
+            float(passage_scores[c]),
+            _explain(index, int(c), scores, fact_ids, seed_facts, seed_entities, float(dense[c])),
+        )
+        for c in order
+    ]
+
+
+def _explain(
+    index: GraphIndex,
+    chunk: int,
+    scores: np.ndarray,
+    fact_ids: np.ndarray,
+    seed_facts: tuple[SeedFact, ...],
+    seed_entities: tuple[tuple[str, float], ...],
+    dense_score: float,
+) -> Explanation:
+    fc = index.fact_chunks
+    matched = tuple(
+        sf
+        for f, sf in zip(fact_ids, seed_facts)
+        if chunk in fc.indices[fc.indptr[f] : fc.indptr[f + 1]]
+    )
+    row = index.chunk_entities
+    mentioned = row.indices[row.indptr[chunk] : row.indptr[chunk + 1]]
+    bridges = sorted(mentioned.tolist(), key=lambda e: (-scores[e], e))[:3]
+    return Explanation(
+        "ppr",
+        seed_facts,
+        seed_entities,
+        matched,
+        tuple(index.entity_labels[e] for e in bridges),
+        dense_score,
+    )

@@ -1,0 +1,1 @@
+"""Persistent storage: the Store protocol and the embedded SQLite default."""

@@ -1,0 +1,150 @@
+"""The storage role: value types exchanged with a store, and the :class:`Store` protocol."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Protocol, Sequence
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class NewDocument:
+    doc_id: str
+    content_hash: str
+    title: str | None
+    metadata: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class NewChunk:
+    chunk_id: str
+    doc_id: str
+    position: int
+    text: str
+    embedding: np.ndarray
+
+
+@dataclass(frozen=True)
+class NewEntity:
+    name: str
+    label: str
+    kind: str
+    embedding: np.ndarray
+
+
+@dataclass(frozen=True)
+class NewFact:
+    subject: str
+    predicate: str
+    object: str
+    embedding: np.ndarray
+
+
+@dataclass
+class WriteBatch:
+    """Everything one ``Memory.add`` call writes, applied by :meth:`Store.write` in one transaction.
+
+    Entities and facts are named, not numbered: the store resolves names to ids inside the
+    transaction, so rows another writer added meanwhile are reused rather than duplicated.
+    ``fact_sources`` holds (subject, predicate, object, chunk_id); ``mentions`` holds
+    (chunk_id, entity name, count); ``synonyms`` holds (name, name, cosine).
+    """
+
+    documents: list[NewDocument] = field(default_factory=list)
+    chunks: list[NewChunk] = field(default_factory=list)
+    entities: list[NewEntity] = field(default_factory=list)
+    facts: list[NewFact] = field(default_factory=list)
+    fact_sources: list[tuple[str, str, str, str]] = field(default_factory=list)
+    mentions: list[tuple[str, str, int]] = field(default_factory=list)
+    synonyms: list[tuple[str, str, float]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DeleteReport:
+    """Rows removed by deleting one document."""
+
+    doc_id: str
+    chunks: int
+    facts: int
+    entities: int
+    synonyms: int
+
+
+@dataclass(frozen=True)
+class EntityRows:
+    ids: np.ndarray
+    names: list[str]
+    labels: list[str]
+    kinds: list[str]
+    embeddings: np.ndarray
+
+
+@dataclass(frozen=True)
+class FactRows:
+    ids: np.ndarray
+    subject_ids: np.ndarray
+    predicates: list[str]
+    object_ids: np.ndarray
+    embeddings: np.ndarray
+
+
+@dataclass(frozen=True)
+class ChunkRows:
+    ids: np.ndarray
+    embeddings: np.ndarray
+
+
+@dataclass(frozen=True)
+class EdgeRows:
+    """Integer edge lists of the whole graph (cheap to load: no text, no vectors)."""
+
+    fact_sources: np.ndarray  # (k, 2) fact id, chunk id
+    mentions: np.ndarray  # (k, 2) chunk id, entity id
+    synonyms: np.ndarray  # (k, 2) entity ids a < b
+    synonym_scores: np.ndarray  # (k,)
+
+
+@dataclass(frozen=True)
+class PassageRecord:
+    chunk_id: str
+    doc_id: str
+    text: str
+    title: str | None
+    metadata: Mapping[str, Any]
+
+
+class Store(Protocol):
+    """Persistent graph storage. Every mutating call is one transaction: it applies whole or
+    not at all. ``generation`` increases with every committed write so readers can tell when
+    their cached view is stale."""
+
+    def generation(self) -> int: ...
+
+    def check_embedder(self, name: str, dim: int | None) -> None: ...
+
+    def document_hashes(self, doc_ids: Sequence[str]) -> dict[str, str]: ...
+
+    def existing_entities(self, names: Sequence[str]) -> set[str]: ...
+
+    def existing_facts(self, keys: Sequence[tuple[str, str, str]]) -> set[tuple[str, str, str]]: ...
+
+    def write(self, batch: WriteBatch) -> None: ...
+
+    def delete_document(self, doc_id: str) -> DeleteReport: ...
+
+    def counts(self) -> dict[str, int]: ...
+
+    def alive_ids(self, table: str) -> np.ndarray: ...
+
+    def load_entities(self, after_id: int) -> EntityRows: ...
+
+    def load_facts(self, after_id: int) -> FactRows: ...
+
+    def load_chunks(self, after_id: int) -> ChunkRows: ...
+
+    def load_edges(self) -> EdgeRows: ...
+
+    def passages(self, chunk_ids: Sequence[int]) -> list[PassageRecord]: ...
+
+    def close(self) -> None: ...

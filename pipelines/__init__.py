@@ -1,0 +1,1 @@
+"""Batch ingestion jobs built on graphmem's public API."""

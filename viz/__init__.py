@@ -1,0 +1,1 @@
+"""Interactive graph visualization built on graphmem's public API."""
