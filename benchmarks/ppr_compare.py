@@ -8,13 +8,16 @@ Run from the repository root (so ``graphmem`` is importable)::
 Both sides get their per-graph preparation outside the timed region (our transition matrix, the
 igraph ``Graph`` with a weight attribute), so the numbers are per-query costs, which is what
 retrieval pays. igraph counts an undirected self-loop twice, ours once, so loops are passed to
-igraph at half weight to make both solve the same problem.
+igraph at half weight to make both solve the same problem. igraph's PRPACK runs OpenMP-parallel
+while our path is single-threaded; set ``OMP_NUM_THREADS=1`` for a one-core comparison, and
+expect noisy igraph timings on a loaded machine (OpenMP threads wait on each other).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import time
 from collections.abc import Sequence
@@ -113,6 +116,9 @@ def compare_with_igraph(
         "max_l1_diff": max_l1,
         "build_transition_ms": build_transition_s * 1e3,
         "build_igraph_graph_ms": build_igraph_s * 1e3,
+        # igraph's PRPACK is OpenMP-parallel (our path is single-threaded): record the setting.
+        "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
+        "cpu_count": os.cpu_count(),
         "versions": {
             "python": platform.python_version(),
             "numpy": np.__version__,

@@ -187,7 +187,13 @@ class _DocRules:
             return
         is_pred = f"{base} not" if neg else base
         a = self.arg(attr)
-        if attr.i in self.ent_of or attr.pos_ not in _NOUN_POS:
+        ent = self.ent_of.get(attr.i)
+        # A named attribute is an identity ("X is King of Italy"), unless its prepositional
+        # phrase lies outside the entity: "a medieval Bishop of Elmham" with NER on "Bishop" only.
+        named = ent is not None and not any(
+            c.dep_ == "prep" and c.lower_ == "of" and c.i >= ent.end for c in attr.children
+        )
+        if named or attr.pos_ not in _NOUN_POS:
             if a is not None:
                 for s in subjs:
                     self.add(s, is_pred, a)
@@ -239,6 +245,19 @@ class _DocRules:
             elif c.dep_ == "auxpass":
                 passive = True
         dep = verb.dep_
+        if not subs:
+            # "Lambert (died after 938) was the son of ...": the small parser often reads the
+            # parenthesis as a clausal subject owning the real subject; adopt that subject.
+            doc = self.doc
+            for c in verb.children:
+                if c.dep_ == "csubj":
+                    subs = [
+                        g
+                        for g in c.children
+                        if g.dep_ == "nsubj"
+                        and any(doc[j].text == "(" for j in range(g.i + 1, c.i))
+                    ]
+                    break
         if subs:
             if dep == "relcl" and all(s.lower_ in _RELATIVE for s in subs):
                 subs = self._resolve_relative(verb)
@@ -329,7 +348,9 @@ class _DocRules:
         head = tok.head
         x_ent, y_ent = head.i in self.ent_of, tok.i in self.ent_of
         if not y_ent and tok.pos_ in _NOUN_POS:
-            x = self.arg(head)
+            # "Paris, the capital of France" / "Hugh, King of Italy"; two common nouns
+            # ("the son, Lothair") describe each other and give no named node.
+            x = self.arg(head) if (x_ent or head.pos_ == "PROPN") else None
             if x is not None:
                 self.attribute([x], tok, "is", neg=False)
         elif y_ent and not x_ent and head.pos_ == "NOUN":

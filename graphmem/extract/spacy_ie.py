@@ -93,37 +93,49 @@ def load_spacy_pipeline(name: str) -> Language:
     ) from last_exc
 
 
-_NEWLINE_COMPONENT = "graphmem_newline_sentences"
+_HINTS_COMPONENT = "graphmem_sentence_hints"
 _registry_lock = threading.Lock()
 
 
-def _newline_sentence_starts(doc: Doc) -> Doc:
-    """Start a sentence after every line break, so a title line or list item is never parsed as
-    part of the next sentence ("Lothair II\nLothair II was king ..."). Runs before the parser,
-    which keeps preset boundaries."""
-    last = len(doc) - 1
-    for tok in doc:
-        if tok.is_space and tok.i < last and "\n" in tok.text:
-            doc[tok.i + 1].is_sent_start = True
+def _sentence_hints(doc: Doc) -> Doc:
+    """Preset sentence boundaries the parser then respects.
+
+    * every line break starts a sentence, so a title line or list item is not parsed as part of
+      the next sentence ("Lothair II\nLothair II was king ...");
+    * no sentence starts right after a word or an opening bracket, only after punctuation or a
+      line break: the small parser otherwise sometimes splits "Lambert( died 938) was ..." or
+      even "Etan | Boritzer" into fragments, losing the subject.
+    """
+    n = len(doc)
+    for tok in doc[: n - 1]:
+        i = tok.i
+        nxt = doc[i + 1]
+        if tok.is_space:
+            if "\n" in tok.text:
+                nxt.is_sent_start = True
+        elif not tok.is_punct or tok.text == "(":
+            # after a word or an opening bracket: never a new sentence
+            nxt.is_sent_start = False
     return doc
 
 
-def _add_newline_boundaries(nlp: Language) -> None:
-    """Insert :func:`_newline_sentence_starts` before the parser (idempotent)."""
+def _add_sentence_hints(nlp: Language) -> None:
+    """Insert :func:`_sentence_hints` before the parser (idempotent)."""
     from spacy.language import Language as _Language
 
     with _registry_lock:
-        if not _Language.has_factory(_NEWLINE_COMPONENT):
-            _Language.component(_NEWLINE_COMPONENT, func=_newline_sentence_starts)
-    if _NEWLINE_COMPONENT not in nlp.pipe_names and "parser" in nlp.pipe_names:
-        nlp.add_pipe(_NEWLINE_COMPONENT, before="parser")
+        if not _Language.has_factory(_HINTS_COMPONENT):
+            _Language.component(_HINTS_COMPONENT, func=_sentence_hints)
+    if _HINTS_COMPONENT not in nlp.pipe_names and "parser" in nlp.pipe_names:
+        nlp.add_pipe(_HINTS_COMPONENT, before="parser")
 
 
 class SpacyExtractor:
     """Offline :class:`~graphmem.extract.Extractor` built on a spaCy dependency parse.
 
     The pipeline is loaded on first use (thread-safe), so constructing one is free; a small
-    component is added before the parser so that every line break starts a sentence. Use
+    component is added before the parser to preset sentence boundaries (line breaks start a
+    sentence, parentheses do not; see ``_sentence_hints``). Use
     :meth:`extract_batch` for plain texts, or run ``extractor.nlp.pipe(...)`` yourself (for
     example in a worker thread) and hand each parsed ``Doc`` to :meth:`extract_doc`.
     """
@@ -142,7 +154,7 @@ class SpacyExtractor:
             with self._lock:
                 if self._nlp is None:
                     nlp = load_spacy_pipeline(self.config.model)
-                    _add_newline_boundaries(nlp)
+                    _add_sentence_hints(nlp)
                     self._nlp = nlp
         return self._nlp
 

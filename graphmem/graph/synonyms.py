@@ -45,7 +45,7 @@ def synonym_pairs(
                 continue
             if hits.size > top_k:
                 hits = hits[np.argsort(-row[hits], kind="stable")[:top_k]]
-            out.extend((start + r, int(t), float(row[t])) for t in hits)
+            out.extend((int(start + r), int(t), float(row[t])) for t in hits)
     return out
 
 

@@ -1,0 +1,36 @@
+import numpy as np
+import pytest
+
+from graphmem.graph.synonyms import synonym_pairs, synonym_pairs_reference
+
+
+def _unit(rows):
+    a = np.asarray(rows, dtype=np.float32)
+    return a / np.linalg.norm(a, axis=1, keepdims=True)
+
+
+def test_worked_example():
+    existing = _unit([[1, 0, 0], [0, 1, 0]])
+    new = _unit([[1, 0.1, 0], [1, 0.2, 0], [0, 0, 1]])
+    pairs = synonym_pairs(new, existing, threshold=0.8)
+    got = [(i, t, round(s, 4)) for i, t, s in pairs]
+    # new 0 ~ existing 0 (0.995) and ~ new 1 (target len(existing) + 1 = 3, cosine 1.02/sqrt(1.01*1.04)); new 1 ~ existing 0 (0.9806)
+    assert got == [(0, 0, 0.995), (0, 3, 0.9952), (1, 0, 0.9806)]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_matches_reference(seed):
+    rng = np.random.default_rng(seed)
+    base = rng.normal(size=(6, 8))
+    existing = _unit(np.repeat(base, 3, axis=0)[:12] + 0.3 * rng.normal(size=(12, 8)))
+    new = _unit(np.repeat(base, 2, axis=0)[:9] + 0.3 * rng.normal(size=(9, 8)))
+    fast = synonym_pairs(new, existing, threshold=0.7, top_k=3)
+    ref = synonym_pairs_reference(new, existing, threshold=0.7, top_k=3)
+    assert sorted((i, t) for i, t, _ in fast) == sorted((i, t) for i, t, _ in ref)
+    assert len(fast) > 0
+    np.testing.assert_allclose(sorted(s for *_, s in fast), sorted(s for *_, s in ref), atol=1e-5)
+
+
+def test_empty_inputs():
+    assert synonym_pairs(np.zeros((0, 4), np.float32), np.zeros((0, 4), np.float32)) == []
+    assert synonym_pairs(_unit([[1, 0]]), np.zeros((0, 2), np.float32)) == []
