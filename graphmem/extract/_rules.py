@@ -30,10 +30,13 @@ numeric-only entities are never arguments.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, NamedTuple
+from typing import TYPE_CHECKING, Iterable, NamedTuple
 
 from graphmem.text import normalize_name
 from graphmem.types import Extraction, Mention, Triple
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Span, Token
 
 # Numeric NER types are dropped as mentions and as arguments: on Wikipedia-style text they are
 # mostly counts and ordinals ("second son", "11 children") that would become hub nodes joining
@@ -77,16 +80,16 @@ class _DocRules:
 
     __slots__ = ("doc", "ent_of", "args", "triples", "verb_info")
 
-    def __init__(self, doc: Any) -> None:
+    def __init__(self, doc: Doc) -> None:
         self.doc = doc
-        self.ent_of: dict[int, Any] = {}
+        self.ent_of: dict[int, Span] = {}
         for ent in doc.ents:
             for i in range(ent.start, ent.end):
                 self.ent_of[i] = ent
         self.args: dict[int, Arg | None] = {}
         self.triples: dict[Triple, None] = {}
         # verb index -> (subject tokens, passive?) for conjunct/participle inheritance
-        self.verb_info: dict[int, tuple[list[Any], bool]] = {}
+        self.verb_info: dict[int, tuple[list[Token], bool]] = {}
 
     # ------------------------------------------------------------------ arguments
 
@@ -119,7 +122,7 @@ class _DocRules:
             return None
         return Arg(name, normalize_label(label), kind, start)
 
-    def arg(self, tok: Any) -> Arg | None:
+    def arg(self, tok: Token) -> Arg | None:
         """The graph node a token stands for, or None when it cannot be one (cached)."""
         i = tok.i
         if i in self.args:
@@ -146,7 +149,7 @@ class _DocRules:
         self.args[i] = result
         return result
 
-    def args_of(self, toks: Iterable[Any]) -> list[Arg]:
+    def args_of(self, toks: Iterable[Token]) -> list[Arg]:
         """Arguments for tokens and all their coordinated conjuncts ("X, Y and Z")."""
         out: list[Arg] = []
         for tok in toks:
@@ -156,7 +159,7 @@ class _DocRules:
                     out.append(a)
         return out
 
-    def _named_appositive(self, tok: Any) -> Any:
+    def _named_appositive(self, tok: Token) -> Token:
         """For a common noun with a named appositive ("the chancellor, Angela Merkel,") the
         name: it is the better node for the clause's triples."""
         if tok.pos_ == "NOUN" and tok.i not in self.ent_of:
@@ -177,15 +180,19 @@ class _DocRules:
             for o in objs:
                 self.add(s, pred, o)
 
-    def prep_objects(self, prep: Any) -> list[Arg]:
+    def prep_objects(self, prep: Token) -> list[Arg]:
         """Objects of a preposition token (with conjuncts)."""
         return self.args_of(c for c in prep.children if c.dep_ == "pobj")
 
-    def attribute(self, subjs: list[Arg], attr: Any, base: str, neg: bool) -> None:
-        """Copula / apposition attribute: "X is (the) ATTR (of Y)" and "X, ATTR (of Y),"."""
+    def attribute(self, subjs: list[Arg], attr: Token, base: str, neg: bool) -> None:
+        """Copula / apposition attribute: "X is (the) ATTR (of Y)" and "X, ATTR (of Y),".
+
+        A relational attribute (a common noun with a prepositional object) yields
+        (x, "noun prep", y); the plain (x, base, attr) triple is added when the attribute is not
+        relational or carries descriptive modifiers (see the module docstring)."""
         if not subjs or attr.pos_ == "PRON":
             return
-        is_pred = f"{base} not" if neg else base
+        is_pred = ("is not" if base == "is" else f"not {base}") if neg else base
         a = self.arg(attr)
         ent = self.ent_of.get(attr.i)
         # A named attribute is an identity ("X is King of Italy"), unless its prepositional
@@ -214,7 +221,8 @@ class _DocRules:
         for s in subjs:
             self.add(s, is_pred, a)
 
-    def _has_descriptive_modifier(self, head: Any, a: Arg) -> bool:
+    def _has_descriptive_modifier(self, head: Token, a: Arg) -> bool:
+        """Whether the argument span has a non-numeric modifier before its head noun."""
         for t in self.doc[a.start : head.i]:
             if t.i not in self.ent_of or self.ent_of[t.i].label_ not in JUNK_ENT_LABELS:
                 if t.pos_ not in ("NUM", "PUNCT", "PART"):
@@ -223,7 +231,7 @@ class _DocRules:
 
     # ------------------------------------------------------------------ clauses
 
-    def _resolve_relative(self, verb: Any) -> list[Any]:
+    def _resolve_relative(self, verb: Token) -> list[Token]:
         """Antecedent of a relative clause: the modified noun, or for "X is a Y who ..." X."""
         head = verb.head
         if head.dep_ == "attr" and head.head.lemma_ == "be":
@@ -232,11 +240,11 @@ class _DocRules:
                 return subs
         return [head]
 
-    def subjects(self, verb: Any) -> tuple[list[Any], bool]:
+    def subjects(self, verb: Token) -> tuple[list[Token], bool]:
         """Subject tokens of a verb and whether it is passive, inheriting when it has none."""
         if verb.i in self.verb_info:
             return self.verb_info[verb.i]
-        subs: list[Any] = []
+        subs: list[Token] = []
         passive = False
         for c in verb.children:
             if c.dep_ in _SUBJ:
@@ -272,7 +280,7 @@ class _DocRules:
         self.verb_info[verb.i] = (subs, passive)
         return subs, passive
 
-    def verb(self, verb: Any) -> None:
+    def verb(self, verb: Token) -> None:
         """All triples headed by one verb (or copula)."""
         subj_toks, passive = self.subjects(verb)
         if not subj_toks:
@@ -282,7 +290,7 @@ class _DocRules:
         neg = any(c.dep_ == "neg" for c in children)
         relational_subj = [t for t in subj_toks if self._is_relational(t)]
         if verb.lemma_ == "be" and not passive:
-            self._copula(verb, subjs, relational_subj, children, neg)
+            self._copula(subjs, relational_subj, children, neg)
             return
         if not subjs:
             return
@@ -306,12 +314,13 @@ class _DocRules:
                 self.add_all(self.prep_objects(c), active, subjs)
             elif dep == "prep" or (dep == "dative" and c.pos_ == "ADP"):
                 self.add_all(subjs, f"{base} {c.lower_}", self.prep_objects(c))
-            elif dep in ("attr", "oprd") and not passive:
-                self.attribute(subjs, c, lemma, neg=False)
+            elif dep == "attr" and not passive:  # "X became the king of Y"
+                self.attribute(subjs, c, lemma, neg)
 
     def _copula(
-        self, verb: Any, subjs: list[Any], relational_subj: list[Any], children: list[Any], neg: bool
+        self, subjs: list[Arg], relational_subj: list[Token], children: list[Token], neg: bool
     ) -> None:
+        """Copula: "X is (the) Y (of Z)", "X is famous for Y", "X is in Y", "The N of Y is X"."""
         attrs = [a for c in children if c.dep_ == "attr" for a in (c, *c.conjuncts)]
         acomps = [c for c in children if c.dep_ == "acomp"]
         for attr in attrs:
@@ -332,18 +341,18 @@ class _DocRules:
                 if c.dep_ == "prep":
                     self.add_all(subjs, f"{base} {c.lower_}", self.prep_objects(c))
 
-    def _is_relational(self, tok: Any) -> bool:
+    def _is_relational(self, tok: Token) -> bool:
         return (
             tok.i not in self.ent_of
             and tok.pos_ in _NOUN_POS
             and any(c.dep_ == "prep" for c in tok.children)
         )
 
-    def _is_date(self, tok: Any) -> bool:
+    def _is_date(self, tok: Token) -> bool:
         ent = self.ent_of.get(tok.i)
         return ent is not None and ent.label_ == "DATE"
 
-    def apposition(self, tok: Any) -> None:
+    def apposition(self, tok: Token) -> None:
         """ "X, Y, ..." where Y (``tok``) is an appositive of X."""
         head = tok.head
         x_ent, y_ent = head.i in self.ent_of, tok.i in self.ent_of
@@ -400,6 +409,6 @@ def normalize_label(label: str) -> str:
     return label.strip("\"'`“”‘’«»„‚()[]{}<>,;:!?、。，；：！？ ")
 
 
-def extract_from_doc(doc: Any) -> Extraction:
+def extract_from_doc(doc: Doc) -> Extraction:
     """Mentions and triples of one parsed passage (see the module docstring for the rules)."""
     return _DocRules(doc).run()
