@@ -7,7 +7,8 @@ plugged in through the same protocol.
 
 from __future__ import annotations
 
-from typing import Protocol, Sequence, runtime_checkable
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
 
 from graphmem.extract.spacy_ie import SpacyExtractor, load_spacy_pipeline
 from graphmem.types import Extraction

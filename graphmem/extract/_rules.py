@@ -30,7 +30,8 @@ numeric-only entities are never arguments.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable, NamedTuple
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, NamedTuple
 
 from graphmem.text import normalize_name
 from graphmem.types import Extraction, Mention, Triple
@@ -43,13 +44,20 @@ if TYPE_CHECKING:
 # unrelated passages. DATE and TIME are kept: birth/death years are real multi-hop facts.
 JUNK_ENT_LABELS = frozenset({"CARDINAL", "ORDINAL", "PERCENT", "QUANTITY", "MONEY"})
 
+# fmt: off
 PRONOUNS = frozenset(
-    """i me my mine myself you your yours yourself yourselves he him his himself she her hers
-    herself it its itself we us our ours ourselves they them their theirs themselves this that
-    these those who whom whose which what whoever whomever whatever whichever one ones someone
-    somebody something anyone anybody anything everyone everybody everything nobody nothing none
-    each other others another both all some any either neither there here such""".split()
+    {
+        "i", "me", "my", "mine", "myself", "you", "your", "yours", "yourself", "yourselves", "he",
+        "him", "his", "himself", "she", "her", "hers", "herself", "it", "its", "itself", "we",
+        "us", "our", "ours", "ourselves", "they", "them", "their", "theirs", "themselves", "this",
+        "that", "these", "those", "who", "whom", "whose", "which", "what", "whoever", "whomever",
+        "whatever", "whichever", "one", "ones", "someone", "somebody", "something", "anyone",
+        "anybody", "anything", "everyone", "everybody", "everything", "nobody", "nothing", "none",
+        "each", "other", "others", "another", "both", "all", "some", "any", "either", "neither",
+        "there", "here", "such",
+    }
 )
+# fmt: on
 _RELATIVE = frozenset({"who", "whom", "whose", "which", "that"})
 
 _TEMPORAL = frozenset({"DATE", "TIME"})
@@ -58,6 +66,8 @@ _SUBJ = ("nsubj", "nsubjpass")
 _NOUN_POS = ("NOUN", "PROPN")
 # Left dependents of a noun that belong to its name ("Eiffel" Tower, "American" writer, John 's).
 _NAME_MODS = frozenset({"compound", "amod", "nmod", "poss", "nummod", "npadvmod", "quantmod"})
+# Longer "names" are NER run-ons over lists and tables, not nodes worth merging.
+_MAX_NAME_TOKENS = 10
 # Tokens trimmed from either edge of an argument span.
 _EDGE_POS = frozenset({"DET", "PUNCT", "SPACE", "CCONJ", "PRON", "PART", "ADP", "SCONJ"})
 
@@ -78,7 +88,7 @@ def _clean_label(text: str) -> str:
 class _DocRules:
     """One pass of the rules over one ``Doc``; collects arguments, mentions and triples."""
 
-    __slots__ = ("doc", "ent_of", "args", "triples", "verb_info")
+    __slots__ = ("args", "doc", "ent_of", "triples", "verb_info")
 
     def __init__(self, doc: Doc) -> None:
         self.doc = doc
@@ -109,7 +119,7 @@ class _DocRules:
             start += 1
         while end > start and doc[end - 1].pos_ in _EDGE_POS:
             end -= 1
-        if start >= end:
+        if start >= end or end - start > _MAX_NAME_TOKENS:
             return None
         label = _clean_label(doc[start:end].text)
         name = normalize_name(label)
@@ -141,8 +151,8 @@ class _DocRules:
                     break
                 if child.pos_ == "PRON" or (i - child.left_edge.i) > 6:
                     break
-                ent = self.ent_of.get(child.i)
-                if ent is not None and ent.label_ in JUNK_ENT_LABELS:
+                child_ent = self.ent_of.get(child.i)
+                if child_ent is not None and child_ent.label_ in JUNK_ENT_LABELS:
                     break  # "two sons" -> "sons", "second son" -> "son"
                 start = child.left_edge.i
             result = self._span_arg(start, i + 1, "NP", i)
@@ -224,9 +234,10 @@ class _DocRules:
     def _has_descriptive_modifier(self, head: Token, a: Arg) -> bool:
         """Whether the argument span has a non-numeric modifier before its head noun."""
         for t in self.doc[a.start : head.i]:
-            if t.i not in self.ent_of or self.ent_of[t.i].label_ not in JUNK_ENT_LABELS:
-                if t.pos_ not in ("NUM", "PUNCT", "PART"):
-                    return True
+            ent = self.ent_of.get(t.i)
+            numeric = ent is not None and ent.label_ in JUNK_ENT_LABELS
+            if not numeric and t.pos_ not in ("NUM", "PUNCT", "PART"):
+                return True
         return False
 
     # ------------------------------------------------------------------ clauses

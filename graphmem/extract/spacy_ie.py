@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from graphmem.config import ExtractConfig
 from graphmem.errors import InputError, MissingDependencyError, ModelNotFoundError
@@ -101,7 +102,7 @@ def _sentence_hints(doc: Doc) -> Doc:
     """Preset sentence boundaries the parser then respects.
 
     * every line break starts a sentence, so a title line or list item is not parsed as part of
-      the next sentence ("Lothair II\nLothair II was king ...");
+      the next sentence ("Lothair II\\nLothair II was king ...");
     * no sentence starts right after a word or an opening bracket, only after punctuation or a
       line break: the small parser otherwise sometimes splits "Lambert( died 938) was ..." or
       even "Etan | Boritzer" into fragments, losing the subject.
@@ -154,6 +155,14 @@ class SpacyExtractor:
             with self._lock:
                 if self._nlp is None:
                     nlp = load_spacy_pipeline(self.config.model)
+                    missing = {"parser", "ner"} - set(nlp.pipe_names)
+                    if missing:
+                        logger.warning(
+                            "spaCy pipeline %r has no %s component; extraction will find %s",
+                            self.config.model,
+                            " or ".join(sorted(missing)),
+                            "no triples" if "parser" in missing else "no named entities",
+                        )
                     _add_sentence_hints(nlp)
                     self._nlp = nlp
         return self._nlp
@@ -167,12 +176,19 @@ class SpacyExtractor:
         ``config.batch_size``."""
         if not texts:
             return []
+        nlp = self.nlp
         for i, text in enumerate(texts):
             if not isinstance(text, str):
                 raise InputError(
                     f"expected str, got {type(text).__name__}", source=f"extract_batch() item {i}"
                 )
-        docs: Any = self.nlp.pipe(texts, batch_size=self.config.batch_size)
+            if len(text) > nlp.max_length:
+                raise InputError(
+                    f"text of {len(text)} characters exceeds the parser limit of "
+                    f"{nlp.max_length}; chunk documents into passages first",
+                    source=f"extract_batch() item {i}",
+                )
+        docs: Iterator[Doc] = nlp.pipe(texts, batch_size=self.config.batch_size)
         return [extract_from_doc(doc) for doc in docs]
 
     def __repr__(self) -> str:

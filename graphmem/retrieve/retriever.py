@@ -51,19 +51,21 @@ def entity_seeds(
     return {e: w for e, w in ranked[:max_seeds] if w > 0}
 
 
-def rank_passages(
-    index: GraphIndex,
-    query: str,
-    query_vector: np.ndarray,
-    config: RetrieveConfig,
-    top_k: int,
-) -> list[RankedPassage]:
-    """Rank passages for one query. Empty memory gives ``[]``; no seeds gives dense ranking."""
-    if top_k < 1:
-        raise ValueError(f"top_k must be >= 1, got {top_k}")
+@dataclass(frozen=True)
+class Seeds:
+    """What a query links to: the PPR reset vector (None when no entity was linked), the seeds
+    behind it and the dense passage scores."""
+
+    reset: np.ndarray | None
+    dense: np.ndarray
+    fact_ids: np.ndarray
+    seed_facts: tuple[SeedFact, ...]
+    seed_entities: tuple[tuple[str, float], ...]
+
+
+def seed_query(index: GraphIndex, query: str, query_vector: np.ndarray, config: RetrieveConfig) -> Seeds:
+    """Steps 1–3 of DESIGN.md §4: link facts and entities, build the reset vector."""
     n_e, n_c = index.n_entities, index.n_chunks
-    if n_c == 0:
-        return []
     dense = index.chunks.vectors @ query_vector
     fact_ids, fact_scores = link_facts(index.facts.vectors, query_vector, config.linking_top_k)
     linked = link_query_entities(query, index.named) if config.link_query_entities else []
@@ -78,30 +80,47 @@ def rank_passages(
         for f, s in zip(fact_ids, fact_scores)
     )
     seed_entities = tuple((index.entity_labels[e], round(w, 6)) for e, w in seeds.items())
-    if not seeds:
+    reset = None
+    if seeds:
+        reset = np.zeros(n_e + n_c)
+        for e, w in seeds.items():
+            reset[e] = w
+        reset[n_e:] = min_max(dense) * config.passage_node_weight
+    return Seeds(reset, dense, fact_ids, seed_facts, seed_entities)
+
+
+def rank_passages(
+    index: GraphIndex,
+    query: str,
+    query_vector: np.ndarray,
+    config: RetrieveConfig,
+    top_k: int,
+) -> list[RankedPassage]:
+    """Rank passages for one query. Empty memory gives ``[]``; no seeds gives dense ranking."""
+    if top_k < 1:
+        raise ValueError(f"top_k must be >= 1, got {top_k}")
+    if index.n_chunks == 0:
+        return []
+    s = seed_query(index, query, query_vector, config)
+    dense = s.dense
+    if s.reset is None:
         order = top_k_indices(dense, top_k)
         return [
             RankedPassage(
-                int(c),
-                float(dense[c]),
-                Explanation("dense", seed_facts, (), (), (), float(dense[c])),
+                int(c), float(dense[c]), Explanation("dense", s.seed_facts, (), (), (), float(dense[c]))
             )
             for c in order
         ]
-    reset = np.zeros(n_e + n_c)
-    for e, w in seeds.items():
-        reset[e] = w
-    reset[n_e:] = min_max(dense) * config.passage_node_weight
     scores = personalized_pagerank(
-        index.transition, reset, damping=config.damping, tol=config.tol, max_iter=config.max_iter
+        index.transition, s.reset, damping=config.damping, tol=config.tol, max_iter=config.max_iter
     )
-    passage_scores = scores[n_e:]
+    passage_scores = scores[index.n_entities :]
     order = top_k_indices(passage_scores, top_k)
     return [
         RankedPassage(
             int(c),
             float(passage_scores[c]),
-            _explain(index, int(c), scores, fact_ids, seed_facts, seed_entities, float(dense[c])),
+            _explain(index, int(c), scores, s.fact_ids, s.seed_facts, s.seed_entities, float(dense[c])),
         )
         for c in order
     ]
