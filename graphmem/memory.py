@@ -136,9 +136,9 @@ class Memory:
         if top_k < 1:
             raise ValueError(f"top_k must be >= 1, got {top_k}")
         with self._lock:
-            if self.store.counts()["chunks"] == 0:
-                return [[] for _ in queries]
             index = self._ready_index()
+            if index.n_chunks == 0:
+                return [[] for _ in queries]
             vectors = self.embedder.encode(list(queries))
             ranked = [
                 rank_passages(index, q, v, self.config.retrieve, top_k)

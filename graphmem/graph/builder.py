@@ -21,7 +21,7 @@ from graphmem.config import ChunkConfig, GraphConfig
 from graphmem.embed import Embedder
 from graphmem.errors import ConflictError, InputError
 from graphmem.extract import Extractor
-from graphmem.graph.index import NOUN_PHRASE, GraphIndex
+from graphmem.graph.index import NOUN_PHRASE, GraphIndex, synonym_eligible
 from graphmem.graph.synonyms import synonym_pairs
 from graphmem.ids import chunk_id_for, content_hash, doc_id_for
 from graphmem.store.base import NewChunk, NewDocument, NewEntity, NewFact, Store, WriteBatch
@@ -149,15 +149,18 @@ def build_batch(
     _entities_and_facts(batch, chunk_rows, extractions, store, embedder)
     t4 = time.perf_counter()
     timings.embed += t4 - t3
-    if batch.entities:
-        new = np.stack([e.embedding for e in batch.entities])
-        existing = index.entities.vectors
-        names = index.entity_names
+    candidates = [e for e in batch.entities if synonym_eligible(e.name, e.kind)]
+    if candidates:
+        new = np.stack([e.embedding for e in candidates])
+        rows = index.synonym_rows
+        existing = index.entities.vectors[rows]
         for i, t, score in synonym_pairs(
             new, existing, threshold=graph.synonym_threshold, top_k=graph.synonym_top_k
         ):
-            other = names[t] if t < len(existing) else batch.entities[t - len(existing)].name
-            batch.synonyms.append((batch.entities[i].name, other, score))
+            other = (
+                index.entity_names[rows[t]] if t < len(rows) else candidates[t - len(rows)].name
+            )
+            batch.synonyms.append((candidates[i].name, other, score))
     timings.synonyms += time.perf_counter() - t4
     timings.wall += time.perf_counter() - start
     timings.counts = {

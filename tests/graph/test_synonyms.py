@@ -34,3 +34,14 @@ def test_matches_reference(seed):
 def test_empty_inputs():
     assert synonym_pairs(np.zeros((0, 4), np.float32), np.zeros((0, 4), np.float32)) == []
     assert synonym_pairs(_unit([[1, 0]]), np.zeros((0, 2), np.float32)) == []
+
+
+def test_dates_and_numbers_take_no_synonym_edges():
+    from graphmem.graph.index import synonym_eligible
+
+    assert not synonym_eligible("march 29, 1966", "DATE")
+    assert not synonym_eligible("1849", "NP")
+    assert not synonym_eligible("10:30", "TIME")
+    assert synonym_eligible("münchen", "GPE")
+    assert synonym_eligible("東京", "GPE")
+    assert synonym_eligible("apollo 11", "PRODUCT")

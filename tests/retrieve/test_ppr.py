@@ -15,6 +15,7 @@ from graphmem.retrieve.ppr import (
     adjacency_from_edges,
     build_transition,
     personalized_pagerank,
+    personalized_pagerank_power,
     personalized_pagerank_reference,
 )
 
@@ -22,10 +23,13 @@ Edge = tuple[int, int, float]
 
 
 def fast(n: int, edges: list[Edge], reset: list[float], **kwargs: float) -> np.ndarray:
-    """Fast path on an edge list (builds the transition each time; fine for tests)."""
-    return personalized_pagerank(
-        build_transition(adjacency_from_edges(n, edges)), np.asarray(reset, dtype=float), **kwargs
-    )
+    """Fast path (conjugate gradients) on an edge list, checked against the power iteration on
+    every call (builds the transition each time; fine for tests)."""
+    transition = build_transition(adjacency_from_edges(n, edges))
+    x = personalized_pagerank(transition, np.asarray(reset, dtype=float), **kwargs)
+    power = personalized_pagerank_power(transition, np.asarray(reset, dtype=float), **kwargs)
+    assert l1(x, power) < 1e-9
+    return x
 
 
 def l1(a: object, b: object) -> float:
@@ -225,9 +229,10 @@ def test_zero_weight_edges_are_ignored() -> None:
 def test_non_convergence_warns_and_returns_a_distribution() -> None:
     n, edges, reset = random_case(11)
     transition = build_transition(adjacency_from_edges(n, edges))
-    with pytest.warns(RuntimeWarning, match="did not converge"):
-        x = personalized_pagerank(transition, np.asarray(reset), damping=0.99, max_iter=2)
-    assert abs(x.sum() - 1.0) < 1e-12
+    for method in (personalized_pagerank, personalized_pagerank_power):
+        with pytest.warns(RuntimeWarning, match="did not converge"):
+            x = method(transition, np.asarray(reset), damping=0.99, max_iter=2)
+        assert abs(x.sum() - 1.0) < 1e-12
 
 
 def test_defaults_converge_without_warning_on_a_chain() -> None:
