@@ -137,7 +137,9 @@ def main() -> None:
             for q, v in zip(queries, vectors)
             if (s := seed_query(index, q, v, mem.config.retrieve)).reset is not None
         ]
-        ppr = compare_with_igraph(index.adjacency, resets, damping=mem.config.retrieve.damping)
+        ppr = compare_with_igraph(
+            index.adjacency, resets, damping=mem.config.retrieve.damping, tol=mem.config.retrieve.tol
+        )
         ppr["graph_nodes"], ppr["graph_nnz"] = index.adjacency.shape[0], int(index.adjacency.nnz)
         report["ppr_vs_igraph"] = ppr
         print("ppr:", json.dumps(ppr), flush=True)

@@ -54,7 +54,7 @@ def _stats_ms(seconds: Sequence[float]) -> tuple[float, float]:
 
 
 def compare_with_igraph(
-    adjacency: sp.csr_matrix, resets: list[np.ndarray], damping: float = 0.5
+    adjacency: sp.csr_matrix, resets: list[np.ndarray], damping: float = 0.5, tol: float = 1e-10
 ) -> dict[str, Any]:
     """Per-query timings of our fast path and igraph PRPACK on the same graph and reset vectors.
 
@@ -76,7 +76,7 @@ def compare_with_igraph(
     reset_lists = [np.asarray(r, dtype=np.float64).tolist() for r in resets]
 
     def ours(r: np.ndarray) -> np.ndarray:
-        return personalized_pagerank(transition, r, damping=damping)
+        return personalized_pagerank(transition, r, damping=damping, tol=tol)
 
     def theirs(r: list[float]) -> np.ndarray:
         scores = graph.personalized_pagerank(

@@ -65,14 +65,15 @@ class RetrieveConfig:
     ``linking_top_k`` facts are linked by cosine; their subjects and objects become entity seeds
     weighted by fact score / number of passages mentioning the entity, keeping ``max_seed_entities``.
     Every passage is also seeded with its min-max dense score times ``passage_node_weight``.
-    PPR runs with ``damping`` (probability of following an edge) until the L1 change is below
-    ``tol``."""
+    PPR runs with ``damping`` (probability of following an edge) until the solver's relative
+    residual is below ``tol``; 1e-8 leaves an L1 error near 1e-8, far below what could reorder
+    passages, and saves a quarter of the solver steps over PRPACK's 1e-10."""
 
     linking_top_k: int = 5
     max_seed_entities: int = 5
     passage_node_weight: float = 0.05
     damping: float = 0.5
-    tol: float = 1e-10
+    tol: float = 1e-8
     max_iter: int = 100
     link_query_entities: bool = True
 

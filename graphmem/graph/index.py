@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from graphmem.retrieve._scoring import quantize_rows
 from graphmem.retrieve.ppr import Transition, build_transition
 from graphmem.store.base import Store
 
@@ -81,6 +82,8 @@ class GraphIndex:
         self.fact_subject_ids = np.zeros(0, dtype=np.int64)
         self.fact_object_ids = np.zeros(0, dtype=np.int64)
         self.fact_predicates: list[str] = []
+        self.fact_codes = np.zeros((0, dim), dtype=np.int8)
+        self.fact_scales = np.zeros(0, dtype=np.float32)
         self.named: dict[str, int] = {}
         self.synonym_rows = np.zeros(0, dtype=np.int64)
         self._build_graph_empty()
@@ -130,8 +133,12 @@ class GraphIndex:
             self.fact_subject_ids = self.fact_subject_ids[keep]
             self.fact_object_ids = self.fact_object_ids[keep]
             self.fact_predicates = [p for p, k in zip(self.fact_predicates, keep) if k]
+            self.fact_codes, self.fact_scales = self.fact_codes[keep], self.fact_scales[keep]
         rows = store.load_facts(int(self.facts.ids[-1]) if len(self.facts.ids) else 0)
         self.facts.append(rows.ids, rows.embeddings)
+        codes, scales = quantize_rows(rows.embeddings)
+        self.fact_codes = np.vstack([self.fact_codes, codes])
+        self.fact_scales = np.concatenate([self.fact_scales, scales])
         self.fact_subject_ids = np.concatenate([self.fact_subject_ids, rows.subject_ids])
         self.fact_object_ids = np.concatenate([self.fact_object_ids, rows.object_ids])
         self.fact_predicates += rows.predicates

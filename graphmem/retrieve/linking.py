@@ -36,13 +36,45 @@ def top_k_indices(scores: np.ndarray, k: int) -> np.ndarray:
 def link_facts(fact_vectors: np.ndarray, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Top-``k`` facts for a unit-norm query: (fact indices, min-max normalised scores).
 
-    HippoRAG 2 normalises fact cosines over all facts before choosing, so the best fact scores 1.
+    The plain version: exact float32 cosines. HippoRAG 2 normalises fact cosines over all facts
+    before choosing, so the best fact scores 1.
     """
     if len(fact_vectors) == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0)
     scores = min_max(fact_vectors @ query)
     top = top_k_indices(scores, k)
     return top, scores[top]
+
+
+def link_facts_quantized(
+    codes: np.ndarray,
+    scales: np.ndarray,
+    fact_vectors: np.ndarray,
+    query: np.ndarray,
+    k: int,
+    candidates: int = 64,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`link_facts` computed fast: int8 scores pick ``max(candidates, 8k)`` facts, which are
+    rescored exactly; the minimum for normalisation is the exact score of the approximate
+    minimum. Agrees with :func:`link_facts` unless two facts' cosines differ by under ~1e-3.
+    """
+    from graphmem.retrieve._scoring import int8_scores
+
+    n = len(fact_vectors)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    q = np.ascontiguousarray(query, dtype=np.float32)
+    approx = int8_scores(codes, scales, q)
+    pool = top_k_indices(approx, max(candidates, 8 * k))
+    exact = (fact_vectors[pool] @ q).astype(np.float64)
+    lo = float(fact_vectors[int(np.argmin(approx))] @ q)
+    hi = float(exact.max())
+    lo = min(lo, float(exact.min()))
+    order = np.lexsort((pool, -exact))[:k]
+    top = pool[order]
+    if hi - lo <= 1e-12:
+        return top, np.ones(len(top))
+    return top, (exact[order] - lo) / (hi - lo)
 
 
 def link_query_entities(query: str, named: Mapping[str, int]) -> list[int]:

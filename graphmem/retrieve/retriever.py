@@ -12,7 +12,13 @@ import numpy as np
 
 from graphmem.config import RetrieveConfig
 from graphmem.graph.index import GraphIndex
-from graphmem.retrieve.linking import link_facts, link_query_entities, min_max, top_k_indices
+from graphmem.retrieve._scoring import f32_scores
+from graphmem.retrieve.linking import (
+    link_facts_quantized,
+    link_query_entities,
+    min_max,
+    top_k_indices,
+)
 from graphmem.retrieve.ppr import personalized_pagerank
 from graphmem.types import Explanation, SeedFact
 
@@ -66,8 +72,11 @@ class Seeds:
 def seed_query(index: GraphIndex, query: str, query_vector: np.ndarray, config: RetrieveConfig) -> Seeds:
     """Steps 1–3 of DESIGN.md §4: link facts and entities, build the reset vector."""
     n_e, n_c = index.n_entities, index.n_chunks
-    dense = index.chunks.vectors @ query_vector
-    fact_ids, fact_scores = link_facts(index.facts.vectors, query_vector, config.linking_top_k)
+    q = np.ascontiguousarray(query_vector, dtype=np.float32)
+    dense = f32_scores(index.chunks.vectors, q).astype(np.float64)
+    fact_ids, fact_scores = link_facts_quantized(
+        index.fact_codes, index.fact_scales, index.facts.vectors, q, config.linking_top_k
+    )
     linked = link_query_entities(query, index.named) if config.link_query_entities else []
     seeds = entity_seeds(index, fact_ids, fact_scores, linked, config.max_seed_entities)
     seed_facts = tuple(
