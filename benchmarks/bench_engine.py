@@ -65,6 +65,33 @@ def ingest(mem: Memory, docs: list[Document], batch: int) -> dict:
     return out
 
 
+def model_stages(mem: Memory, docs: list[Document], n: int = 400) -> dict:
+    """Each model stage alone on ``n`` passages: what bounds ingestion on this machine."""
+    sample = docs[:n]
+    texts = [d.text for d in sample]
+    t0 = time.perf_counter()
+    extractions = mem.extractor.extract_batch(texts)
+    spacy_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    mem.embedder.encode([f"{d.title}\n{d.text}" for d in sample])
+    passage_s = time.perf_counter() - t0
+    names = sorted({m.name for e in extractions for m in e.mentions})
+    facts = sorted({f"{t.subject} {t.predicate} {t.object}" for e in extractions for t in e.triples})
+    t0 = time.perf_counter()
+    mem.embedder.encode(names + facts)
+    strings_s = time.perf_counter() - t0
+    per = lambda s: round(len(sample) / s, 1)  # noqa: E731
+    return {
+        "passages": len(sample),
+        "spacy_passages_per_s": per(spacy_s),
+        "passage_embedding_per_s": per(passage_s),
+        "entity_fact_embedding_passages_per_s": per(strings_s),
+        "entity_and_fact_strings_per_passage": round((len(names) + len(facts)) / len(sample), 1),
+        "all_embedding_passages_per_s": per(passage_s + strings_s),
+        "serial_models_passages_per_s": per(spacy_s + passage_s + strings_s),
+    }
+
+
 def latency(mem: Memory, queries: list[str], top_k: int = 5) -> dict:
     mem.retrieve(queries[0], top_k=top_k)  # index load, outside the timing
     times = []
@@ -106,6 +133,9 @@ def main() -> None:
         report["ingest"] = ingest(mem, docs, args.batch)
         report["ingest"]["stats"] = {k: v for k, v in mem.stats().items() if isinstance(v, int)}
         print("ingest:", json.dumps(report["ingest"]), flush=True)
+
+        report["model_stages_alone"] = model_stages(mem, docs)
+        print("model stages alone:", json.dumps(report["model_stages_alone"]), flush=True)
 
         report["latency"] = latency(mem, queries)
         print("latency:", json.dumps(report["latency"]), flush=True)
