@@ -28,7 +28,8 @@ import numpy as np
 import scipy
 import scipy.sparse as sp
 
-from graphmem.retrieve.ppr import adjacency_from_edges, build_transition, personalized_pagerank
+from graphmem.retrieve.ppr import build_transition, personalized_pagerank
+from graphmem.retrieve.ppr_reference import adjacency_from_edges
 
 
 def _igraph_graph(adjacency: sp.csr_matrix) -> Any:

@@ -12,12 +12,11 @@ import scipy.sparse as sp
 
 from graphmem.retrieve.ppr import (
     Transition,
-    adjacency_from_edges,
     build_transition,
     personalized_pagerank,
     personalized_pagerank_power,
-    personalized_pagerank_reference,
 )
+from graphmem.retrieve.ppr_reference import adjacency_from_edges, personalized_pagerank_reference
 
 Edge = tuple[int, int, float]
 
