@@ -165,6 +165,7 @@ class GraphIndex:
         self.fact_chunks = sp.csr_matrix((0, 0), dtype=np.float32)
         self.chunk_entities = sp.csr_matrix((0, 0), dtype=np.float32)
         self.entity_passage_counts = np.zeros(0, dtype=np.int64)
+        self.lonely_passage = np.zeros(0, dtype=np.int64)
 
     def _build_graph(self, store: Store) -> None:
         edges = store.load_edges()
@@ -184,9 +185,20 @@ class GraphIndex:
         self.entity_passage_counts = np.bincount(m_entity, minlength=n_e)
         s_a = self.entities.positions(edges.synonyms[:, 0])
         s_b = self.entities.positions(edges.synonyms[:, 1])
-        u = np.concatenate([self.fact_subject, m_entity, s_a])
-        v = np.concatenate([self.fact_object, n_e + m_chunk, s_b])
-        w = np.concatenate([support, np.ones(len(m_chunk)), edges.synonym_scores])
+        # An entity seen in one passage and in no fact or synonym edge carries no information
+        # between passages; as a node it only reflects its passage's mass back (up to 1/(1-d²)),
+        # which favours passages full of such one-off names. It stays out of the walk, and a seed
+        # on it seeds its passage instead (see retriever.seed_query).
+        linked = np.bincount(
+            np.concatenate([self.fact_subject, self.fact_object, s_a, s_b]), minlength=n_e
+        )
+        lonely = (self.entity_passage_counts == 1) & (linked == 0)
+        self.lonely_passage = np.full(n_e, -1, dtype=np.int64)
+        in_walk = ~lonely[m_entity]
+        self.lonely_passage[m_entity[~in_walk]] = m_chunk[~in_walk]
+        u = np.concatenate([self.fact_subject, m_entity[in_walk], s_a])
+        v = np.concatenate([self.fact_object, n_e + m_chunk[in_walk], s_b])
+        w = np.concatenate([support, np.ones(int(in_walk.sum())), edges.synonym_scores])
         n = n_e + n_c
         upper = sp.coo_matrix((w, (u, v)), shape=(n, n)).tocsr()
         self.adjacency = (upper + upper.T).tocsr()

@@ -82,6 +82,9 @@ def link_query_entities(query: str, named: Mapping[str, int]) -> list[int]:
 
     Longest match wins and matches do not overlap, so "New York Times" links the newspaper and
     not also "New York". Works in any script: n-grams are rebuilt from the original characters.
+    A match must look like a name where the script has case: it must contain a capital letter
+    (or a letter of an uncased script such as CJK), and a single capitalised word opening the
+    query does not count, since sentence case capitalises it anyway ("Are both ...").
     """
     spans = _spans(query)
     found: list[int] = []
@@ -90,7 +93,7 @@ def link_query_entities(query: str, named: Mapping[str, int]) -> list[int]:
         for n in range(min(_MAX_NGRAM, len(spans) - i), 0, -1):
             surface = query[spans[i][0] : spans[i + n - 1][1]]
             pos = named.get(normalize_name(surface))
-            if pos is not None:
+            if pos is not None and _name_like(surface, first=(i == 0 and n == 1)):
                 if pos not in found:
                     found.append(pos)
                 i += n
@@ -98,6 +101,15 @@ def link_query_entities(query: str, named: Mapping[str, int]) -> list[int]:
         else:
             i += 1
     return found
+
+
+def _name_like(surface: str, first: bool) -> bool:
+    cased = [c for c in surface if c.isalpha() and (c.isupper() or c.islower())]
+    if len(cased) < sum(c.isalpha() for c in surface):
+        return True  # some letters have no case (CJK, Arabic, ...): no capitalisation signal
+    if first:
+        return False
+    return any(c.isupper() for c in cased)
 
 
 def _spans(text: str) -> list[tuple[int, int]]:

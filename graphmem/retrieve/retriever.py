@@ -93,8 +93,9 @@ def seed_query(index: GraphIndex, query: str, query_vector: np.ndarray, config: 
     if seeds:
         reset = np.zeros(n_e + n_c)
         for e, w in seeds.items():
-            reset[e] = w
-        reset[n_e:] = min_max(dense) * config.passage_node_weight
+            home = index.lonely_passage[e]
+            reset[e if home < 0 else n_e + home] += w
+        reset[n_e:] += min_max(dense) * config.passage_node_weight
     return Seeds(reset, dense, fact_ids, seed_facts, seed_entities)
 
 

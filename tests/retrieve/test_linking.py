@@ -61,3 +61,12 @@ def test_query_entity_linking_longest_match_any_script():
     assert link_query_entities("Who owns the New York Times?", named) == [2]
     assert link_query_entities("From München to 東京 with AT&T", named) == [3, 4, 5]
     assert link_query_entities("nothing here", named) == []
+
+
+def test_query_entity_linking_needs_a_name_shape():
+    named = {"are": 1, "paris": 2, "the who": 3, "東京": 4}
+    assert link_query_entities("Are both cities in France?", named) == []
+    assert link_query_entities("Are Paris and Lyon in France?", named) == [2]
+    assert link_query_entities("where is paris", named) == []
+    assert link_query_entities("Who founded The Who?", named) == [3]
+    assert link_query_entities("東京はどこ", named) == [4]
