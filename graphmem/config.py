@@ -31,10 +31,15 @@ class ChunkConfig:
 
 @dataclass(frozen=True)
 class ExtractConfig:
-    """spaCy OpenIE. ``model`` is resolved first, then known installed mirrors of it."""
+    """spaCy OpenIE. ``model`` is resolved first, then known installed mirrors of it.
+
+    ``resolve_pronouns`` lets "he"/"she"/"him" stand for the passage's first named person, a
+    one-line coreference heuristic for encyclopedic text: on 300 2Wiki passages pronoun subjects
+    were a third of all subjects, and without it "He was born in X" yields no fact."""
 
     model: str = "en_core_web_sm"
     batch_size: int = 64
+    resolve_pronouns: bool = True
 
 
 @dataclass(frozen=True)

@@ -65,13 +65,18 @@ def _clean_label(text: str) -> str:
     return " ".join(text.split())
 
 
+# Personal pronouns resolved to the passage's topic person when pronoun resolution is on.
+_PERSONAL = frozenset({"he", "she", "him"})
+
+
 class _DocArgs:
     """Argument, triple and mention bookkeeping for one pass of the rules over one ``Doc``."""
 
-    __slots__ = ("args", "doc", "ent_of", "triples")
+    __slots__ = ("args", "doc", "ent_of", "resolve_pronouns", "triples")
 
-    def __init__(self, doc: Doc) -> None:
+    def __init__(self, doc: Doc, resolve_pronouns: bool = False) -> None:
         self.doc = doc
+        self.resolve_pronouns = resolve_pronouns
         self.ent_of: dict[int, Span] = {}
         for ent in doc.ents:
             for i in range(ent.start, ent.end):
@@ -110,6 +115,16 @@ class _DocArgs:
             return None
         return Arg(name, normalize_label(label), kind, start)
 
+    def _topic_person(self, i: int) -> Arg | None:
+        """The first PERSON named before token ``i``: in encyclopedic passages "he"/"she" almost
+        always means the person the passage is about, which is also its first named person."""
+        for ent in self.doc.ents:
+            if ent.start >= i:
+                return None
+            if ent.label_ == "PERSON":
+                return self._span_arg(ent.start, ent.end, ent.label_, ent.root.i)
+        return None
+
     def arg(self, tok: Token) -> Arg | None:
         """The graph node a token stands for, or None when it cannot be one (cached)."""
         i = tok.i
@@ -117,7 +132,8 @@ class _DocArgs:
             return self.args[i]
         result: Arg | None = None
         if tok.pos_ == "PRON" or tok.lower_ in PRONOUNS:
-            result = None
+            if self.resolve_pronouns and tok.lower_ in _PERSONAL:
+                result = self._topic_person(i)
         elif i in self.ent_of:
             ent = self.ent_of[i]
             if ent.label_ not in JUNK_ENT_LABELS:

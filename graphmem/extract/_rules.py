@@ -51,8 +51,8 @@ class _DocRules(_DocArgs):
 
     __slots__ = ("verb_info",)
 
-    def __init__(self, doc: Doc) -> None:
-        super().__init__(doc)
+    def __init__(self, doc: Doc, resolve_pronouns: bool = False) -> None:
+        super().__init__(doc, resolve_pronouns)
         # verb index -> (subject tokens, passive?) for conjunct/participle inheritance
         self.verb_info: dict[int, tuple[list[Token], bool]] = {}
 
@@ -261,6 +261,7 @@ class _DocRules(_DocArgs):
         return Extraction(mentions=self._mentions(), triples=tuple(self.triples))
 
 
-def extract_from_doc(doc: Doc) -> Extraction:
-    """Mentions and triples of one parsed passage (see the module docstring for the rules)."""
-    return _DocRules(doc).run()
+def extract_from_doc(doc: Doc, resolve_pronouns: bool = False) -> Extraction:
+    """Mentions and triples of one parsed passage (see the module docstring for the rules).
+    With ``resolve_pronouns``, he/she/him stand for the passage's first named person."""
+    return _DocRules(doc, resolve_pronouns).run()

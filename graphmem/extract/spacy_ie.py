@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 
 #: Bumped whenever the rules change what they extract; part of :attr:`SpacyExtractor.name` so a
 #: store built with older rules can tell.
-RULES_VERSION = 1
+RULES_VERSION = 2
 
 #: Installed packages carrying the same weights under another import name. Fallback stays inside
 #: one model family: an unknown or misspelt name fails loudly instead of silently parsing with a
@@ -169,7 +169,7 @@ class SpacyExtractor:
 
     def extract_doc(self, doc: Doc) -> Extraction:
         """Mentions and triples of one already-parsed passage."""
-        return extract_from_doc(doc)
+        return extract_from_doc(doc, self.config.resolve_pronouns)
 
     def extract_batch(self, texts: Sequence[str]) -> list[Extraction]:
         """One :class:`Extraction` per text, in input order, parsing in batches of
@@ -189,7 +189,7 @@ class SpacyExtractor:
                     source=f"extract_batch() item {i}",
                 )
         docs: Iterator[Doc] = nlp.pipe(texts, batch_size=self.config.batch_size)
-        return [extract_from_doc(doc) for doc in docs]
+        return [extract_from_doc(doc, self.config.resolve_pronouns) for doc in docs]
 
     def __repr__(self) -> str:
         return f"SpacyExtractor(model={self.config.model!r}, loaded={self._nlp is not None})"

@@ -209,3 +209,16 @@ def test_default_name_resolves_to_installed_mirror() -> None:
     nlp = load_spacy_pipeline("en_core_web_sm")
     assert {"parser", "ner", "lemmatizer"} <= set(nlp.pipe_names)
     assert nlp.lang == "en"
+
+
+def test_pronouns_resolve_to_the_passage_person() -> None:
+    from graphmem.config import ExtractConfig
+    from graphmem.extract import SpacyExtractor
+
+    text = "Marie Curie was a physicist. She was born in Warsaw."
+    on = SpacyExtractor(ExtractConfig(resolve_pronouns=True)).extract_batch([text])[0]
+    off = SpacyExtractor(ExtractConfig(resolve_pronouns=False)).extract_batch([text])[0]
+    got_on = {(t.subject, t.predicate, t.object) for t in on.triples}
+    got_off = {(t.subject, t.predicate, t.object) for t in off.triples}
+    assert got_on == {("marie curie", "is", "physicist"), ("marie curie", "born in", "warsaw")}
+    assert got_off == {("marie curie", "is", "physicist")}
