@@ -26,10 +26,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ppr_compare import compare_with_igraph  # noqa: E402
+from ppr_compare import compare_with_igraph
 
-from graphmem import Document, Memory  # noqa: E402
-from graphmem.retrieve.retriever import seed_query  # noqa: E402
+from graphmem import Document, Memory
+from graphmem.retrieve.retriever import seed_query
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -80,7 +80,7 @@ def model_stages(mem: Memory, docs: list[Document], n: int = 400) -> dict:
     t0 = time.perf_counter()
     mem.embedder.encode(names + facts)
     strings_s = time.perf_counter() - t0
-    per = lambda s: round(len(sample) / s, 1)  # noqa: E731
+    per = lambda s: round(len(sample) / s, 1)
     return {
         "passages": len(sample),
         "spacy_passages_per_s": per(spacy_s),

@@ -17,11 +17,12 @@ from graphmem.text import token_spans
 _SENTENCE_END = frozenset(".!?。！？")
 
 
-def split_text(text: str, config: ChunkConfig = ChunkConfig()) -> list[str]:
+def split_text(text: str, config: ChunkConfig | None = None) -> list[str]:
     """Split ``text`` into passages; returns ``[text.strip()]`` when it is short enough.
 
     Each window is a slice of the original string, so spacing and punctuation survive.
     """
+    config = config if config is not None else ChunkConfig()
     text = text.strip()
     spans = token_spans(text)
     if len(spans) <= config.max_tokens:

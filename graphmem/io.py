@@ -8,8 +8,9 @@ what this returns never writes half a file.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from graphmem.errors import InputError
 from graphmem.types import Document

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -39,13 +40,14 @@ class Memory:
     def __init__(
         self,
         path: str | Path,
-        config: MemoryConfig = MemoryConfig(),
+        config: MemoryConfig | None = None,
         *,
         embedder: Embedder | None = None,
         extractor: Extractor | None = None,
     ):
         self.path = Path(path)
         self.path.mkdir(parents=True, exist_ok=True)
+        config = config if config is not None else MemoryConfig()
         self.config = config
         self.store = SQLiteStore(self.path / STORE_FILE)
         self.embedder: Embedder = embedder or SentenceTransformerEmbedder(config.embed)
@@ -62,7 +64,7 @@ class Memory:
 
     # ---- lifecycle ----------------------------------------------------------------------------
 
-    def __enter__(self) -> "Memory":
+    def __enter__(self) -> Memory:
         return self
 
     def __exit__(

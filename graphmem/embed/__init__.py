@@ -6,7 +6,8 @@ open with a different embedder, because vectors from two models are not comparab
 
 from __future__ import annotations
 
-from typing import Protocol, Sequence, runtime_checkable
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -43,9 +44,9 @@ class SentenceTransformerEmbedder:
     """Embeds with a sentence-transformers model, loaded lazily on first use (torch import and
     weight loading take seconds; opening a store to count rows should not pay for them)."""
 
-    def __init__(self, config: EmbedConfig = EmbedConfig()):
-        self.config = config
-        self.name = config.model
+    def __init__(self, config: EmbedConfig | None = None):
+        self.config = config if config is not None else EmbedConfig()
+        self.name = self.config.model
         self._model: Any = None
         self._lock = threading.Lock()
 

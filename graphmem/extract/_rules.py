@@ -29,12 +29,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from graphmem.extract._args import (
-    JUNK_ENT_LABELS,
-    PRONOUNS as PRONOUNS,  # re-exported: imported from this module by the tests
     _NOUN_POS,
     _TEMPORAL,
+    JUNK_ENT_LABELS,
     Arg,
     _DocArgs,
+)
+from graphmem.extract._args import (
+    PRONOUNS as PRONOUNS,  # re-exported: imported from this module by the tests
 )
 from graphmem.types import Extraction
 

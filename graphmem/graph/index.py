@@ -44,7 +44,7 @@ class _Table:
     vectors: np.ndarray
 
     @classmethod
-    def empty(cls, dim: int) -> "_Table":
+    def empty(cls, dim: int) -> _Table:
         return cls(np.zeros(0, dtype=np.int64), np.zeros((0, dim), dtype=np.float32))
 
     def positions(self, ids: np.ndarray) -> np.ndarray:

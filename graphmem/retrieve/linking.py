@@ -5,7 +5,7 @@ Pure functions over arrays; :mod:`graphmem.retrieve.retriever` wires them to the
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 

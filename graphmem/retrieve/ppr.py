@@ -29,7 +29,6 @@ from __future__ import annotations
 import math
 import operator
 import warnings
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
