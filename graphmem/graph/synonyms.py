@@ -55,7 +55,7 @@ def synonym_pairs_reference(
     """Plain all-pairs version of :func:`synonym_pairs`, for tests."""
     n_old = len(existing)
     everything = list(existing) + list(new)
-    out = []
+    out: list[tuple[int, int, float]] = []
     for i, v in enumerate(new):
         cands = []
         for t, w in enumerate(everything):
