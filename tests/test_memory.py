@@ -215,3 +215,33 @@ def test_chunked_document_and_unicode(memory_factory):
     assert ("münchen",) in dump(mem)["entities"]
     hits = mem.retrieve("Who lives in München?", top_k=1)
     assert hits[0].doc_id == "de" and "München" in hits[0].text
+
+
+def test_two_handles_on_one_store_stay_in_sync(tmp_path, embedder, extractor):
+    """A second handle's writes reach the first one's index through the generation counter:
+    appended rows are loaded by id, deleted rows are dropped from the matrices."""
+    a = Memory(tmp_path / "m", embedder=embedder, extractor=extractor)
+    b = Memory(tmp_path / "m", embedder=embedder, extractor=extractor)
+    try:
+        a.add(DOCS[:1])
+        assert [h.doc_id for h in a.retrieve("Ada Lovelace", top_k=5)] == ["ada"]
+        b.add(DOCS[1:])
+        assert {h.doc_id for h in a.retrieve("Who designed the Analytical Engine?", top_k=5)} == {
+            "ada", "london", "babbage"
+        }
+        b.delete("ada")
+        hits = a.retrieve("Where was Ada Lovelace born?", top_k=5)
+        assert {h.doc_id for h in hits} == {"london", "babbage"}
+        index = a._ready_index()
+        assert (index.n_chunks, index.n_entities, index.n_facts) == (
+            a.stats()["chunks"], a.stats()["entities"], a.stats()["facts"]
+        )
+        fresh = Memory(tmp_path / "m", embedder=embedder, extractor=extractor)
+        try:
+            q = "Which country's capital is on the Thames?"
+            assert a.retrieve(q, top_k=3) == fresh.retrieve(q, top_k=3)
+        finally:
+            fresh.close()
+    finally:
+        a.close()
+        b.close()
