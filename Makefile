@@ -20,9 +20,9 @@ demo: $(STAMP)
 	rm -rf $(DEMO_STORE)
 	$(VENV)/bin/graphmem ingest examples/sample_corpus.jsonl --store $(DEMO_STORE)
 	$(VENV)/bin/graphmem stats --store $(DEMO_STORE)
-	$(VENV)/bin/graphmem query "In which valley was the author of The Salt Lantern born?" --store $(DEMO_STORE) --top-k 4
-	$(VENV)/bin/graphmem query "Who founded the company where the drummer of The Lowmoor Signal worked?" --store $(DEMO_STORE) --top-k 4
-	$(VENV)/bin/graphmem query "In which province was the designer of the Ferrow Bridge born?" --store $(DEMO_STORE) --top-k 4
+	$(VENV)/bin/graphmem query "In which valley was the author of The Salt Lantern born?" --store $(DEMO_STORE) --top-k 5
+	$(VENV)/bin/graphmem query "Who founded the company where the drummer of The Lowmoor Signal worked?" --store $(DEMO_STORE) --top-k 5
+	$(VENV)/bin/graphmem query "In which province was the designer of the Ferrow Bridge born?" --store $(DEMO_STORE) --top-k 5
 
 test: $(STAMP)
 	$(PY) -m pytest -q

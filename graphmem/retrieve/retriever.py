@@ -77,6 +77,8 @@ def seed_query(index: GraphIndex, query: str, query_vector: np.ndarray, config: 
     fact_ids, fact_scores = link_facts_quantized(
         index.fact_codes, index.fact_scales, index.facts.vectors, q, config.linking_top_k
     )
+    kept = fact_scores >= config.fact_score_floor
+    fact_ids, fact_scores = fact_ids[kept], fact_scores[kept]
     linked = link_query_entities(query, index.named) if config.link_query_entities else []
     seeds = entity_seeds(index, fact_ids, fact_scores, linked, config.max_seed_entities)
     seed_facts = tuple(
