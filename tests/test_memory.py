@@ -245,3 +245,17 @@ def test_two_handles_on_one_store_stay_in_sync(tmp_path, embedder, extractor):
     finally:
         a.close()
         b.close()
+
+
+def test_to_networkx_mirrors_the_store(memory_factory):
+    mem = memory_factory()
+    mem.add(DOCS)
+    g = mem.to_networkx()
+    s = mem.stats()
+    kinds = [d["kind"] for _, d in g.nodes(data=True)]
+    assert kinds.count("entity") == s["entities"] and kinds.count("passage") == s["chunks"]
+    edge_kinds = [d["kind"] for _, _, d in g.edges(data=True)]
+    assert edge_kinds.count("mention") == s["mentions"]
+    assert g.nodes["passage:ada#0"]["doc_id"] == "ada"
+    fact = g.edges["entity:ada lovelace", "entity:london"]
+    assert fact["kind"] == "fact" and "born in" in fact["predicates"]
