@@ -259,3 +259,36 @@ def test_to_networkx_mirrors_the_store(memory_factory):
     assert g.nodes["passage:ada#0"]["doc_id"] == "ada"
     fact = g.edges["entity:ada lovelace", "entity:london"]
     assert fact["kind"] == "fact" and "born in" in fact["predicates"]
+
+
+def test_concurrent_writer_conflict_is_reported_and_nothing_written(tmp_path, embedder, extractor):
+    """Another handle stores the same id between the checks and the write: the late writer gets
+    a ConflictError and its transaction writes nothing."""
+    from graphmem.graph import builder
+
+    a = Memory(tmp_path / "m", embedder=embedder, extractor=extractor)
+    b = Memory(tmp_path / "m", embedder=embedder, extractor=extractor)
+    try:
+        real_build = builder.build_batch
+        raced: list[bool] = []
+
+        def build_then_race(*args, **kwargs):
+            batch = real_build(*args, **kwargs)
+            if not raced:
+                raced.append(True)
+                b.add([Document(id="ada", text="A different text under the same id.")])
+            return batch
+
+        import graphmem.memory as memory_module
+
+        memory_module.build_batch, saved = build_then_race, memory_module.build_batch
+        try:
+            with pytest.raises(ConflictError, match="another writer stored one of the documents"):
+                a.add(DOCS)
+        finally:
+            memory_module.build_batch = saved
+        assert [d for d, _, _ in a.documents()] == ["ada"]
+        assert dump(a)["chunks"] == {("ada#0", "A different text under the same id.")}
+    finally:
+        a.close()
+        b.close()

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from graphmem.errors import EmbedderMismatchError, NotFoundError, StoreError
+from graphmem.errors import ConflictError, EmbedderMismatchError, NotFoundError, StoreError
 from graphmem.store.base import (
     ChunkRows,
     DeleteReport,
@@ -28,6 +28,7 @@ from graphmem.store.base import (
 from graphmem.store.schema import DDL, SCHEMA_VERSION
 
 _TABLES = ("documents", "chunks", "entities", "facts")
+BUSY_TIMEOUT_S = 120.0
 _IN_LIMIT = 500  # stay well below SQLite's bound-parameter limit
 
 
@@ -51,7 +52,10 @@ class SQLiteStore:
 
     def __init__(self, path: str | Path):
         self.path = str(path)
-        self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        # Batch ingestion holds the write lock for seconds; wait for it rather than fail.
+        self._conn = sqlite3.connect(
+            self.path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_S
+        )
         try:
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
@@ -169,8 +173,15 @@ class SQLiteStore:
 
     def write(self, batch: WriteBatch) -> None:
         """Apply a whole :class:`WriteBatch` in one transaction."""
-        with self.transaction() as c:
-            self._write_rows(c, batch)
+        try:
+            with self.transaction() as c:
+                self._write_rows(c, batch)
+        except sqlite3.IntegrityError as exc:
+            ids = ", ".join(repr(d.doc_id) for d in batch.documents[:5])
+            raise ConflictError(
+                f"{self.path}: another writer stored one of the documents ({ids}, ...) since "
+                f"they were checked; nothing was written, add them again ({exc})"
+            ) from exc
 
     def _write_rows(self, c: sqlite3.Connection, batch: WriteBatch) -> None:
         now = time.time()
