@@ -5,22 +5,13 @@ so the product is bound by memory bandwidth (6 ms on one core here), and OpenBLA
 threads, spinning after the call, fought torch's query-embedding threads and tripled the p95
 latency. Scoring int8 codes reads a quarter of the bytes (measured ~1 ms); the few best
 candidates are then rescored exactly in float32 (see :func:`graphmem.retrieve.linking.link_facts`).
+The codes come from :func:`graphmem.retrieve.linking.quantize_rows`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
-
-
-def quantize_rows(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Symmetric per-row int8 quantisation: ``vectors ≈ codes * scales[:, None]``."""
-    if len(vectors) == 0:
-        return np.zeros(vectors.shape, dtype=np.int8), np.zeros(0, dtype=np.float32)
-    peak = np.abs(vectors).max(axis=1)
-    scales = np.where(peak > 0, peak / 127.0, 1.0).astype(np.float32)
-    codes = np.clip(np.rint(vectors / scales[:, None]), -127, 127).astype(np.int8)
-    return codes, scales
 
 
 @njit(cache=True, nogil=True, fastmath=True)

@@ -12,7 +12,6 @@ import numpy as np
 
 from graphmem.config import RetrieveConfig
 from graphmem.graph.index import GraphIndex
-from graphmem.retrieve._scoring import f32_scores
 from graphmem.retrieve.linking import (
     link_facts_quantized,
     link_query_entities,
@@ -71,6 +70,7 @@ class Seeds:
 
 def seed_query(index: GraphIndex, query: str, query_vector: np.ndarray, config: RetrieveConfig) -> Seeds:
     """Steps 1–3 of DESIGN.md §4: link facts and entities, build the reset vector."""
+    from graphmem.retrieve._scoring import f32_scores  # numba: imported on first query only
     n_e, n_c = index.n_entities, index.n_chunks
     q = np.ascontiguousarray(query_vector, dtype=np.float32)
     dense = f32_scores(index.chunks.vectors, q).astype(np.float64)

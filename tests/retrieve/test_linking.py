@@ -1,12 +1,13 @@
 import numpy as np
 import pytest
 
-from graphmem.retrieve._scoring import f32_scores, int8_scores, quantize_rows
+from graphmem.retrieve._scoring import f32_scores, int8_scores
 from graphmem.retrieve.linking import (
     link_facts,
     link_facts_quantized,
     link_query_entities,
     min_max,
+    quantize_rows,
     top_k_indices,
 )
 
