@@ -113,19 +113,24 @@ class GraphIndex:
             self.entity_labels = [self.entity_labels[i] for i in idx]
             self.entity_kinds = [self.entity_kinds[i] for i in idx]
         rows = store.load_entities(int(self.entities.ids[-1]) if len(self.entities.ids) else 0)
+        # Positions shift only when rows were dropped; an append-only refresh (every add) scans
+        # just the new rows instead of all names.
+        start = 0 if keep is not None else len(self.entity_names)
+        if keep is not None:
+            self.synonym_rows = np.zeros(0, dtype=np.int64)
+            self.named = {}
         self.entities.append(rows.ids, rows.embeddings)
         self.entity_names += rows.names
         self.entity_labels += rows.labels
         self.entity_kinds += rows.kinds
-        if keep is not None or len(rows.ids):
-            self.synonym_rows = np.flatnonzero(
-                [synonym_eligible(n, k) for n, k in zip(self.entity_names, self.entity_kinds)]
-            ).astype(np.int64)
-            self.named = {
-                name: i
-                for i, (name, kind) in enumerate(zip(self.entity_names, self.entity_kinds))
-                if kind != NOUN_PHRASE
-            }
+        tail = range(start, len(self.entity_names))
+        eligible = [i for i in tail if synonym_eligible(self.entity_names[i], self.entity_kinds[i])]
+        self.synonym_rows = np.concatenate(
+            [self.synonym_rows, np.asarray(eligible, dtype=np.int64)]
+        )
+        self.named.update(
+            (self.entity_names[i], i) for i in tail if self.entity_kinds[i] != NOUN_PHRASE
+        )
 
     def _sync_facts(self, store: Store) -> None:
         keep = self.facts.sync(store.alive_ids("facts"))
