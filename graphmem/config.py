@@ -2,8 +2,9 @@
 
 Defaults reproduce HippoRAG 2 (Gutiérrez et al., 2025, "From RAG to Memory: Non-Parametric
 Continual Learning for Large Language Models"): fact linking top-k 5, passage node weight 0.05,
-PPR damping 0.5, synonym edges at cosine >= 0.8. Where the paper used an LLM for extraction,
-graphmem's offline default is a spaCy dependency-parse OpenIE (see ``extract/spacy_ie.py``).
+PPR damping 0.5, synonym edges at cosine >= 0.8 (0.9 here, see GraphConfig). Where the paper
+used an LLM for extraction, graphmem's offline default is a spaCy dependency-parse OpenIE (see
+``extract/spacy_ie.py``), and document titles become entities (``GraphConfig.title_entities``).
 """
 
 from __future__ import annotations
@@ -57,10 +58,24 @@ class EmbedConfig:
 @dataclass(frozen=True)
 class GraphConfig:
     """Graph construction. Synonym edges join entities whose name embeddings have cosine
-    >= ``synonym_threshold`` (HippoRAG 2: 0.8), at most ``synonym_top_k`` per new entity."""
+    >= ``synonym_threshold``, at most ``synonym_top_k`` per new entity. HippoRAG 2 uses 0.8 with
+    NV-Embed-v2; with MiniLM, 0.8 joins generic phrases ("1922 german silent drama film" ~
+    "1923 german silent thriller film") and measured worse than 0.9 on both dev sets
+    (benchmarks/RESULTS.md). The walk also ignores stored edges under the threshold, so raising
+    it needs no rebuild.
 
-    synonym_threshold: float = 0.8
+    ``title_entities`` adds a document's title as an entity (kind ``TITLE``) mentioned by each of
+    its passages, so passages about the same thing meet at one node and queries naming it link
+    to it (an addition to HippoRAG 2; measured in benchmarks/RESULTS.md). It applies at ingestion.
+
+    ``fact_edges`` and ``synonym_edges`` choose which stored edges the walk uses; turning one off
+    is an ablation that needs no rebuild (the edges stay stored)."""
+
+    synonym_threshold: float = 0.9
     synonym_top_k: int = 100
+    title_entities: bool = True
+    fact_edges: bool = True
+    synonym_edges: bool = True
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -20,6 +20,9 @@ from graphmem.retrieve.retriever import RankedPassage, rank_passages
 from graphmem.store.base import DeleteReport
 from graphmem.store.sqlite import SQLiteStore
 from graphmem.types import Document, Hit
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +58,7 @@ class Memory:
         self._lock = threading.RLock()
         self._dim_checked = False
         self._index: GraphIndex | None = None
+        self._chunk_docs: tuple[int, list[str]] | None = None  # (generation, doc id per chunk)
         self.last_build = BuildTimings()
         try:
             self.store.check_embedder(self.embedder.name, None)
@@ -64,7 +68,7 @@ class Memory:
 
     # ---- lifecycle ----------------------------------------------------------------------------
 
-    def __enter__(self) -> Memory:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(
@@ -90,7 +94,7 @@ class Memory:
             self.store.check_embedder(self.embedder.name, self.embedder.dim)
             self._dim_checked = True
         if self._index is None:
-            self._index = GraphIndex(self.embedder.dim)
+            self._index = GraphIndex(self.embedder.dim, self.config.graph)
         self._index.refresh(self.store)
         return self._index
 
@@ -130,13 +134,7 @@ class Memory:
 
     def retrieve_many(self, queries: Sequence[str], top_k: int = 5) -> list[list[Hit]]:
         """:meth:`retrieve` for several queries, embedding them in one batch."""
-        if isinstance(queries, str):
-            raise TypeError("retrieve_many takes a list of queries; use retrieve() for one")
-        for i, q in enumerate(queries):
-            if not isinstance(q, str) or not q.strip():
-                raise ValueError(f"query {i} must be a non-empty string, got {q!r}")
-        if top_k < 1:
-            raise ValueError(f"top_k must be >= 1, got {top_k}")
+        _check_queries("retrieve_many", queries, top_k)
         with self._lock:
             index = self._ready_index()
             if index.n_chunks == 0:
@@ -147,6 +145,33 @@ class Memory:
                 for q, v in zip(queries, vectors)
             ]
             return [self._hits(index, r) for r in ranked]
+
+    def dense_ranking(self, queries: Sequence[str], top_k: int = 5) -> list[list[str]]:
+        """Ids of the ``top_k`` documents nearest each query by cosine alone, best first.
+
+        The dense-retrieval baseline over exactly the passage vectors this memory stores (no
+        graph, no PPR): a document scores as its best passage, ties go to the older passage.
+        Embeds the queries with this memory's embedder in one batch.
+        """
+        _check_queries("dense_ranking", queries, top_k)
+        with self._lock:
+            index = self._ready_index()
+            if index.n_chunks == 0:
+                return [[] for _ in queries]
+            if self._chunk_docs is None or self._chunk_docs[0] != index.generation:
+                records = self.store.passages([int(i) for i in index.chunks.ids])
+                self._chunk_docs = (index.generation, [r.doc_id for r in records])
+            chunk_docs = self._chunk_docs[1]
+            scores = self.embedder.encode(list(queries)) @ index.chunks.vectors.T
+            out: list[list[str]] = []
+            for row in scores:
+                docs: dict[str, None] = {}
+                for c in np.argsort(-row, kind="stable").tolist():
+                    docs.setdefault(chunk_docs[c], None)
+                    if len(docs) == top_k:
+                        break
+                out.append(list(docs))
+            return out
 
     def _hits(self, index: GraphIndex, ranked: list[RankedPassage]) -> list[Hit]:
         records = self.store.passages([int(index.chunks.ids[r.chunk]) for r in ranked])
@@ -209,3 +234,14 @@ class Memory:
     def query_vector(self, query: str) -> np.ndarray:
         """The embedding a query is linked with (exposed for baselines and debugging)."""
         return self.embedder.encode([query])[0]
+
+
+def _check_queries(method: str, queries: Sequence[str], top_k: int) -> None:
+    """Reject a bare string, blank or non-string queries, and ``top_k < 1``, naming the culprit."""
+    if isinstance(queries, str):
+        raise TypeError(f"{method} takes a list of queries; use retrieve() for one")
+    for i, q in enumerate(queries):
+        if not isinstance(q, str) or not q.strip():
+            raise ValueError(f"query {i} must be a non-empty string, got {q!r}")
+    if top_k < 1:
+        raise ValueError(f"top_k must be >= 1, got {top_k}")

@@ -26,9 +26,13 @@ from graphmem.graph.index import NOUN_PHRASE, GraphIndex, synonym_eligible
 from graphmem.graph.synonyms import synonym_pairs
 from graphmem.ids import chunk_id_for, content_hash, doc_id_for
 from graphmem.store.base import NewChunk, NewDocument, NewEntity, NewFact, Store, WriteBatch
-from graphmem.types import Document, Extraction
+from graphmem.text import normalize_name
+from graphmem.types import Document, Extraction, Mention
 
 log = logging.getLogger(__name__)
+
+# Entity kind of a document title added as a mention of each of its passages.
+TITLE = "TITLE"
 
 
 @dataclass(frozen=True)
@@ -122,12 +126,14 @@ def build_batch(
     chunk_rows: list[tuple[str, str, int, str]] = []
     inputs: list[str] = []
     texts: list[str] = []
+    titles: list[str | None] = []
     for d in docs:
         batch.documents.append(NewDocument(d.doc_id, d.content_hash, d.title, d.metadata))
         for pos, text in enumerate(d.passages):
             chunk_rows.append((chunk_id_for(d.doc_id, pos), d.doc_id, pos, text))
             inputs.append(passage_input(d.title, text))
             texts.append(text)
+            titles.append(d.title if graph.title_entities else None)
     if not inputs:
         return batch
 
@@ -147,6 +153,7 @@ def build_batch(
         batch.chunks.append(NewChunk(cid, did, pos, text, vec))
 
     t3 = time.perf_counter()
+    extractions = [with_title(ex, t) for ex, t in zip(extractions, titles)]
     _entities_and_facts(batch, chunk_rows, extractions, store, embedder)
     t4 = time.perf_counter()
     timings.embed += t4 - t3
@@ -171,6 +178,20 @@ def build_batch(
         "synonym_edges": len(batch.synonyms),
     }
     return batch
+
+
+def with_title(extraction: Extraction, title: str | None) -> Extraction:
+    """The extraction plus the document title as an entity mentioned by the passage.
+
+    A title names what the passage is about, and the text often refers to it only by pronoun or
+    not at all in later windows; as a node it joins every window of the document and any other
+    passage that names the same thing, and queries can link to it by name."""
+    if not title:
+        return extraction
+    name = normalize_name(title)
+    if not name or any(m.name == name for m in extraction.mentions):
+        return extraction
+    return Extraction(extraction.mentions + (Mention(name, title, TITLE),), extraction.triples)
 
 
 def _entities_and_facts(

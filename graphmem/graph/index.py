@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from graphmem.config import GraphConfig
 from graphmem.retrieve.linking import quantize_rows
 from graphmem.retrieve.ppr import Transition, build_transition
 from graphmem.store.base import Store
@@ -70,8 +71,9 @@ class _Table:
 class GraphIndex:
     """Matrices and graph for retrieval. Not thread-safe for concurrent refresh; the facade locks."""
 
-    def __init__(self, dim: int):
+    def __init__(self, dim: int, config: GraphConfig | None = None):
         self.dim = dim
+        self.config = config if config is not None else GraphConfig()
         self.generation = -1
         self.entities = _Table.empty(dim)
         self.entity_names: list[str] = []
@@ -190,20 +192,29 @@ class GraphIndex:
         self.entity_passage_counts = np.bincount(m_entity, minlength=n_e)
         s_a = self.entities.positions(edges.synonyms[:, 0])
         s_b = self.entities.positions(edges.synonyms[:, 1])
+        # Stored synonym edges below the configured threshold (a store built with a lower one)
+        # stay out of the walk, so the threshold can be raised without a rebuild.
+        strong = edges.synonym_scores >= self.config.synonym_threshold
+        if not self.config.synonym_edges:
+            strong[:] = False
+        s_a, s_b, s_w = s_a[strong], s_b[strong], edges.synonym_scores[strong]
+        f_a, f_b, f_w = self.fact_subject, self.fact_object, support
+        if not self.config.fact_edges:
+            f_a, f_b, f_w = f_a[:0], f_b[:0], f_w[:0]
         # An entity seen in one passage and in no fact or synonym edge carries no information
         # between passages; as a node it only reflects its passage's mass back (up to 1/(1-d²)),
         # which favours passages full of such one-off names. It stays out of the walk, and a seed
         # on it seeds its passage instead (see retriever.seed_query).
         linked = np.bincount(
-            np.concatenate([self.fact_subject, self.fact_object, s_a, s_b]), minlength=n_e
+            np.concatenate([f_a, f_b, s_a, s_b]), minlength=n_e
         )
         lonely = (self.entity_passage_counts == 1) & (linked == 0)
         self.lonely_passage = np.full(n_e, -1, dtype=np.int64)
         in_walk = ~lonely[m_entity]
         self.lonely_passage[m_entity[~in_walk]] = m_chunk[~in_walk]
-        u = np.concatenate([self.fact_subject, m_entity[in_walk], s_a])
-        v = np.concatenate([self.fact_object, n_e + m_chunk[in_walk], s_b])
-        w = np.concatenate([support, np.ones(int(in_walk.sum())), edges.synonym_scores])
+        u = np.concatenate([f_a, m_entity[in_walk], s_a])
+        v = np.concatenate([f_b, n_e + m_chunk[in_walk], s_b])
+        w = np.concatenate([f_w, np.ones(int(in_walk.sum())), s_w])
         n = n_e + n_c
         upper = sp.coo_matrix((w, (u, v)), shape=(n, n)).tocsr()
         self.adjacency = (upper + upper.T).tocsr()
