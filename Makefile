@@ -5,15 +5,16 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.graphmem-installed
 DEMO_STORE := .demo-store
+CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: setup demo test test-slow bench bench-quality clean
+.PHONY: setup demo test test-slow bench bench-quality bench-viz chromium clean
 
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e '.[offline,dev]'
+	$(PY) -m pip install --quiet -e '.[offline,dev,llm,viz]'
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -24,7 +25,12 @@ demo: $(STAMP)
 	$(VENV)/bin/graphmem query "Who founded the company where the drummer of The Lowmoor Signal worked?" --store $(DEMO_STORE) --top-k 5
 	$(VENV)/bin/graphmem query "In which province was the designer of the Ferrow Bridge born?" --store $(DEMO_STORE) --top-k 5
 
-test: $(STAMP)
+# The browser tests of viz/ drive Debian's chromium headless; install it when missing.
+chromium:
+	@test -x $(CHROMIUM) || { SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y --no-install-recommends chromium; }
+
+test: $(STAMP) chromium
 	$(PY) -m pytest -q
 
 test-slow: $(STAMP)
@@ -35,6 +41,9 @@ bench: $(STAMP)
 
 bench-quality: $(STAMP)
 	$(PY) benchmarks/bench_quality.py --out benchmarks/results/quality.json
+
+bench-viz: $(STAMP) chromium
+	$(PY) benchmarks/bench_viz.py --out benchmarks/results/viz.json
 
 clean:
 	rm -rf $(VENV) $(DEMO_STORE) .pytest_cache

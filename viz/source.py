@@ -1,0 +1,255 @@
+"""What the visualization reads from a memory, in node-id terms of :meth:`Memory.to_networkx`.
+
+This is the one module of :mod:`viz` that reaches past graphmem's public API; every such place
+is marked ``TODO(public-api)`` with the public method that would replace it. The rest of the
+package only sees the networkx graph and the plain values defined here.
+
+Node ids follow ``Memory.to_networkx``: ``"entity:<normalised name>"`` and
+``"passage:<chunk_id>"``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from graphmem import Hit, Memory
+
+log = logging.getLogger(__name__)
+
+ENTITY_PREFIX = "entity:"
+PASSAGE_PREFIX = "passage:"
+
+
+def entity_node(name: str) -> str:
+    """Node id of the entity with normalised name ``name``."""
+    return ENTITY_PREFIX + name
+
+
+def passage_node(chunk_id: str) -> str:
+    """Node id of the passage with chunk id ``chunk_id``."""
+    return PASSAGE_PREFIX + chunk_id
+
+
+@dataclass(frozen=True)
+class FactView:
+    """One stored fact, direction kept (``to_networkx`` merges both directions into one edge),
+    with the passages that support it."""
+
+    subject: str
+    predicate: str
+    object: str
+    passages: tuple[str, ...]
+    support: int
+
+
+@dataclass(frozen=True)
+class EntityFacts:
+    """The first facts of an entity by support, and how many it has in all."""
+
+    facts: tuple[FactView, ...]
+    total: int
+
+
+@dataclass(frozen=True)
+class QueryTrace:
+    """Why a query retrieved what it did, per node.
+
+    ``scores`` holds the PPR score (dense cosine in ``"dense"`` mode) of the best-scored nodes,
+    ``seeds`` the nodes the walk restarted from, ``hits`` the retrieved passages best first.
+    """
+
+    query: str
+    hits: tuple[Hit, ...]
+    scores: Mapping[str, float]
+    seeds: frozenset[str]
+    mode: str
+
+
+def load_graph(mem: Memory) -> Any:
+    """The memory graph as a ``networkx.Graph`` (public API)."""
+    return mem.to_networkx()
+
+
+def _index(mem: Memory) -> Any:
+    # TODO(public-api): replace with Memory.facts_about(...) / Memory.trace(...) (see module doc).
+    return mem._ready_index()
+
+
+def _chunk_ids(mem: Memory, index: Any, positions: Sequence[int]) -> dict[int, str]:
+    """Chunk id strings of passage positions in the index."""
+    internal = [int(index.chunks.ids[p]) for p in positions]
+    # TODO(public-api): Memory.passages(...) or chunk ids returned by the trace call.
+    records = mem.store.passages(internal)
+    if len(records) != len(internal):  # a concurrent delete: map one id at a time
+        pairs = [(p, mem.store.passages([i])) for p, i in zip(positions, internal)]
+        return {p: r[0].chunk_id for p, r in pairs if r}
+    return {p: r.chunk_id for p, r in zip(positions, records)}
+
+
+def entity_facts(
+    mem: Memory, names: Collection[str], limit: int, provenance: int
+) -> dict[str, EntityFacts]:
+    """Facts of each entity in ``names`` (normalised names), the ``limit`` best supported first,
+    each with at most ``provenance`` supporting passages.
+
+    TODO(public-api): ``Memory.facts_about(names, limit) -> dict[name, list[FactInfo]]``.
+    """
+    if not names or limit < 0:
+        return {}
+    index = _index(mem)
+    position = {n: i for i, n in enumerate(index.entity_names)}
+    wanted = np.array(sorted(position[n] for n in names if n in position), dtype=np.int64)
+    if wanted.size == 0 or index.n_facts == 0:
+        return {n: EntityFacts((), 0) for n in names}
+    subj, obj = np.asarray(index.fact_subject), np.asarray(index.fact_object)
+    touching = np.flatnonzero(np.isin(subj, wanted) | np.isin(obj, wanted))
+    fc = index.fact_chunks
+    support = np.diff(fc.indptr)
+    per_entity: dict[int, list[int]] = {int(e): [] for e in wanted}
+    for f in touching.tolist():
+        for e in {int(subj[f]), int(obj[f])}:
+            if e in per_entity:
+                per_entity[e].append(f)
+    chosen: dict[int, list[int]] = {
+        e: sorted(fs, key=lambda f: (-int(support[f]), f))[:limit] for e, fs in per_entity.items()
+    }
+
+    def sources(f: int) -> list[int]:
+        return [int(c) for c in fc.indices[fc.indptr[f] : fc.indptr[f + 1]][:provenance]]
+
+    chunk_positions = sorted({c for fs in chosen.values() for f in fs for c in sources(f)})
+    chunk_ids = _chunk_ids(mem, index, chunk_positions)
+    names_list = index.entity_names
+    out: dict[str, EntityFacts] = {n: EntityFacts((), 0) for n in names}
+    for e, fs in chosen.items():
+        views = tuple(
+            FactView(
+                subject=entity_node(names_list[int(subj[f])]),
+                predicate=index.fact_predicates[f],
+                object=entity_node(names_list[int(obj[f])]),
+                passages=tuple(passage_node(chunk_ids[c]) for c in sources(f) if c in chunk_ids),
+                support=int(support[f]),
+            )
+            for f in fs
+        )
+        out[names_list[e]] = EntityFacts(views, len(per_entity[e]))
+    return out
+
+
+def trace_query(mem: Memory, query: str, top_k: int, keep: int) -> QueryTrace:
+    """Retrieve ``query`` (public API) and recompute the walk behind it to score nodes.
+
+    The scores are the same Personalized PageRank the retriever ranks passages by (same index,
+    seeds and config); ``keep`` bounds how many entities and how many passages get a score.
+
+    TODO(public-api): ``Memory.trace(query, top_k) -> QueryTrace`` returning hits, per-node
+    scores keyed like ``to_networkx`` and the seed node ids, so viz need not redo the walk.
+    """
+    from graphmem.retrieve.linking import min_max
+    from graphmem.retrieve.ppr import personalized_pagerank
+    from graphmem.retrieve.retriever import seed_query
+
+    hits = tuple(mem.retrieve(query, top_k=top_k))
+    index = _index(mem)
+    n_e, n_c = index.n_entities, index.n_chunks
+    if n_c == 0:
+        return QueryTrace(query, hits, {}, frozenset(), "empty")
+    config = mem.config.retrieve
+    seeds = seed_query(index, query, mem.query_vector(query), config)
+    if seeds.reset is None:
+        mode = "dense"
+        scores = np.concatenate([np.zeros(n_e), seeds.dense])
+        seed_entities = np.zeros(0, dtype=np.int64)
+        seed_passages = np.zeros(0, dtype=np.int64)
+    else:
+        mode = "ppr"
+        scores = personalized_pagerank(
+            index.transition, seeds.reset, damping=config.damping, tol=config.tol,
+            max_iter=config.max_iter,
+        )
+        seed_entities = np.flatnonzero(seeds.reset[:n_e] > 0)
+        # A seed on an entity found in one passage only is moved to that passage (retriever).
+        direct = seeds.reset[n_e:] - min_max(seeds.dense) * config.passage_node_weight
+        seed_passages = np.flatnonzero(direct > 1e-12)
+    keep = max(keep, top_k)
+    top_entities = _top(scores[:n_e], keep)
+    top_passages = _top(scores[n_e:], keep)
+    passages = sorted(set(top_passages.tolist()) | set(seed_passages.tolist()))
+    chunk_ids = _chunk_ids(mem, index, passages)
+    out: dict[str, float] = {}
+    for e in set(top_entities.tolist()) | set(seed_entities.tolist()):
+        out[entity_node(index.entity_names[e])] = float(scores[e])
+    for c in passages:
+        if c in chunk_ids:
+            out[passage_node(chunk_ids[c])] = float(scores[n_e + c])
+    seed_nodes = {entity_node(index.entity_names[int(e)]) for e in seed_entities}
+    seed_nodes |= {passage_node(chunk_ids[int(c)]) for c in seed_passages if int(c) in chunk_ids}
+    return QueryTrace(query, hits, out, frozenset(seed_nodes), mode)
+
+
+def _top(scores: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the ``k`` largest positive scores."""
+    positive = np.flatnonzero(scores > 0)
+    if positive.size > k:
+        part = np.argpartition(-scores[positive], k - 1)[:k]
+        positive = positive[part]
+    return positive
+
+
+class _StoredDimEmbedder:
+    """Wraps an embedder so that the store can be opened and its graph read without loading the
+    model: ``dim`` answers from the store until the model is actually needed for ``encode``.
+
+    Loading the sentence-transformers model costs ~6 s, which a render of the overview or of an
+    entity neighbourhood never needs. TODO(public-api): make ``Memory._ready_index`` check the
+    embedder dimension lazily (at the first ``encode``) and drop this wrapper.
+    """
+
+    def __init__(self, inner: Any, dim: int | None = None):
+        self.inner = inner
+        self.name = inner.name
+        self.known_dim = dim
+        self._encoded = False
+
+    @property
+    def dim(self) -> int:
+        if self.known_dim is not None and not self._encoded:
+            return self.known_dim
+        return int(self.inner.dim)
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        from graphmem.errors import EmbedderMismatchError
+
+        out = self.inner.encode(texts)
+        self._encoded = True
+        if self.known_dim is not None and out.shape[1] != self.known_dim:
+            raise EmbedderMismatchError(
+                f"store holds {self.known_dim}-dim vectors; embedder {self.name!r} makes "
+                f"{out.shape[1]}-dim vectors"
+            )
+        return np.asarray(out)
+
+
+def open_memory(store: str | Path, *, need_embedder: bool) -> Memory:
+    """Open an existing memory for rendering. Without ``need_embedder`` the embedding model is
+    not loaded (it is only needed to embed a query)."""
+    from graphmem.embed import SentenceTransformerEmbedder
+    from graphmem.memory import STORE_FILE
+    from viz.errors import VizError
+
+    path = Path(store)
+    if not (path / STORE_FILE).exists():
+        raise VizError(f"no graphmem store at {path} (create one with `graphmem ingest`)")
+    if need_embedder:
+        return Memory(path)
+    wrapper = _StoredDimEmbedder(SentenceTransformerEmbedder())
+    mem = Memory(path, embedder=wrapper)
+    # TODO(public-api): the stored dimension, e.g. in Memory.stats(); store is internal.
+    wrapper.known_dim = int(mem.store.dim) or None
+    return mem
