@@ -23,14 +23,17 @@ from graphmem.errors import (
     StoreError,
 )
 from graphmem.io import read_documents
+from graphmem.llm.config import LLMConfig
 from graphmem.memory import Memory
 from graphmem.store.base import DeleteReport
-from graphmem.types import Document, Explanation, Hit, SeedFact
+from graphmem.types import Answer, Citation, Document, Explanation, Hit, SeedFact
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Answer",
     "ChunkConfig",
+    "Citation",
     "ConflictError",
     "DeleteReport",
     "Document",
@@ -42,6 +45,7 @@ __all__ = [
     "GraphMemError",
     "Hit",
     "InputError",
+    "LLMConfig",
     "Memory",
     "MemoryConfig",
     "MissingDependencyError",

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from graphmem.llm.config import LLMConfig
+
 
 @dataclass(frozen=True)
 class ChunkConfig:
@@ -107,10 +109,13 @@ class RetrieveConfig:
 
 @dataclass(frozen=True)
 class MemoryConfig:
-    """Everything a :class:`graphmem.Memory` needs."""
+    """Everything a :class:`graphmem.Memory` needs. ``llm`` (None: fully offline) configures an
+    OpenAI-compatible model for the recognition filter at retrieval and for
+    :meth:`graphmem.Memory.answer`; its responses are cached in the memory directory."""
 
     chunk: ChunkConfig = field(default_factory=ChunkConfig)
     extract: ExtractConfig = field(default_factory=ExtractConfig)
     embed: EmbedConfig = field(default_factory=EmbedConfig)
     graph: GraphConfig = field(default_factory=GraphConfig)
     retrieve: RetrieveConfig = field(default_factory=RetrieveConfig)
+    llm: LLMConfig | None = None

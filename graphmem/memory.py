@@ -13,20 +13,29 @@ import numpy as np
 
 from graphmem.config import MemoryConfig
 from graphmem.embed import Embedder, SentenceTransformerEmbedder
+from graphmem.errors import GraphMemError
 from graphmem.extract import Extractor, SpacyExtractor
 from graphmem.graph.builder import BuildTimings, build_batch, prepare
 from graphmem.graph.index import GraphIndex
-from graphmem.retrieve.retriever import RankedPassage, rank_passages
+from graphmem.retrieve.retriever import (
+    RankedPassage,
+    candidate_facts,
+    fact_triples,
+    rank_passages,
+)
 from graphmem.store.base import DeleteReport
 from graphmem.store.sqlite import SQLiteStore
-from graphmem.types import Document, Hit
+from graphmem.types import Answer, Document, Hit
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
+    from graphmem.llm.client import LLMClient
+
 log = logging.getLogger(__name__)
 
 STORE_FILE = "graphmem.sqlite"
+LLM_CACHE_FILE = "llm_cache.sqlite"
 
 
 class Memory:
@@ -47,6 +56,7 @@ class Memory:
         *,
         embedder: Embedder | None = None,
         extractor: Extractor | None = None,
+        llm: LLMClient | None = None,
     ):
         self.path = Path(path)
         self.path.mkdir(parents=True, exist_ok=True)
@@ -55,6 +65,8 @@ class Memory:
         self.store = SQLiteStore(self.path / STORE_FILE)
         self.embedder: Embedder = embedder or SentenceTransformerEmbedder(config.embed)
         self._extractor = extractor
+        self._llm = llm
+        self._llm_owned = False  # True when this memory created the client (and closes it)
         self._lock = threading.RLock()
         self._dim_checked = False
         self._index: GraphIndex | None = None
@@ -81,6 +93,18 @@ class Memory:
 
     def close(self) -> None:
         self.store.close()
+        if self._llm is not None and self._llm_owned:
+            self._llm.close()
+
+    @property
+    def llm(self) -> LLMClient | None:
+        """The model client when ``config.llm`` is set (or one was passed in), else None."""
+        if self._llm is None and self.config.llm is not None:
+            from graphmem.llm.client import LLMClient
+
+            self._llm = LLMClient(self.config.llm, cache_path=self.path / LLM_CACHE_FILE)
+            self._llm_owned = True
+        return self._llm
 
     @property
     def extractor(self) -> Extractor:
@@ -140,11 +164,46 @@ class Memory:
             if index.n_chunks == 0:
                 return [[] for _ in queries]
             vectors = self.embedder.encode(list(queries))
+            cfg = self.config.retrieve
+            facts = self._recognized_facts(index, queries, vectors)
             ranked = [
-                rank_passages(index, q, v, self.config.retrieve, top_k)
-                for q, v in zip(queries, vectors)
+                rank_passages(index, q, v, cfg, top_k, f)
+                for q, v, f in zip(queries, vectors, facts)
             ]
             return [self._hits(index, r) for r in ranked]
+
+    def _recognized_facts(
+        self, index: GraphIndex, queries: Sequence[str], vectors: np.ndarray
+    ) -> list[tuple[np.ndarray, np.ndarray] | None]:
+        """HippoRAG 2's recognition memory: with an LLM, it keeps at most four of each query's
+        ``linking_top_k`` linked facts. None per query without an LLM or when its reply was
+        unusable: then facts are kept by score in the retriever."""
+        client = self.llm
+        if client is None or index.n_facts == 0:
+            return [None] * len(queries)
+        from graphmem.llm.qa import recognize_facts
+
+        linked = [candidate_facts(index, v, self.config.retrieve) for v in vectors]
+        kept = recognize_facts(client, queries, [fact_triples(index, ids) for ids, _ in linked])
+        return [
+            None if k is None else (ids[k], scores[k])
+            for (ids, scores), k in zip(linked, kept)
+        ]
+
+    def answer(self, question: str, top_k: int = 5, *, max_steps: int = 1) -> Answer:
+        """A short answer to ``question`` from the LLM, grounded in the ``top_k`` retrieved
+        passages and citing them. ``max_steps > 1`` retrieves iteratively (IRCoT): each step's
+        reasoning sentence becomes the next query. Needs ``config.llm`` (or an ``llm`` client)."""
+        client = self.llm
+        if client is None:
+            raise GraphMemError(
+                "answer() needs an LLM: set MemoryConfig(llm=LLMConfig(...)) or pass llm=LLMClient"
+            )
+        from graphmem.llm.qa import answer_question
+
+        return answer_question(
+            client, question, lambda q: self.retrieve(q, top_k=top_k), max_steps=max_steps
+        )
 
     def dense_ranking(self, queries: Sequence[str], top_k: int = 5) -> list[list[str]]:
         """Ids of the ``top_k`` documents nearest each query by cosine alone, best first.
@@ -162,9 +221,13 @@ class Memory:
                 records = self.store.passages([int(i) for i in index.chunks.ids])
                 self._chunk_docs = (index.generation, [r.doc_id for r in records])
             chunk_docs = self._chunk_docs[1]
-            scores = self.embedder.encode(list(queries)) @ index.chunks.vectors.T
+            # the retriever's one-core kernel, not numpy's BLAS: OpenBLAS threads spinning after a
+            # product fought torch's threads and made each query several times slower
+            from graphmem.retrieve._scoring import f32_scores  # numba: loaded on first use
+
             out: list[list[str]] = []
-            for row in scores:
+            for q in self.embedder.encode(list(queries)):
+                row = f32_scores(index.chunks.vectors, np.ascontiguousarray(q, dtype=np.float32))
                 docs: dict[str, None] = {}
                 for c in np.argsort(-row, kind="stable").tolist():
                     docs.setdefault(chunk_docs[c], None)
@@ -187,6 +250,8 @@ class Memory:
             out["generation"] = self.store.generation()
             out["embedder"] = self.store.meta("embedder_name") or self.embedder.name
             out["path"] = str(self.path)
+            if self._llm is not None:
+                out["llm"] = self._llm.usage.as_dict()
             return out
 
     def documents(self) -> list[tuple[str, str | None, int]]:

@@ -92,3 +92,26 @@ class Hit:
     score: float
     metadata: Mapping[str, Any]
     explanation: Explanation
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A passage an answer cites: its number in the answer prompt (from 1) and where it lives."""
+
+    number: int
+    doc_id: str
+    chunk_id: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An LLM answer grounded in retrieved passages.
+
+    ``text`` is the answer without its ``[n]`` markers; ``citations`` are the passages it cited,
+    in order of first citation; ``hits`` are all passages shown to the model (numbered from 1 in
+    this order); ``usage`` is what this call cost (calls, cache hits, tokens, retries)."""
+
+    text: str
+    citations: tuple[Citation, ...]
+    hits: tuple[Hit, ...]
+    usage: Mapping[str, int]

@@ -68,27 +68,56 @@ class Seeds:
     seed_entities: tuple[tuple[str, float], ...]
 
 
-def seed_query(index: GraphIndex, query: str, query_vector: np.ndarray, config: RetrieveConfig) -> Seeds:
-    """Steps 1–3 of DESIGN.md §4: link facts and entities, build the reset vector."""
+def candidate_facts(
+    index: GraphIndex, query_vector: np.ndarray, config: RetrieveConfig
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ``linking_top_k`` facts closest to the query and their min-max scores, best first:
+    what a recognition filter (an LLM) chooses from."""
+    q = np.ascontiguousarray(query_vector, dtype=np.float32)
+    return link_facts_quantized(
+        index.fact_codes, index.fact_scales, index.facts.vectors, q, config.linking_top_k
+    )
+
+
+def fact_triples(index: GraphIndex, fact_ids: np.ndarray) -> list[tuple[str, str, str]]:
+    """(subject label, predicate, object label) of fact positions, as shown to a filter."""
+    return [
+        (
+            index.entity_labels[index.fact_subject[f]],
+            index.fact_predicates[f],
+            index.entity_labels[index.fact_object[f]],
+        )
+        for f in fact_ids
+    ]
+
+
+def seed_query(
+    index: GraphIndex,
+    query: str,
+    query_vector: np.ndarray,
+    config: RetrieveConfig,
+    facts: tuple[np.ndarray, np.ndarray] | None = None,
+) -> Seeds:
+    """Steps 1–3 of DESIGN.md §4: link facts and entities, build the reset vector.
+
+    ``facts`` are linked facts already chosen by a recognition filter (positions and scores from
+    :func:`candidate_facts`); without them the facts are linked here and kept by
+    ``config.fact_score_floor``."""
     from graphmem.retrieve._scoring import f32_scores  # numba: imported on first query only
     n_e, n_c = index.n_entities, index.n_chunks
     q = np.ascontiguousarray(query_vector, dtype=np.float32)
     dense = f32_scores(index.chunks.vectors, q).astype(np.float64)
-    fact_ids, fact_scores = link_facts_quantized(
-        index.fact_codes, index.fact_scales, index.facts.vectors, q, config.linking_top_k
-    )
-    kept = fact_scores >= config.fact_score_floor
-    fact_ids, fact_scores = fact_ids[kept], fact_scores[kept]
+    if facts is None:
+        fact_ids, fact_scores = candidate_facts(index, q, config)
+        kept = fact_scores >= config.fact_score_floor
+        fact_ids, fact_scores = fact_ids[kept], fact_scores[kept]
+    else:
+        fact_ids, fact_scores = facts
     linked = link_query_entities(query, index.named) if config.link_query_entities else []
     seeds = entity_seeds(index, fact_ids, fact_scores, linked, config.max_seed_entities)
     seed_facts = tuple(
-        SeedFact(
-            index.entity_labels[index.fact_subject[f]],
-            index.fact_predicates[f],
-            index.entity_labels[index.fact_object[f]],
-            round(float(s), 6),
-        )
-        for f, s in zip(fact_ids, fact_scores)
+        SeedFact(sub, pred, obj, round(float(score), 6))
+        for (sub, pred, obj), score in zip(fact_triples(index, fact_ids), fact_scores)
     )
     seed_entities = tuple((index.entity_labels[e], round(w, 6)) for e, w in seeds.items())
     reset = None
@@ -107,13 +136,15 @@ def rank_passages(
     query_vector: np.ndarray,
     config: RetrieveConfig,
     top_k: int,
+    facts: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> list[RankedPassage]:
-    """Rank passages for one query. Empty memory gives ``[]``; no seeds gives dense ranking."""
+    """Rank passages for one query. Empty memory gives ``[]``; no seeds gives dense ranking.
+    ``facts``: recognition-filtered linked facts, as in :func:`seed_query`."""
     if top_k < 1:
         raise ValueError(f"top_k must be >= 1, got {top_k}")
     if index.n_chunks == 0:
         return []
-    s = seed_query(index, query, query_vector, config)
+    s = seed_query(index, query, query_vector, config, facts)
     dense = s.dense
     if s.reset is None:
         order = top_k_indices(dense, top_k)
