@@ -160,5 +160,95 @@ def stats(store: Path, as_json: bool) -> None:
             click.echo(f"{k:>14}: {v}")
 
 
+@main.command("eval")
+@click.option(
+    "--questions",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Question file in MuSiQue, HotpotQA or 2WikiMultiHopQA format (detected; .json or .jsonl).",
+)
+@click.option(
+    "--corpus",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help='corpus.json, a list of {"title", "text"}. Default: the questions\' own paragraphs.',
+)
+@click.option(
+    "--methods",
+    default="graphmem,dense,bm25",
+    show_default=True,
+    help="Comma-separated methods to compare: graphmem, dense, bm25.",
+)
+@click.option(
+    "--top-k",
+    default=10,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Documents ranked per question (recall@k beyond it sees only these).",
+)
+@click.option(
+    "--json",
+    "json_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the report as JSON to this file.",
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Extraction/embedding cache. Default: $GRAPHMEM_CACHE_DIR, "
+    "else $XDG_CACHE_HOME/graphmem, else ~/.cache/graphmem.",
+)
+@click.option(
+    "--store",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Build the memory here and keep it (reused when it holds this corpus). "
+    "Default: a temporary directory, removed afterwards.",
+)
+@click.option("--per-question", is_flag=True, help="Include every question's rankings in the JSON.")
+def evaluate(
+    questions: Path,
+    corpus: Path | None,
+    methods: str,
+    top_k: int,
+    json_out: Path | None,
+    cache_dir: Path | None,
+    store: Path | None,
+    per_question: bool,
+) -> None:
+    """Compare retrieval methods on a multi-hop QA question file: recall@1/2/5/10, all@2/5/8,
+    MRR and latency per method, printed as a table."""
+    from graphmem.eval.harness import check_methods, run_eval
+
+    try:
+        chosen = check_methods(methods.split(","))  # before any model loads
+        report = run_eval(
+            questions,
+            corpus,
+            chosen,
+            top_k,
+            cache_dir=cache_dir,
+            store_dir=store,
+            progress=lambda line: click.echo(line, err=True),
+            include_rankings=per_question,
+        )
+    except (GraphMemError, ValueError) as exc:
+        _fail(exc)
+        return
+    click.echo(
+        f"{report.questions} {report.format} questions, {report.passages} passages, "
+        f"top {report.top_k}; memory built in {report.build_seconds}s"
+    )
+    click.echo(report.table())
+    if json_out is not None:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(
+            json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+        click.echo(f"wrote {json_out}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -43,6 +43,11 @@ class StoreError(GraphMemError):
     """The store file is unusable (wrong schema version, not a graphmem store, ...)."""
 
 
+class CacheError(GraphMemError):
+    """The on-disk extraction/embedding cache is unusable (corrupt file, another program's file,
+    unknown cache version); the message names the file."""
+
+
 class MissingDependencyError(GraphMemError, ImportError):
     """An optional dependency is not installed; the message says which extra provides it."""
 

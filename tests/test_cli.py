@@ -41,7 +41,7 @@ def test_ingest_query_delete_stats(tmp_path):
     r = run("query", "Where was Ada Lovelace born?", "--store", store, "--top-k", "2", "--json")
     out = json.loads(r.stdout)
     assert out["query"] == "Where was Ada Lovelace born?"
-    assert [h["doc_id"] for h in out["hits"]][0] == "ada"
+    assert out["hits"][0]["doc_id"] == "ada"
     assert out["hits"][0]["metadata"] == {"title": "Ada", "k": 1}
     assert len(out["hits"]) == 2
 

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from graphmem import (
+    ChunkConfig,
     ConflictError,
     Document,
     EmbedConfig,
@@ -129,6 +130,39 @@ def test_retrieve_many_matches_retrieve(memory_factory):
     np.testing.assert_allclose(
         [h.score for r in many for h in r], [h.score for r in single for h in r], rtol=1e-5
     )
+
+
+def test_dense_ranking_ranks_documents_by_best_passage(memory_factory):
+    mem = memory_factory(config=MemoryConfig(chunk=ChunkConfig(max_tokens=12, overlap=2)))
+    assert mem.dense_ranking(["anything"], top_k=2) == [[]]
+    long_doc = Document(
+        id="long",
+        text="The Thames is a river. It flows east through Oxford and Reading. "
+        "Ada Lovelace was born in London, on the Thames, in 1815.",
+    )
+    mem.add([*DOCS, long_doc])
+    assert mem.stats()["chunks"] > len(DOCS) + 1  # the long document spans several passages
+    qs = ["Where was Ada Lovelace born?", "Who designed the Analytical Engine?"]
+    ranked = [mem.dense_ranking([q], top_k=10)[0] for q in qs]  # one query per batch, as
+    # query_vector below embeds it: bf16 results can differ in the last bits between batches
+    # expected: every document scored by its best passage's cosine, best first
+    index = mem._ready_index()
+    chunk_docs = [r.doc_id for r in mem.store.passages([int(i) for i in index.chunks.ids])]
+    for q, got in zip(qs, ranked):
+        cos = mem.query_vector(q) @ index.chunks.vectors.T
+        best: dict[str, float] = {}
+        for doc, c in zip(chunk_docs, cos.tolist()):
+            best[doc] = max(best.get(doc, -2.0), c)
+        assert got == sorted(best, key=lambda d: -best[d])
+    assert sorted(ranked[0]) == ["ada", "babbage", "london", "long"]
+    assert [mem.dense_ranking([q], top_k=1)[0] for q in qs] == [r[:1] for r in ranked]
+    assert len(mem.dense_ranking(qs, top_k=2)) == 2
+    mem.delete(ranked[0][0])  # the chunk -> document map follows the store
+    assert mem.dense_ranking(qs[:1], top_k=10) == [ranked[0][1:]]
+    with pytest.raises(TypeError, match="dense_ranking takes a list"):
+        mem.dense_ranking("one query")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="top_k must be >= 1, got 0"):
+        mem.dense_ranking(qs, top_k=0)
 
 
 def test_empty_memory_returns_empty(memory_factory):

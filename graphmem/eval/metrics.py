@@ -1,8 +1,9 @@
 """Retrieval and answer metrics for multi-hop QA.
 
 Retrieval: ``recall@k`` is HippoRAG's passage recall — the share of a question's gold passages
-found among the top ``k`` retrieved — and ``all@k`` is 1 when every gold passage is in the top
-``k``. Both are averaged over questions by :func:`evaluate_rankings`.
+found among the top ``k`` retrieved — ``all@k`` is 1 when every gold passage is in the top ``k``,
+and ``mrr`` is the reciprocal rank of the first gold passage (0 when none was retrieved). All are
+averaged over questions by :func:`evaluate_rankings`.
 
 Answers: SQuAD-style exact match and token F1, taking the best score over all gold answers. The
 normalisation follows SQuAD's (lower-case, drop punctuation, drop English articles, collapse
@@ -26,11 +27,19 @@ __all__ = [
     "evaluate_rankings",
     "exact_match",
     "f1_score",
+    "mrr",
     "normalize_answer",
     "recall_at_k",
+    "reciprocal_rank",
 ]
 
 K = TypeVar("K", bound=Hashable)
+
+RECALL_KS: tuple[int, ...] = (1, 2, 5, 10)
+"""Default ``recall@k`` cut-offs of :func:`evaluate_rankings`."""
+ALL_KS: tuple[int, ...] = (2, 5, 8)
+"""Default ``all@k`` cut-offs: multi-hop questions have 2-4 gold passages, so ``all@1`` is
+mostly 0 and says little."""
 
 _ARTICLES = re.compile(r"\b(?:a|an|the)\b", re.UNICODE)
 _CJK_CHARS = (
@@ -73,29 +82,64 @@ def all_at_k(retrieved: Sequence[K], gold: Collection[K], k: int) -> float:
     return 1.0 if gold_set.issubset(retrieved[:k]) else 0.0
 
 
-def evaluate_rankings(
-    rankings: Sequence[Sequence[K]],
-    golds: Sequence[Collection[K]],
-    ks: Sequence[int] = (2, 5),
-) -> dict[str, float]:
-    """Mean ``recall@k`` and ``all@k`` over questions, for each ``k`` in ``ks``.
+def reciprocal_rank(retrieved: Sequence[K], gold: Collection[K]) -> float:
+    """``1 / rank`` of the first gold item in ``retrieved`` (ranks from 1), 0.0 if none is there.
 
-    Returns ``{"recall@2": ..., "recall@5": ..., "all@2": ..., "all@5": ...}`` for the default
-    ``ks``. Raises :class:`ValueError` on mismatched lengths, no questions, an empty ``ks``, a
-    ``k < 1`` or an empty gold set.
+    >>> reciprocal_rank(["x", "b", "a"], {"a", "b"})
+    0.5
     """
+    gold_set = _check(gold, 1)
+    for rank, item in enumerate(retrieved, start=1):
+        if item in gold_set:
+            return 1.0 / rank
+    return 0.0
+
+
+def mrr(rankings: Sequence[Sequence[K]], golds: Sequence[Collection[K]]) -> float:
+    """Mean :func:`reciprocal_rank` over questions.
+
+    >>> mrr([["a", "x"], ["x", "b"], ["x"]], [{"a"}, {"b"}, {"c"}])
+    0.5
+    """
+    _check_lengths(rankings, golds)
+    return sum(reciprocal_rank(r, g) for r, g in zip(rankings, golds, strict=True)) / len(rankings)
+
+
+def _check_lengths(rankings: Sequence[object], golds: Sequence[object]) -> None:
     if len(rankings) != len(golds):
         raise ValueError(f"{len(rankings)} rankings but {len(golds)} gold sets")
     if not rankings:
         raise ValueError("no questions to evaluate")
-    if not ks:
+
+
+def evaluate_rankings(
+    rankings: Sequence[Sequence[K]],
+    golds: Sequence[Collection[K]],
+    ks: Sequence[int] | None = None,
+    *,
+    recall_ks: Sequence[int] = RECALL_KS,
+    all_ks: Sequence[int] = ALL_KS,
+) -> dict[str, float]:
+    """Mean ``recall@k`` (each ``k`` in ``recall_ks``), ``all@k`` (each in ``all_ks``) and
+    ``mrr`` over questions, in that key order.
+
+    By default: ``recall@1``, ``recall@2``, ``recall@5``, ``recall@10``, ``all@2``, ``all@5``,
+    ``all@8``, ``mrr``. ``ks``, when given, sets both cut-off lists at once. A ``k`` longer than
+    a ranking sees the whole ranking. Raises :class:`ValueError` on mismatched lengths, no
+    questions, no cut-off at all, a ``k < 1`` or an empty gold set.
+    """
+    _check_lengths(rankings, golds)
+    if ks is not None:
+        recall_ks = all_ks = ks
+    if not recall_ks and not all_ks:
         raise ValueError("ks must name at least one cut-off")
     n = len(rankings)
     result: dict[str, float] = {}
-    for name, metric in (("recall", recall_at_k), ("all", all_at_k)):
-        for k in ks:
+    for name, metric, cutoffs in (("recall", recall_at_k, recall_ks), ("all", all_at_k, all_ks)):
+        for k in cutoffs:
             total = sum(metric(r, g, k) for r, g in zip(rankings, golds, strict=True))
             result[f"{name}@{k}"] = total / n
+    result["mrr"] = mrr(rankings, golds)
     return result
 
 

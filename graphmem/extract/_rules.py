@@ -36,7 +36,7 @@ from graphmem.extract._args import (
     _DocArgs,
 )
 from graphmem.extract._args import (
-    PRONOUNS as PRONOUNS,  # re-exported: imported from this module by the tests
+    PRONOUNS as PRONOUNS,  # noqa: PLC0414 - re-exported: imported from this module by the tests
 )
 from graphmem.types import Extraction
 

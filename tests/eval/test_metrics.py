@@ -10,8 +10,10 @@ from graphmem.eval.metrics import (
     evaluate_rankings,
     exact_match,
     f1_score,
+    mrr,
     normalize_answer,
     recall_at_k,
+    reciprocal_rank,
 )
 
 RANKING = ["p3", "p1", "p7", "p2", "p9"]
@@ -57,24 +59,54 @@ def test_empty_gold_raises() -> None:
         all_at_k(["a"], set(), 2)
 
 
+def test_reciprocal_rank_and_mrr() -> None:
+    assert reciprocal_rank(RANKING, GOLD) == 0.5  # p1 at rank 2
+    assert reciprocal_rank(["p4"], GOLD) == 1.0
+    assert reciprocal_rank(["x", "y"], GOLD) == 0.0
+    assert reciprocal_rank([], GOLD) == 0.0
+    assert mrr([RANKING, ["x", "y", "p2"], []], [GOLD, GOLD, GOLD]) == pytest.approx(
+        (1 / 2 + 1 / 3 + 0) / 3
+    )
+    with pytest.raises(ValueError, match="gold"):
+        reciprocal_rank(["a"], set())
+    with pytest.raises(ValueError, match="1 rankings but 2 gold"):
+        mrr([["a"]], [{"a"}, {"b"}])
+
+
 def test_evaluate_rankings_averages() -> None:
     rankings = [
-        ["a", "b", "c", "d", "e"],  # gold a, c: recall@2 .5, recall@5 1, all@2 0, all@5 1
-        ["x", "y", "z", "w", "v"],  # gold q:    0, 0, 0, 0
-        ["m", "n", "o", "p", "q"],  # gold m, n: 1, 1, 1, 1
+        # gold a, c: recall@1 .5, @2 .5, @5 1, @10 1; all@2 0, all@5 1, all@8 1; rr 1
+        ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"],
+        # gold q (rank 8): recall 0, 0, 0, 1; all 0, 0, 1; rr 1/8
+        ["x", "y", "z", "w", "v", "u", "t", "q"],
+        # gold m, n: recall .5, 1, 1, 1; all 1, 1, 1; rr 1
+        ["m", "n", "o", "p"],
     ]
     golds = [{"a", "c"}, {"q"}, {"m", "n"}]
     result = evaluate_rankings(rankings, golds)
-    assert list(result) == ["recall@2", "recall@5", "all@2", "all@5"]
-    assert result["recall@2"] == pytest.approx(1.5 / 3)
-    assert result["recall@5"] == pytest.approx(2 / 3)
-    assert result["all@2"] == pytest.approx(1 / 3)
-    assert result["all@5"] == pytest.approx(2 / 3)
-    # k = 1: recall .5, 0, .5; no question has all its gold passages at rank 1
+    assert result == {
+        "recall@1": pytest.approx(1 / 3),
+        "recall@2": pytest.approx(1.5 / 3),
+        "recall@5": pytest.approx(2 / 3),
+        "recall@10": 1.0,
+        "all@2": pytest.approx(1 / 3),
+        "all@5": pytest.approx(2 / 3),
+        "all@8": 1.0,
+        "mrr": pytest.approx((1 + 1 / 8 + 1) / 3),
+    }
+    assert list(result) == [
+        "recall@1", "recall@2", "recall@5", "recall@10", "all@2", "all@5", "all@8", "mrr"
+    ]
+    # ks sets both lists; no question has all its gold passages at rank 1
     assert evaluate_rankings(rankings, golds, ks=(1,)) == {
         "recall@1": pytest.approx(1 / 3),
         "all@1": 0.0,
+        "mrr": pytest.approx((1 + 1 / 8 + 1) / 3),
     }
+    assert list(evaluate_rankings(rankings, golds, recall_ks=(3,), all_ks=())) == [
+        "recall@3",
+        "mrr",
+    ]
 
 
 def test_evaluate_rankings_validation() -> None:
