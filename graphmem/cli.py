@@ -31,12 +31,67 @@ store_option = click.option(
 )
 
 
-def _open(store: Path, must_exist: bool = True) -> Any:
+def llm_options(required: bool) -> Any:
+    """``--llm-model`` / ``--llm-base-url`` (the API key comes from ``OPENAI_API_KEY`` only, so it
+    never lands in shell history)."""
+
+    def decorate(f: Any) -> Any:
+        f = click.option(
+            "--llm-base-url",
+            envvar="OPENAI_BASE_URL",
+            default=None,
+            help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1. Env: OPENAI_BASE_URL.",
+        )(f)
+        return click.option(
+            "--llm-model",
+            envvar="GRAPHMEM_LLM_MODEL",
+            required=required,
+            help="Model name at the endpoint"
+            + ("" if required else "; when set, an LLM filters the linked facts")
+            + ". Env: GRAPHMEM_LLM_MODEL; key: OPENAI_API_KEY.",
+        )(f)
+
+    return decorate
+
+
+def _open(
+    store: Path,
+    must_exist: bool = True,
+    llm_model: str | None = None,
+    llm_base_url: str | None = None,
+) -> Any:
+    from graphmem.config import MemoryConfig
+    from graphmem.llm.config import LLMConfig
     from graphmem.memory import STORE_FILE, Memory
 
     if must_exist and not (store / STORE_FILE).exists():
         raise GraphMemError(f"no graphmem store at {store} (create one with `graphmem ingest`)")
-    return Memory(store)
+    llm = LLMConfig(model=llm_model, base_url=llm_base_url) if llm_model else None
+    return Memory(store, MemoryConfig(llm=llm))
+
+
+class _Commands(click.Group):
+    """The built-in commands plus those other installed packages register under the entry-point
+    group ``graphmem.commands`` (``graphmem ingest`` from ``pipelines``, ``graphmem viz`` from
+    ``viz``): the engine never imports its users, they plug in. Loaded only when asked for."""
+
+    @staticmethod
+    def _plugins() -> dict[str, Any]:
+        from importlib.metadata import entry_points
+
+        return {ep.name: ep for ep in entry_points(group="graphmem.commands")}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(self._plugins()))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        command = super().get_command(ctx, name)
+        if command is None and name in (plugins := self._plugins()):
+            loaded = plugins[name].load()
+            if not isinstance(loaded, click.Command):
+                raise click.ClickException(f"plugin command {name!r} is not a click command")
+            command = loaded
+        return command
 
 
 def _fail(exc: Exception) -> None:
@@ -44,8 +99,10 @@ def _fail(exc: Exception) -> None:
     sys.exit(1)
 
 
-@click.group()
-@click.option("-v", "--verbose", count=True, help="Log progress (-v) or debug detail (-vv) to stderr.")
+@click.group(cls=_Commands)
+@click.option(
+    "-v", "--verbose", count=True, help="Log progress (-v) or debug detail (-vv) to stderr."
+)
 def main(verbose: int) -> None:
     """graphmem: a knowledge-graph memory with Personalized PageRank retrieval."""
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
@@ -58,8 +115,12 @@ def main(verbose: int) -> None:
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @store_option
-@click.option("--batch-size", default=1000, show_default=True,
-              help="Documents per transaction. Every file is validated before the first write.")
+@click.option(
+    "--batch-size",
+    default=1000,
+    show_default=True,
+    help="Documents per transaction. Every file is validated before the first write.",
+)
 def ingest(paths: tuple[Path, ...], store: Path, batch_size: int) -> None:
     """Add documents from PATHS: .jsonl lines {"id"?, "title"?, "text", "metadata"?},
     .json lists of {"title", "text"}, or directories of .txt/.md files."""
@@ -72,7 +133,9 @@ def ingest(paths: tuple[Path, ...], store: Path, batch_size: int) -> None:
             before = mem.stats()["documents"]
             for i in range(0, len(docs), batch_size):
                 mem.add(docs[i : i + batch_size], source=f"batch starting at document {i}")
-                logging.getLogger(__name__).info("ingested %d/%d", min(i + batch_size, len(docs)), len(docs))
+                logging.getLogger(__name__).info(
+                    "ingested %d/%d", min(i + batch_size, len(docs)), len(docs)
+                )
             after = mem.stats()
         elapsed = time.perf_counter() - started
         click.echo(
@@ -103,16 +166,28 @@ def _print_hit(rank: int, hit: Hit) -> None:
 @store_option
 @click.option("--top-k", default=5, show_default=True, help="Number of passages to return.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
-def query(question: str, store: Path, top_k: int, as_json: bool) -> None:
+@llm_options(required=False)
+def query(
+    question: str,
+    store: Path,
+    top_k: int,
+    as_json: bool,
+    llm_model: str | None,
+    llm_base_url: str | None,
+) -> None:
     """Retrieve the passages that answer QUESTION, with why each was found."""
     try:
-        with _open(store) as mem:
+        with _open(store, llm_model=llm_model, llm_base_url=llm_base_url) as mem:
             hits = mem.retrieve(question, top_k=top_k)
     except (GraphMemError, ValueError) as exc:
         _fail(exc)
         return
     if as_json:
-        click.echo(json.dumps({"query": question, "hits": [_hit_json(h) for h in hits]}, ensure_ascii=False))
+        click.echo(
+            json.dumps(
+                {"query": question, "hits": [_hit_json(h) for h in hits]}, ensure_ascii=False
+            )
+        )
         return
     click.echo(f"Q: {question}")
     if hits:
@@ -123,6 +198,47 @@ def query(question: str, store: Path, top_k: int, as_json: bool) -> None:
         click.echo("(memory is empty)")
     for rank, hit in enumerate(hits, start=1):
         _print_hit(rank, hit)
+
+
+@main.command()
+@click.argument("question")
+@store_option
+@click.option("--top-k", default=5, show_default=True, help="Passages shown to the model.")
+@click.option(
+    "--max-steps",
+    default=1,
+    show_default=True,
+    help="Retrieval steps; above 1 the model's reasoning drives more retrievals (IRCoT).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
+@llm_options(required=True)
+def answer(
+    question: str,
+    store: Path,
+    top_k: int,
+    max_steps: int,
+    as_json: bool,
+    llm_model: str,
+    llm_base_url: str | None,
+) -> None:
+    """Answer QUESTION with an LLM from the retrieved passages, citing them."""
+    try:
+        with _open(store, llm_model=llm_model, llm_base_url=llm_base_url) as mem:
+            result = mem.answer(question, top_k=top_k, max_steps=max_steps)
+    except (GraphMemError, ValueError) as exc:
+        _fail(exc)
+        return
+    if as_json:
+        click.echo(json.dumps(dataclasses.asdict(result), ensure_ascii=False))
+        return
+    click.echo(f"Q: {question}\nA: {result.text}")
+    for c in result.citations:
+        click.echo(f"   [{c.number}] {c.doc_id}: {result.hits[c.number - 1].text[:200]}")
+    u = result.usage
+    click.echo(
+        f"({u.get('calls', 0)} LLM calls, {u.get('cache_hits', 0)} cached, "
+        f"{u.get('prompt_tokens', 0)}+{u.get('completion_tokens', 0)} tokens)"
+    )
 
 
 @main.command()
