@@ -11,14 +11,12 @@ import json
 import logging
 import os
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import click
 
 from graphmem.errors import GraphMemError
-from graphmem.io import read_documents
 from graphmem.types import Hit
 
 store_option = click.option(
@@ -110,41 +108,6 @@ def main(verbose: int) -> None:
     if verbose == 0:
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
         os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-
-
-@main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@store_option
-@click.option(
-    "--batch-size",
-    default=1000,
-    show_default=True,
-    help="Documents per transaction. Every file is validated before the first write.",
-)
-def ingest(paths: tuple[Path, ...], store: Path, batch_size: int) -> None:
-    """Add documents from PATHS: .jsonl lines {"id"?, "title"?, "text", "metadata"?},
-    .json lists of {"title", "text"}, or directories of .txt/.md files."""
-    try:
-        docs = [d for p in paths for d in read_documents(p)]
-        if batch_size < 1:
-            raise click.BadParameter("must be >= 1", param_hint="--batch-size")
-        started = time.perf_counter()
-        with _open(store, must_exist=False) as mem:
-            before = mem.stats()["documents"]
-            for i in range(0, len(docs), batch_size):
-                mem.add(docs[i : i + batch_size], source=f"batch starting at document {i}")
-                logging.getLogger(__name__).info(
-                    "ingested %d/%d", min(i + batch_size, len(docs)), len(docs)
-                )
-            after = mem.stats()
-        elapsed = time.perf_counter() - started
-        click.echo(
-            f"read {len(docs)} documents, added {after['documents'] - before} new in {elapsed:.1f}s; "
-            f"store has {after['documents']} documents, {after['chunks']} passages, "
-            f"{after['entities']} entities, {after['facts']} facts"
-        )
-    except GraphMemError as exc:
-        _fail(exc)
 
 
 def _hit_json(hit: Hit) -> dict[str, Any]:

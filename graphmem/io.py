@@ -32,17 +32,24 @@ def read_documents(path: str | Path) -> list[Document]:
     if suffix == ".json":
         return _json_list(p)
     if suffix in TEXT_SUFFIXES:
-        text = _read_text(p)
+        text = read_text(p)
         if not text.strip():
             raise InputError("file is empty", source=str(p))
-        return [Document(text=text, id=str(p.as_posix()), title=p.stem, metadata={"path": str(p)})]
+        return [text_document(p, text)]
     raise InputError(
         f"unsupported file type {suffix or '(none)'}: expected .jsonl, .json, .txt, .md or a directory",
         source=str(p),
     )
 
 
-def _read_text(p: Path) -> str:
+def text_document(p: Path, text: str) -> Document:
+    """The document for a ``.txt``/``.md`` file: id = the path as given (POSIX form), title = the
+    file name without suffix. Public so streaming readers (``pipelines``) build the same ids."""
+    return Document(text=text, id=str(p.as_posix()), title=p.stem, metadata={"path": str(p)})
+
+
+def read_text(p: Path) -> str:
+    """The file as UTF-8 text; undecodable bytes raise InputError naming the file and line."""
     data = p.read_bytes()
     try:
         return data.decode("utf-8")
@@ -52,27 +59,32 @@ def _read_text(p: Path) -> str:
 
 
 def _jsonl(p: Path) -> Iterator[Document]:
-    for n, line in enumerate(_read_text(p).splitlines(), start=1):
+    for n, line in enumerate(read_text(p).splitlines(), start=1):
         if not line.strip():
             continue
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
             raise InputError(f"malformed JSON: {exc.msg} (column {exc.colno})", source=str(p), line=n) from exc
-        yield _record(record, str(p), n)
+        yield record_to_document(record, str(p), n)
 
 
 def _json_list(p: Path) -> list[Document]:
     try:
-        data = json.loads(_read_text(p))
+        data = json.loads(read_text(p))
     except json.JSONDecodeError as exc:
         raise InputError(f"malformed JSON: {exc.msg}", source=str(p), line=exc.lineno) from exc
     if not isinstance(data, list):
         raise InputError(f"expected a JSON list of records, got {type(data).__name__}", source=str(p))
-    return [_record(r, f"{p} record {i}", None) for i, r in enumerate(data)]
+    return [record_to_document(r, f"{p} record {i}", None) for i, r in enumerate(data)]
 
 
-def _record(record: Any, source: str, line: int | None) -> Document:
+def record_to_document(record: Any, source: str, line: int | None) -> Document:
+    """Validate one parsed JSON record ``{"id"?, "title"?, "text", "metadata"?}`` into a Document.
+
+    Raises InputError naming ``source`` and ``line``. Public so streaming readers (``pipelines``)
+    apply exactly the rules :func:`read_documents` applies.
+    """
     if not isinstance(record, dict):
         raise InputError(f"expected an object, got {type(record).__name__}", source=source, line=line)
     text = record.get("text")

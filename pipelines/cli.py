@@ -1,0 +1,211 @@
+"""``ingest``: the batch ingestion command, a self-contained click command.
+
+Run it as ``python -m pipelines ingest ...``; graphmem's own CLI loads it through the
+``graphmem.commands`` entry-point group. Output: a summary on stdout, bad records and errors on
+stderr, the JSON report with ``--report``. Exit status 0 when the job completed (bad records
+skipped and counted), 1 when it stopped early, 130 when interrupted.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from graphmem.config import MemoryConfig
+from graphmem.errors import GraphMemError
+from graphmem.memory import LLM_CACHE_FILE
+from pipelines.config import IngestConfig
+from pipelines.job import run_ingest
+from pipelines.report import IngestError, IngestReport
+from pipelines.sources import expand_paths
+
+__all__ = ["ingest"]
+
+_EPILOG = """\b
+Resume: rerun the same command; stored documents are skipped by id before extraction and
+passages already extracted come from the cache in the store directory.
+\b
+Examples:
+  python -m pipelines ingest corpus.jsonl notes/ --store ./mem --workers 2
+  python -m pipelines ingest corpus.json --store ./mem --runner ray --report report.json
+"""
+
+
+def _llm_extractor(store: Path, model: str | None, base_url: str | None) -> Any:
+    from graphmem.llm import LLMClient, LLMConfig, LLMExtractor
+
+    settings: dict[str, Any] = {"base_url": base_url}
+    model = model or os.environ.get("GRAPHMEM_LLM_MODEL")
+    if model:
+        settings["model"] = model
+    store.mkdir(parents=True, exist_ok=True)
+    client = LLMClient(LLMConfig(**settings), cache_path=store / LLM_CACHE_FILE)
+    return LLMExtractor(client)
+
+
+def _finish(report: IngestReport, report_path: Path | None) -> None:
+    click.echo(report.summary())
+    if report_path is not None:
+        report.write(report_path)
+        click.echo(f"wrote {report_path}")
+
+
+@click.command("ingest", epilog=_EPILOG)
+@click.argument(
+    "paths", nargs=-1, required=True, metavar="PATH...", type=click.Path(path_type=Path)
+)
+@click.option(
+    "--store",
+    required=True,
+    envvar="GRAPHMEM_STORE",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Memory directory (created when missing). Env: GRAPHMEM_STORE.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    default=1,
+    show_default=True,
+    help="Extraction processes (Ray: actors), each loading spaCy once; 0 = in this process. "
+    "With --extractor llm: extraction calls in flight.",
+)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=256,
+    show_default=True,
+    help="Documents per committed batch (one store transaction).",
+)
+@click.option(
+    "--prefetch",
+    type=click.IntRange(min=0),
+    default=2,
+    show_default=True,
+    help="Batches prepared and sent to the models ahead of the one being committed "
+    "(0: one batch at a time).",
+)
+@click.option(
+    "--embed-threads",
+    type=click.IntRange(min=1),
+    default=None,
+    help="torch threads of the embedder. Default: the CPUs the extraction workers leave free.",
+)
+@click.option(
+    "--runner",
+    type=click.Choice(["local", "ray"]),
+    default="local",
+    show_default=True,
+    help="local: a process pool on this machine. ray: extraction and embedding in Ray actors "
+    "(needs `pip install graphmem[ray]`).",
+)
+@click.option(
+    "--ray-address",
+    default=None,
+    metavar="ADDR",
+    help="Ray cluster to join (e.g. ray://head:10001 or auto). Default: start a local instance.",
+)
+@click.option(
+    "--extractor",
+    "extractor_kind",
+    type=click.Choice(["spacy", "llm"]),
+    default="spacy",
+    show_default=True,
+    help="spacy: offline dependency-parse OpenIE. llm: an OpenAI-compatible model.",
+)
+@click.option(
+    "--llm-model",
+    default=None,
+    help="Model name for --extractor llm. Default: $GRAPHMEM_LLM_MODEL, else gpt-4o-mini.",
+)
+@click.option(
+    "--llm-base-url",
+    default=None,
+    help="API root for --extractor llm, e.g. http://127.0.0.1:8080/v1. Default: $OPENAI_BASE_URL "
+    "(key: $OPENAI_API_KEY).",
+)
+@click.option("--strict", is_flag=True, help="Stop at the first bad record (exit status 1).")
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the job report as JSON to this file.",
+)
+@click.option("--no-cache", is_flag=True, help="Do not keep extractions in the store's cache file.")
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Progress bar on stderr. Default: only when stderr is a terminal.",
+)
+@click.option(
+    "-v", "--verbose", count=True, help="Log progress (-v) or debug detail (-vv) to stderr."
+)
+def ingest(
+    paths: tuple[Path, ...],
+    store: Path,
+    workers: int,
+    batch_size: int,
+    prefetch: int,
+    embed_threads: int | None,
+    runner: str,
+    ray_address: str | None,
+    extractor_kind: str,
+    llm_model: str | None,
+    llm_base_url: str | None,
+    strict: bool,
+    report_path: Path | None,
+    no_cache: bool,
+    progress: bool | None,
+    verbose: int,
+) -> None:
+    """Add the documents in PATHS to the memory at --store, in parallel batches.
+
+    PATHS are .jsonl files (one {"id"?, "title"?, "text", "metadata"?} per line), .json lists
+    of {"title", "text"} (read incrementally), or directories of .txt/.md files. Bad records
+    are reported with file and line, counted, and skipped (--strict stops instead).
+    """
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("pipelines").setLevel(level)
+    if verbose == 0:
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    config = IngestConfig(
+        workers=workers,
+        batch_size=batch_size,
+        prefetch=prefetch,
+        embed_threads=embed_threads,
+        runner=runner,  # type: ignore[arg-type]
+        ray_address=ray_address,
+        strict=strict,
+        cache=not no_cache,
+        progress=progress,
+        memory=MemoryConfig(),
+    )
+    extractor = None
+    try:
+        expand_paths(list(paths))  # a bad path fails before anything is created
+        if extractor_kind == "llm":
+            extractor = _llm_extractor(store, llm_model, llm_base_url)
+        report = run_ingest(list(paths), store, config, extractor=extractor)
+    except IngestError as exc:
+        _finish(exc.report, report_path)
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except (GraphMemError, ValueError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo(
+            "interrupted: committed batches are kept; rerun the same command to continue", err=True
+        )
+        sys.exit(130)
+    finally:
+        if extractor is not None:
+            extractor.client.close()
+    _finish(report, report_path)

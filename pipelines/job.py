@@ -1,0 +1,385 @@
+"""An ingestion job: read → prepare → extract → embed → commit, overlapped, resumable.
+
+One thread (the caller's) reads the input, forms batches of ``batch_size`` valid records, and
+commits them in input order through :meth:`graphmem.Memory.add`: the single writer. Up to
+``prefetch`` batches ahead of the one being committed are already prepared (ids checked against
+the store, new documents chunked) and handed to extraction (a pool of processes, Ray actors or
+threads) and to passage embedding (one thread), so the models work while the writer embeds
+entities, links synonyms and commits.
+
+Resuming is rerunning: batches are formed from the input alone, so a rerun forms the same
+batches; documents already stored are skipped by id before anything is extracted, and passages
+extracted by an interrupted run come from the extraction cache (written as each task finishes,
+before the batch is committed). Every model call sees the same inputs in the same company as in
+an uninterrupted run, so the resumed store is identical to it, and identical whatever the
+worker count or runner.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from graphmem.cache import CACHE_FILE, CachingExtractor, DiskCache
+from graphmem.embed import Embedder
+from graphmem.extract import Extractor
+from graphmem.graph.builder import passage_input, prepare
+from graphmem.ids import content_hash, doc_id_for
+from graphmem.memory import Memory
+from graphmem.types import Document, Extraction
+from pipelines.adapters import BackendExtractor, BatchExtractor, PrefetchEmbedder, TimedEmbedder
+from pipelines.backends import cache_variant, make_backend, torch_threads
+from pipelines.config import IngestConfig
+from pipelines.progress import Progress
+from pipelines.report import IngestError, IngestReport, Tally
+from pipelines.sources import BadRecord, Record, count_records, expand_paths, iter_records
+
+__all__ = ["run_ingest"]
+
+log = logging.getLogger(__name__)
+
+
+def run_ingest(
+    paths: Sequence[str | Path],
+    store: str | Path,
+    config: IngestConfig | None = None,
+    *,
+    extractor: Extractor | None = None,
+    embedder: Embedder | None = None,
+) -> IngestReport:
+    """Ingest ``paths`` (``.jsonl``, ``.json`` lists, directories of ``.txt``/``.md``) into the
+    memory directory ``store``; returns what was done.
+
+    ``extractor``: ``None`` or a :class:`~graphmem.extract.SpacyExtractor` runs spaCy in
+    ``config.workers`` processes (or Ray actors); any other Extractor (e.g.
+    ``graphmem.llm.LLMExtractor``) is called in this process with ``config.workers`` calls in
+    flight. ``embedder``: share an already loaded embedder (local runner only; the Ray runner
+    builds one from ``config.memory.embed`` in an actor).
+
+    Rerunning after an interruption continues where the last run stopped. Extraction workers
+    start with ``spawn``, so a script calling this must guard its entry point with
+    ``if __name__ == "__main__":``.
+
+    Raises:
+        graphmem.InputError: a path does not exist or is of an unsupported type (before anything
+            is read or written).
+        IngestError: the job stopped early (strict mode met a bad record, a model or the store
+            failed); batches committed before stay committed, ``exc.report`` says what was done.
+    """
+    config = config if config is not None else IngestConfig()
+    files = expand_paths(paths)
+    if config.runner == "ray" and embedder is not None:
+        raise ValueError(
+            "the Ray runner loads its embedder in an actor from config.memory.embed; "
+            "do not pass embedder="
+        )
+    job = _Job([str(p) for p in paths], files, Path(store), config, extractor, embedder)
+    return job.run()
+
+
+@dataclass
+class _Planned:
+    """A batch prepared and sent to the models, waiting for its commit."""
+
+    number: int
+    records: int
+    skipped: int
+    docs: list[Document]
+    ids: list[str]
+    texts: list[str]
+    inputs: list[str]
+    extractions: list[Future[list[Extraction]]]
+    vectors: Future[np.ndarray] | None
+
+
+class _Job:
+    def __init__(
+        self,
+        paths: list[str],
+        files: list[Path],
+        store: Path,
+        config: IngestConfig,
+        extractor: Extractor | None,
+        embedder: Embedder | None,
+    ):
+        self.paths = paths
+        self.files = files
+        self.store_dir = store
+        self.config = config
+        self.extractor = extractor
+        self.embedder = embedder
+        self.tally = Tally()
+        self.stopped: str | None = None
+        self.in_flight: dict[str, str] = {}  # doc id -> content hash, batches not yet committed
+        self._seconds_lock = threading.Lock()
+        self._loading = False
+
+    def run(self) -> IngestReport:
+        start = time.perf_counter()
+        cfg = self.config
+        self.failed = False
+        with contextlib.ExitStack() as stack:
+            self._stack = stack
+            self.backend = make_backend(cfg, self.extractor, self.embedder)
+            stack.callback(lambda: self.backend.close(wait=not self.failed))
+            self.models = TimedEmbedder(self.backend.embedder)
+            self.writer_embedder = PrefetchEmbedder(self.models)
+            source: Extractor = BackendExtractor(self.backend)
+            self.cache: DiskCache | None = None
+            if cfg.cache:
+                self.cache = DiskCache((cfg.cache_dir or self.store_dir) / CACHE_FILE)
+                stack.callback(self.cache.close)
+                source = CachingExtractor(
+                    source, self.cache, variant=cache_variant(cfg, self.extractor)
+                )
+            self.extract_source = source
+            self.batch_extractor = BatchExtractor(self.backend.extractor_name, source)
+            self.mem = stack.enter_context(
+                Memory(
+                    self.store_dir,
+                    cfg.memory,
+                    embedder=self.writer_embedder,
+                    extractor=self.batch_extractor,
+                )
+            )
+            self.dispatch = ThreadPoolExecutor(
+                self.backend.concurrency, thread_name_prefix="extract"
+            )
+            stack.callback(lambda: self.dispatch.shutdown(wait=True, cancel_futures=True))
+            self.embedding = ThreadPoolExecutor(1, thread_name_prefix="embed")
+            stack.callback(lambda: self.embedding.shutdown(wait=True, cancel_futures=True))
+            self.progress = stack.enter_context(
+                Progress(cfg.progress, lambda: count_records(self.files))
+            )
+            try:
+                self._loop()
+            except Exception as exc:
+                self.failed = True
+                report = self._report(start, f"{type(exc).__name__}: {exc}")
+                raise IngestError(
+                    f"{exc} ({self.tally.batches} batches committed before)", report
+                ) from exc
+            except BaseException:  # KeyboardInterrupt: leave without waiting for workers
+                self.failed = True
+                raise
+            report = self._report(start, self.stopped)
+        log.info("ingest finished: %s", report.summary().replace("\n", "; "))
+        if self.stopped is not None:
+            raise IngestError(self.stopped, report)
+        return report
+
+    # ---- the loop -----------------------------------------------------------------------------
+
+    def _loop(self) -> None:
+        batches = self._batches()
+        pending: deque[_Planned] = deque()
+        number = 0
+        exhausted = False
+        while True:
+            while not exhausted and len(pending) <= self.config.prefetch:
+                records = next(batches, None)
+                plan = None if records is None else self._plan(number, records)
+                if plan is None:
+                    exhausted = True
+                    break
+                pending.append(plan)
+                number += 1
+            if not pending:
+                return
+            self._commit(pending.popleft())
+
+    def _batches(self) -> Iterator[list[Record]]:
+        """Batches of ``batch_size`` valid records, in input order. Strict mode ends at the
+        first bad record, dropping the incomplete batch that holds it."""
+        items = iter_records(self.files)
+        batch: list[Record] = []
+        while True:
+            t0 = time.perf_counter()
+            item = next(items, None)
+            self._add_seconds("read", time.perf_counter() - t0)
+            if item is None:
+                break
+            self.tally.records += 1
+            if isinstance(item, BadRecord):
+                if self._bad(item):
+                    return
+                continue
+            self.tally.read += 1
+            batch.append(item)
+            if len(batch) == self.config.batch_size:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    def _bad(self, bad: BadRecord, *, advance: bool = True) -> bool:
+        """Count a bad record; True when the job must stop (strict mode). ``advance=False``
+        for a record of a batch, which advances the progress bar when the batch commits."""
+        self.tally.bad += 1
+        if len(self.tally.bad_examples) < self.config.max_reported_bad:
+            self.tally.bad_examples.append(str(bad))
+            log.warning("bad record skipped: %s", bad)
+        elif self.tally.bad == self.config.max_reported_bad + 1:
+            log.warning("more bad records: counted in the report, not listed")
+        if advance:
+            self.progress.advance(1)
+        if self.config.strict:
+            self.stopped = f"{bad} (strict mode: stopped before this record's batch)"
+            return True
+        return False
+
+    def _plan(self, number: int, records: list[Record]) -> _Planned | None:
+        """Skip stored documents by id, chunk the new ones, send them to the models.
+        ``None`` when strict mode stops on a conflicting id."""
+        t0 = time.perf_counter()
+        keyed = [
+            (r, r.document.id or doc_id_for(r.document.text), content_hash(r.document.text))
+            for r in records
+        ]
+        stored = self.mem.store.document_hashes([k for _, k, _ in keyed])
+        seen: dict[str, str] = {}
+        docs: list[Document] = []
+        skipped = 0
+        for rec, doc_id, digest in keyed:
+            previous = self.in_flight.get(doc_id) or seen.get(doc_id) or stored.get(doc_id)
+            if previous is None:
+                seen[doc_id] = digest
+                docs.append(rec.document)
+            elif previous == digest:
+                skipped += 1
+            else:
+                reason = f"document {doc_id!r} is already stored (or earlier in the input) with different text"
+                if self._bad(BadRecord(rec.source, rec.line, reason), advance=False):
+                    return None
+        _, prepared = prepare(docs, self.mem.store, self.config.memory.chunk, f"batch {number}")
+        texts = [p for d in prepared for p in d.passages]
+        inputs = [passage_input(d.title, p) for d in prepared for p in d.passages]
+        self.in_flight.update(seen)
+        self._add_seconds("prepare", time.perf_counter() - t0)
+        if texts and not self._loading:
+            self._start_models()
+        step = self.config.extract_batch_size
+        extractions = [
+            self.dispatch.submit(self._extract, texts[i : i + step])
+            for i in range(0, len(texts), step)
+        ]
+        vectors = self.embedding.submit(self.models.encode, inputs) if inputs else None
+        return _Planned(
+            number, len(records), skipped, docs, list(seen), texts, inputs, extractions, vectors
+        )
+
+    def _start_models(self) -> None:
+        """Start the backend here, in the job's thread (Ray ties its processes to the thread
+        that starts it), and load the embedder in the background; only once there is work, so
+        a rerun with nothing left to do loads no model."""
+        self._loading = True
+        t0 = time.perf_counter()
+        if self.config.runner == "local" and self.config.embed_threads is not None:
+            self._stack.enter_context(
+                torch_threads(self.config.embed_threads, self.backend.embedder)
+            )
+        self.backend.start()
+        self._add_seconds("load", time.perf_counter() - t0)
+        self.embedding.submit(self._load)
+
+    def _load(self) -> None:
+        t0 = time.perf_counter()
+        _ = self.models.dim  # loads the model (Ray: waits for the actor) before the first batch
+        self._add_seconds("load", time.perf_counter() - t0)
+
+    def _extract(self, texts: list[str]) -> list[Extraction]:
+        t0 = time.perf_counter()
+        try:
+            return self.extract_source.extract_batch(texts)
+        finally:
+            self._add_seconds("extract", time.perf_counter() - t0)
+
+    def _commit(self, plan: _Planned) -> None:
+        t0 = time.perf_counter()
+        extractions = [e for f in plan.extractions for e in f.result()]
+        vectors = plan.vectors.result() if plan.vectors is not None else None
+        t1 = time.perf_counter()
+        self._add_seconds("wait", t1 - t0)
+        tally = self.tally
+        if plan.docs:
+            self.batch_extractor.load(dict(zip(plan.texts, extractions)))
+            self.writer_embedder.load(plan.inputs, vectors)
+            embedded_before = self.writer_embedder.seconds
+            self.mem.add(plan.docs, source=f"batch {plan.number}")
+            elapsed = time.perf_counter() - t1
+            build = self.mem.last_build
+            self.batch_extractor.load({})
+            self.writer_embedder.load([], None)
+            self._add_seconds("synonyms", build.synonyms)
+            inside = self.writer_embedder.seconds - embedded_before
+            self._add_seconds("commit", max(0.0, elapsed - inside - build.synonyms))
+            tally.batches += 1
+            tally.chunks += build.counts.get("passages", 0)
+            tally.entities += build.counts.get("new_entities", 0)
+            tally.facts += build.counts.get("new_facts", 0)
+            tally.synonym_edges += build.counts.get("synonym_edges", 0)
+        for doc_id in plan.ids:
+            self.in_flight.pop(doc_id, None)
+        tally.added += len(plan.docs)
+        tally.skipped += plan.skipped
+        self.progress.advance(plan.records, added=tally.added, skipped=tally.skipped, bad=tally.bad)
+        log.info(
+            "batch %d: %d documents added, %d skipped (%d passages)",
+            plan.number,
+            len(plan.docs),
+            plan.skipped,
+            len(plan.texts),
+        )
+
+    # ---- bookkeeping --------------------------------------------------------------------------
+
+    def _add_seconds(self, stage: str, seconds: float) -> None:
+        with self._seconds_lock:
+            self.tally.seconds[stage] += seconds
+
+    def _report(self, start: float, error: str | None) -> IngestReport:
+        t = self.tally
+        seconds = dict(t.seconds)
+        seconds["embed"] = self.models.seconds
+        seconds["wall"] = time.perf_counter() - start
+        seconds = {k: round(v, 3) for k, v in seconds.items()}
+        cache = self.cache.stats() if self.cache is not None else {}
+        usage = None
+        client_usage = getattr(getattr(self.extractor, "client", None), "usage", None)
+        if client_usage is not None and hasattr(client_usage, "as_dict"):
+            usage = dict(client_usage.as_dict())
+        return IngestReport(
+            paths=tuple(self.paths),
+            store_path=str(self.store_dir),
+            runner=self.config.runner,
+            workers=self.config.workers,
+            batch_size=self.config.batch_size,
+            extractor=self.backend.extractor_name,
+            documents_read=t.read,
+            documents_added=t.added,
+            documents_skipped=t.skipped,
+            bad_records=t.bad,
+            bad_record_examples=tuple(t.bad_examples),
+            chunks=t.chunks,
+            entities=t.entities,
+            facts=t.facts,
+            synonym_edges=t.synonym_edges,
+            batches=t.batches,
+            seconds=seconds,
+            passages_per_second=round(t.chunks / seconds["wall"], 2)
+            if seconds["wall"] > 0
+            else 0.0,
+            extraction_cache={k: v for k, v in cache.items() if k.startswith("extraction")},
+            llm_usage=usage,
+            store=dict(self.mem.store.counts()),
+            error=error,
+        )

@@ -1,0 +1,144 @@
+"""What an ingestion job did: counts, bad records, seconds per stage, model usage."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from graphmem.errors import GraphMemError
+
+__all__ = ["STAGES", "IngestError", "IngestReport", "Tally"]
+
+#: Stages timed by a job. They overlap (extraction of later batches runs while earlier ones are
+#: embedded and committed), so their seconds can add up to more than ``wall``:
+#:
+#: * ``load``: loading the embedding model (or starting the Ray actors) in the job process;
+#: * ``read``: parsing and validating input records;
+#: * ``prepare``: document ids, the stored-document check, chunking;
+#: * ``extract``: extraction tasks, summed over tasks in flight (cache lookups included);
+#: * ``embed``: embedding passages, entity names and facts;
+#: * ``synonyms``: linking new entities to similar ones;
+#: * ``commit``: the writer's other time in ``Memory.add`` (store lookups, the transaction,
+#:   index refresh, waiting for the embedder);
+#: * ``wait``: the writer idle, waiting for a batch's extraction or passage embedding;
+#: * ``wall``: the whole job, start to end.
+STAGES = ("load", "read", "prepare", "extract", "embed", "synonyms", "commit", "wait", "wall")
+
+
+@dataclass
+class Tally:
+    """Running counts of a job (mutable; :meth:`freeze` turns it into an :class:`IngestReport`)."""
+
+    records: int = 0
+    read: int = 0
+    added: int = 0
+    skipped: int = 0
+    bad: int = 0
+    bad_examples: list[str] = field(default_factory=list)
+    batches: int = 0
+    chunks: int = 0
+    entities: int = 0
+    facts: int = 0
+    synonym_edges: int = 0
+    seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """The outcome of :func:`pipelines.run_ingest`.
+
+    * ``documents_read``: valid records read from the input;
+    * ``documents_added``: documents written by this run;
+    * ``documents_skipped``: already stored with the same text (a rerun, or repeated in the
+      input), so neither extracted nor embedded;
+    * ``bad_records``: records skipped as invalid (all counted; the first ones listed in
+      ``bad_record_examples`` as ``"FILE:LINE: reason"``);
+    * ``chunks``, ``entities``, ``facts``, ``synonym_edges``: rows this run added;
+    * ``batches``: transactions committed by this run;
+    * ``seconds``: per stage, see :data:`STAGES`; ``passages_per_second`` = chunks / wall;
+    * ``extraction_cache``: hits and misses of the extraction cache (hits on a rerun are
+      passages extracted by an interrupted earlier run);
+    * ``llm_usage``: the LLM client's counters when the extractor has ``client.usage``;
+    * ``store``: row counts of the whole store at the end;
+    * ``error``: why the job stopped early (``None`` when it completed).
+    """
+
+    paths: tuple[str, ...]
+    store_path: str
+    runner: str
+    workers: int
+    batch_size: int
+    extractor: str
+    documents_read: int
+    documents_added: int
+    documents_skipped: int
+    bad_records: int
+    bad_record_examples: tuple[str, ...]
+    chunks: int
+    entities: int
+    facts: int
+    synonym_edges: int
+    batches: int
+    seconds: dict[str, float]
+    passages_per_second: float
+    extraction_cache: dict[str, int]
+    llm_usage: dict[str, Any] | None
+    store: dict[str, int]
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def to_json(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["ok"] = self.ok
+        return out
+
+    def write(self, path: str | Path) -> None:
+        """Write the report as indented JSON (directories created)."""
+        p = Path(path)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(
+            json.dumps(self.to_json(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+
+    def summary(self) -> str:
+        """A few human-readable lines."""
+        s = self.seconds
+        stages = ", ".join(f"{k} {s[k]:.1f}s" for k in STAGES if k != "wall")
+        lines = [
+            (
+                f"read {self.documents_read} documents: added {self.documents_added}, skipped "
+                f"{self.documents_skipped} already stored, {self.bad_records} bad records skipped"
+            ),
+            (
+                f"added {self.chunks} passages, {self.entities} entities, {self.facts} facts, "
+                f"{self.synonym_edges} synonym edges in {self.batches} batches"
+            ),
+            (
+                f"{s['wall']:.1f}s wall, {self.passages_per_second:.1f} passages/s "
+                f"({self.runner} runner, {self.workers} workers); busy: {stages}"
+            ),
+            "store: " + ", ".join(f"{k} {v}" for k, v in self.store.items()),
+        ]
+        if self.llm_usage:
+            lines.append("llm: " + ", ".join(f"{k} {v}" for k, v in self.llm_usage.items()))
+        for example in self.bad_record_examples[:10]:
+            lines.append(f"bad record: {example}")
+        if self.bad_records > 10:
+            lines.append(f"... {self.bad_records - 10} more bad records (see the JSON report)")
+        if self.error:
+            lines.append(f"stopped: {self.error}")
+        return "\n".join(lines)
+
+
+class IngestError(GraphMemError):
+    """A job stopped early (strict mode met a bad record, a model or store failed). Batches
+    committed before stay committed; ``report`` describes the run up to the stop."""
+
+    def __init__(self, message: str, report: IngestReport):
+        super().__init__(message)
+        self.report = report

@@ -1,0 +1,172 @@
+"""Streaming input: documents from ``.jsonl``, ``.json`` lists and directories of ``.txt``/``.md``.
+
+:func:`iter_records` yields one item per input record, in input order, as the files are read:
+a :class:`Record` (a valid :class:`graphmem.Document` plus where it came from) or a
+:class:`BadRecord` (where, and what is wrong). Nothing is read ahead beyond one block of the
+current file, so memory stays bounded whatever the input size:
+
+* ``.jsonl``: line by line; a bad line is reported and reading goes on with the next line;
+* ``.json``: one list, element by element (:mod:`pipelines.jsonstream`); an element that is not
+  a valid record is reported and skipped, but a syntax error ends that file (where the next
+  element starts is unknown);
+* directories: ``.txt``/``.md`` files found recursively, sorted by path, one document each.
+
+Validation and document ids are graphmem's own (:func:`graphmem.io.record_to_document`,
+:func:`graphmem.io.text_document`), so a file ingested here or with ``Memory.add`` of
+``read_documents`` gives the same documents.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from graphmem.errors import InputError
+from graphmem.io import TEXT_SUFFIXES, read_text, record_to_document, text_document
+from graphmem.types import Document
+from pipelines.jsonstream import JSONStreamError, iter_json_list
+
+__all__ = ["BadRecord", "Record", "count_records", "expand_paths", "iter_records"]
+
+SUFFIXES = (".jsonl", ".json", *TEXT_SUFFIXES)
+
+
+@dataclass(frozen=True)
+class Record:
+    """A valid input document; ``source`` is its file, ``line`` the 1-based line it starts on
+    (``None`` for a whole text file)."""
+
+    document: Document
+    source: str
+    line: int | None
+
+
+@dataclass(frozen=True)
+class BadRecord:
+    """An input record that cannot be ingested: file, line (when known) and reason."""
+
+    source: str
+    line: int | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"{self.source}:{self.line}" if self.line is not None else self.source
+        return f"{where}: {self.reason}"
+
+
+Item = Record | BadRecord
+
+
+def expand_paths(paths: Sequence[str | Path]) -> list[Path]:
+    """The input files, in order: each argument, directories replaced by their ``.txt``/``.md``
+    files (recursive, sorted). Checked before anything is read or written.
+
+    Raises:
+        InputError: a path does not exist or has an unsupported suffix (naming it).
+    """
+    if not paths:
+        raise InputError("no input paths given")
+    files: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            files.extend(
+                sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in TEXT_SUFFIXES)
+            )
+        elif not p.exists():
+            raise InputError("no such file or directory", source=str(p))
+        elif p.suffix.lower() not in SUFFIXES:
+            raise InputError(
+                f"unsupported file type {p.suffix or '(none)'}: expected .jsonl, .json, .txt, "
+                ".md or a directory",
+                source=str(p),
+            )
+        else:
+            files.append(p)
+    return files
+
+
+def iter_records(files: Iterable[Path]) -> Iterator[Item]:
+    """Records of every file in ``files`` (as :func:`expand_paths` returns them), in order."""
+    for f in files:
+        suffix = f.suffix.lower()
+        if suffix == ".jsonl":
+            yield from _jsonl(f)
+        elif suffix == ".json":
+            yield from _json_list(f)
+        else:
+            yield _text_file(f)
+
+
+def count_records(files: Iterable[Path]) -> int:
+    """How many records :func:`iter_records` will yield (good or bad), reading the files once
+    without building documents: cheap next to ingestion, used for a progress bar's total."""
+    n = 0
+    for f in files:
+        suffix = f.suffix.lower()
+        if suffix == ".jsonl":
+            with f.open("rb") as fh:
+                n += sum(1 for line in fh if line.strip())
+        elif suffix == ".json":
+            with f.open("rb") as fh:
+                try:
+                    for _ in iter_json_list(fh):
+                        n += 1
+                except JSONStreamError:
+                    n += 1
+        else:
+            n += 1
+    return n
+
+
+def _jsonl(path: Path) -> Iterator[Item]:
+    source = str(path)
+    with path.open("rb") as fh:
+        for n, raw in enumerate(fh, start=1):
+            if not raw.strip():
+                continue
+            try:
+                line = raw.decode("utf-8").rstrip("\r\n")
+            except UnicodeDecodeError as exc:
+                yield BadRecord(source, n, f"not valid UTF-8 (byte {exc.start} of the line)")
+                continue
+            try:
+                value = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield BadRecord(source, n, f"malformed JSON: {exc.msg} (column {exc.colno})")
+                continue
+            yield _validated(value, source, n)
+
+
+def _json_list(path: Path) -> Iterator[Item]:
+    source = str(path)
+    with path.open("rb") as fh:
+        try:
+            for element in iter_json_list(fh):
+                item = _validated(element.value, source, element.line)
+                if isinstance(item, BadRecord):
+                    item = BadRecord(source, item.line, f"record {element.index}: {item.reason}")
+                yield item
+        except JSONStreamError as exc:
+            yield BadRecord(source, exc.line, f"{exc.reason}; rest of the file skipped")
+
+
+def _validated(value: object, source: str, line: int) -> Item:
+    try:
+        return Record(record_to_document(value, source, line), source, line)
+    except InputError as exc:
+        return BadRecord(source, line, exc.reason)
+
+
+def _text_file(path: Path) -> Item:
+    try:
+        text = read_text(path)
+    except InputError as exc:
+        return BadRecord(str(path), exc.line, exc.reason)
+    except OSError as exc:
+        return BadRecord(str(path), None, f"cannot read: {exc.strerror or exc}")
+    if not text.strip():
+        return BadRecord(str(path), None, "file is empty")
+    return Record(text_document(path, text), str(path), None)
