@@ -1,22 +1,5 @@
-"""An on-disk cache of model outputs, so re-ingesting the same text skips spaCy and the embedder.
-
-Extraction and embedding dominate ingestion time (see the README's engine benchmark), and an
-evaluation rebuilds the same corpus again and again while only retrieval settings change. The
-cache stores, per model fingerprint and SHA-256 of the input text:
-
-* extractions as compact JSON (``{"m": [[name, label, kind], ...], "t": [[s, p, o], ...]}``) —
-  plain data, never pickled, so a cache file cannot run code when read;
-* embedding vectors as little-endian float32 bytes with their dimension.
-
-:class:`CachingExtractor` and :class:`CachingEmbedder` wrap a real model and keep its ``name``,
-so a store built through them is indistinguishable from one built without them. The fingerprint
-is the model's ``name`` (plus the dimension for embedders, plus an optional ``variant`` for
-settings the name does not capture); two models sharing a fingerprint must produce the same
-outputs, the contract :class:`graphmem.extract.Extractor` already states for ``name``.
-
-The cache is one SQLite file in WAL mode, shared safely by the threads of one process (every
-statement runs under a lock; model calls run outside it). The first value stored for a key wins.
-"""
+"""The cache file: :class:`DiskCache`, one SQLite database of extractions and embedding vectors
+keyed by model fingerprint and SHA-256 of the input text (see :mod:`graphmem.cache`)."""
 
 from __future__ import annotations
 
@@ -33,9 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from graphmem.embed import Embedder
 from graphmem.errors import CacheError
-from graphmem.extract import Extractor
 from graphmem.types import Extraction, Mention, Triple
 
 if TYPE_CHECKING:
@@ -43,14 +24,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = [
-    "CACHE_FILE",
-    "CachingEmbedder",
-    "CachingExtractor",
-    "DiskCache",
-    "default_cache_dir",
-    "open_cache",
-]
+__all__ = ["CACHE_FILE", "DiskCache", "default_cache_dir", "open_cache"]
 
 CACHE_FILE = "cache.sqlite"
 FORMAT_NAME = "graphmem-cache"
@@ -355,82 +329,3 @@ class DiskCache:
         little = vectors.astype("<f4", copy=False)
         rows = ((_digest(t), dim, little[i].tobytes()) for i, t in enumerate(texts))
         self._insert("INSERT OR IGNORE INTO embeddings VALUES (?, ?, ?, ?)", fingerprint, rows)
-
-
-class CachingExtractor:
-    """An :class:`~graphmem.extract.Extractor` that asks ``inner`` only about texts it has not
-    seen, in one batch, and remembers the answers in ``cache``.
-
-    ``name`` is ``inner.name``, so stores built with or without the cache agree. The cache key is
-    ``inner.name`` plus ``variant`` when given (for settings the name does not capture).
-    """
-
-    def __init__(self, inner: Extractor, cache: DiskCache, *, variant: str = ""):
-        self.inner = inner
-        self.cache = cache
-        self.name: str = inner.name
-        self.fingerprint = f"{inner.name}|{variant}" if variant else inner.name
-
-    def extract_batch(self, texts: Sequence[str]) -> list[Extraction]:
-        cached = self.cache.get_extractions(self.fingerprint, texts)
-        missing = list(dict.fromkeys(t for t, e in zip(texts, cached) if e is None))
-        fresh: dict[str, Extraction] = {}
-        if missing:
-            results = self.inner.extract_batch(missing)
-            if len(results) != len(missing):
-                raise ValueError(
-                    f"extractor {self.inner.name!r} returned {len(results)} extractions "
-                    f"for {len(missing)} texts"
-                )
-            self.cache.put_extractions(self.fingerprint, missing, results)
-            fresh = dict(zip(missing, results))
-        log.debug("extraction cache: %d of %d texts computed", len(missing), len(texts))
-        return [e if e is not None else fresh[t] for t, e in zip(texts, cached)]
-
-
-class CachingEmbedder:
-    """An :class:`~graphmem.embed.Embedder` that encodes only texts missing from ``cache``, in
-    one batch, and stores their vectors.
-
-    ``name`` and ``dim`` are the inner embedder's. The cache key is ``inner.name`` and ``dim``,
-    plus ``variant`` when given (e.g. the dtype, which the name does not carry). The inner model
-    is loaded lazily, on the first ``dim`` or ``encode``, exactly as without the cache.
-    """
-
-    def __init__(self, inner: Embedder, cache: DiskCache, *, variant: str = ""):
-        self.inner = inner
-        self.cache = cache
-        self.name: str = inner.name
-        self.variant = variant
-
-    @property
-    def dim(self) -> int:
-        return self.inner.dim
-
-    @property
-    def fingerprint(self) -> str:
-        key = f"{self.inner.name}|dim={self.dim}"
-        return f"{key}|{self.variant}" if self.variant else key
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        dim = self.dim
-        out = np.empty((len(texts), dim), dtype=np.float32)
-        if len(texts) == 0:
-            return out
-        key = self.fingerprint
-        cached = self.cache.get_vectors(key, texts, dim)
-        missing = list(dict.fromkeys(t for t, v in zip(texts, cached) if v is None))
-        fresh: dict[str, np.ndarray] = {}
-        if missing:
-            vectors = np.asarray(self.inner.encode(missing), dtype=np.float32)
-            if vectors.shape != (len(missing), dim):
-                raise ValueError(
-                    f"embedder {self.inner.name!r} returned shape {vectors.shape} "
-                    f"for {len(missing)} texts of dimension {dim}"
-                )
-            self.cache.put_vectors(key, missing, vectors)
-            fresh = dict(zip(missing, vectors))
-        for i, (t, v) in enumerate(zip(texts, cached)):
-            out[i] = v if v is not None else fresh[t]
-        log.debug("embedding cache: %d of %d texts computed", len(missing), len(texts))
-        return out
