@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.graphmem-installed
 DEMO_STORE := .demo-store
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: setup demo test test-slow test-llm bench bench-quality bench-ablations bench-llm bench-viz chromium clean
+.PHONY: setup demo test test-slow test-llm bench bench-quality bench-ablations bench-ingest bench-llm bench-viz chromium clean
 
 setup: $(STAMP)
 
@@ -52,6 +52,9 @@ bench-quality: $(STAMP)
 
 bench-ablations: $(STAMP)
 	$(PY) benchmarks/ablations.py --out benchmarks/results/ablations.json
+
+bench-ingest: $(STAMP)
+	$(PY) benchmarks/bench_ingest.py --out benchmarks/results/ingest.json
 
 bench-llm: $(STAMP)
 	$(PY) benchmarks/bench_llm.py --out benchmarks/results/llm.json
