@@ -112,13 +112,17 @@ class Memory:
             self._extractor = SpacyExtractor(self.config.extract)
         return self._extractor
 
-    def _ready_index(self) -> GraphIndex:
-        """The index at the store's current generation (loads or refreshes as needed)."""
-        if not self._dim_checked:
+    def _ready_index(self, *, model: bool = True) -> GraphIndex:
+        """The index at the store's current generation (loads or refreshes as needed).
+
+        ``model=False`` is for reads that embed nothing (the graph export): a store that has
+        recorded its vector dimension then opens without loading the embedding model; the
+        model's dimension is checked against the store's before anything is embedded."""
+        if not self._dim_checked and (model or not self.store.dim):
             self.store.check_embedder(self.embedder.name, self.embedder.dim)
             self._dim_checked = True
         if self._index is None:
-            self._index = GraphIndex(self.embedder.dim, self.config.graph)
+            self._index = GraphIndex(self.store.dim or self.embedder.dim, self.config.graph)
         self._index.refresh(self.store)
         return self._index
 
@@ -269,7 +273,7 @@ class Memory:
         import networkx as nx
 
         with self._lock:
-            index = self._ready_index()
+            index = self._ready_index(model=False)
             g = nx.Graph()
             for name, label, kind in zip(index.entity_names, index.entity_labels, index.entity_kinds):
                 g.add_node(f"entity:{name}", kind="entity", label=label, type=kind)

@@ -326,3 +326,19 @@ def test_concurrent_writer_conflict_is_reported_and_nothing_written(tmp_path, em
     finally:
         a.close()
         b.close()
+
+
+def test_graph_export_of_a_built_store_does_not_load_the_embedding_model(memory_factory, tmp_path):
+    from graphmem.config import EmbedConfig
+    from graphmem.embed import SentenceTransformerEmbedder
+
+    built = memory_factory("built")
+    built.add(["Ada Lovelace was born in London.", "London is the capital of England."])
+    expected = sorted(built.to_networkx().nodes)
+    built.close()
+    fresh = SentenceTransformerEmbedder(EmbedConfig())
+    with Memory(tmp_path / "built", embedder=fresh) as mem:
+        assert sorted(mem.to_networkx().nodes) == expected
+        assert fresh._model is None  # opened for reading the graph: no model load
+        assert mem.retrieve("Where was Ada Lovelace born?", top_k=1)[0].text.startswith("Ada")
+        assert fresh._model is not None
