@@ -45,7 +45,7 @@ def viz_command(
     try:
         if query is not None and entity is not None:
             raise click.UsageError("pass either --query or --entity, not both")
-        with open_memory(store, need_embedder=query is not None) as mem:
+        with open_memory(store) as mem:
             report = render(
                 mem, output, query=query, entity=entity, max_nodes=max_nodes, top_k=top_k
             )

@@ -76,9 +76,9 @@ def load_graph(mem: Memory) -> Any:
     return mem.to_networkx()
 
 
-def _index(mem: Memory) -> Any:
+def _index(mem: Memory, *, model: bool = True) -> Any:
     # TODO(public-api): replace with Memory.facts_about(...) / Memory.trace(...) (see module doc).
-    return mem._ready_index()
+    return mem._ready_index(model=model)
 
 
 def _chunk_ids(mem: Memory, index: Any, positions: Sequence[int]) -> dict[int, str]:
@@ -102,7 +102,7 @@ def entity_facts(
     """
     if not names or limit < 0:
         return {}
-    index = _index(mem)
+    index = _index(mem, model=False)
     position = {n: i for i, n in enumerate(index.entity_names)}
     wanted = np.array(sorted(position[n] for n in names if n in position), dtype=np.int64)
     if wanted.size == 0 or index.n_facts == 0:
@@ -202,54 +202,14 @@ def _top(scores: np.ndarray, k: int) -> np.ndarray:
     return positive
 
 
-class _StoredDimEmbedder:
-    """Wraps an embedder so that the store can be opened and its graph read without loading the
-    model: ``dim`` answers from the store until the model is actually needed for ``encode``.
-
-    Loading the sentence-transformers model costs ~6 s, which a render of the overview or of an
-    entity neighbourhood never needs. TODO(public-api): make ``Memory._ready_index`` check the
-    embedder dimension lazily (at the first ``encode``) and drop this wrapper.
-    """
-
-    def __init__(self, inner: Any, dim: int | None = None):
-        self.inner = inner
-        self.name = inner.name
-        self.known_dim = dim
-        self._encoded = False
-
-    @property
-    def dim(self) -> int:
-        if self.known_dim is not None and not self._encoded:
-            return self.known_dim
-        return int(self.inner.dim)
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        from graphmem.errors import EmbedderMismatchError
-
-        out = self.inner.encode(texts)
-        self._encoded = True
-        if self.known_dim is not None and out.shape[1] != self.known_dim:
-            raise EmbedderMismatchError(
-                f"store holds {self.known_dim}-dim vectors; embedder {self.name!r} makes "
-                f"{out.shape[1]}-dim vectors"
-            )
-        return np.asarray(out)
-
-
-def open_memory(store: str | Path, *, need_embedder: bool) -> Memory:
-    """Open an existing memory for rendering. Without ``need_embedder`` the embedding model is
-    not loaded (it is only needed to embed a query)."""
-    from graphmem.embed import SentenceTransformerEmbedder
+def open_memory(store: str | Path) -> Memory:
+    """Open an existing memory for rendering (the embedding model loads only for a query)."""
     from graphmem.memory import STORE_FILE
     from viz.errors import VizError
 
     path = Path(store)
     if not (path / STORE_FILE).exists():
         raise VizError(f"no graphmem store at {path} (create one with `graphmem ingest`)")
-    if need_embedder:
-        return Memory(path)
-    wrapper = _StoredDimEmbedder(SentenceTransformerEmbedder())
-    mem = Memory(path, embedder=wrapper)
-    # TODO(public-api): the stored dimension, e.g. in Memory.stats(); store is internal.
-    wrapper.known_dim = int(mem.store.dim) or None
-    return mem
+    # The model loads on first use only: the overview and entity views read the stored graph
+    # (Memory.to_networkx and the index open without it); a query view embeds the query.
+    return Memory(path)

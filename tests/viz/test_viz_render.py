@@ -226,8 +226,8 @@ def test_empty_memory_renders_an_empty_page(memory_factory, tmp_path):
 def test_overview_and_entity_views_do_not_load_the_embedding_model(viz_memory, tmp_path):
     from viz.source import open_memory
 
-    with open_memory(viz_memory.path, need_embedder=False) as mem:
+    with open_memory(viz_memory.path) as mem:
         render(mem, tmp_path / "o.html")
         render(mem, tmp_path / "e.html", entity="Tessaly")
-        assert mem.embedder.inner._model is None  # the sentence-transformers model stayed unloaded
+        assert mem.embedder._model is None  # the sentence-transformers model stayed unloaded
         assert mem.embedder.dim == viz_memory.embedder.dim
