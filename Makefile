@@ -54,7 +54,8 @@ bench-ablations: $(STAMP)
 	$(PY) benchmarks/ablations.py --out benchmarks/results/ablations.json
 
 bench-ingest: $(STAMP)
-	$(PY) benchmarks/bench_ingest.py --out benchmarks/results/ingest.json
+	$(PY) benchmarks/bench_ingest.py --limit 2000 --out benchmarks/results/ingest.json
+	$(PY) benchmarks/bench_ingest.py --out benchmarks/results/ingest_full.json
 
 bench-llm: $(STAMP)
 	$(PY) benchmarks/bench_llm.py --out benchmarks/results/llm.json

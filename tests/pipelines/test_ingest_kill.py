@@ -49,20 +49,21 @@ def _kill(
     store: Path,
     report: Path,
     *,
-    docs: int | None = None,
-    delay: float | None = None,
+    docs: int,
+    then: float = 0.0,
     timeout: float = 120.0,
 ) -> int:
-    """SIGKILL ``proc`` once the store holds at least ``docs`` documents (or after ``delay``
-    seconds); returns the committed document count. Checks that the job's worker processes
-    exit after it."""
+    """SIGKILL ``proc`` ``then`` seconds after the store holds at least ``docs`` documents;
+    returns the committed document count. Checks that the job's worker processes exit after
+    it."""
     start = time.monotonic()
+    reached: float | None = None
     while True:
         if proc.poll() is not None:
             pytest.fail(f"ingestion ended ({proc.returncode}) before the kill:\n{_stderr(report)}")
-        if docs is not None and doc_count(store) >= docs:
-            break
-        if delay is not None and time.monotonic() - start >= delay:
+        if reached is None and doc_count(store) >= docs:
+            reached = time.monotonic()
+        if reached is not None and time.monotonic() - reached >= then:
             break
         if time.monotonic() - start > timeout:
             proc.kill()
@@ -129,12 +130,14 @@ def test_killed_at_random_moments_then_resumed_equals_an_uninterrupted_run(
     ingest([corpus], reference, batch_size=batch)
     store, report = tmp_path / "mem", tmp_path / "report.json"
     rng = random.Random(5)
+    # four kills, each a random moment (up to a second) after a random later batch committed
+    thresholds = sorted(rng.sample(range(batch, n // 2, batch), 4))
     counts = []
-    for _ in range(4):
-        counts.append(
-            _kill(_start(corpus, store, batch, report), store, report, delay=rng.uniform(4.0, 12.0))
-        )
+    for docs in thresholds:
+        proc = _start(corpus, store, batch, report)
+        counts.append(_kill(proc, store, report, docs=docs, then=rng.uniform(0.0, 1.0)))
     assert counts == sorted(counts) and all(c % batch == 0 for c in counts)
+    assert all(c >= t for c, t in zip(counts, thresholds))
     final = _finish(corpus, store, batch, report)
     assert final["documents_added"] == n - counts[-1]
     _check_same_store(store, reference, embedder)
