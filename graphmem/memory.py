@@ -6,11 +6,11 @@ import logging
 import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from graphmem.closing import Closing
 from graphmem.config import MemoryConfig
 from graphmem.embed import Embedder, SentenceTransformerEmbedder
 from graphmem.errors import GraphMemError
@@ -28,8 +28,6 @@ from graphmem.store.sqlite import SQLiteStore
 from graphmem.types import Answer, Document, Hit
 
 if TYPE_CHECKING:
-    from typing_extensions import Self
-
     from graphmem.llm.client import LLMClient
 
 log = logging.getLogger(__name__)
@@ -38,7 +36,7 @@ STORE_FILE = "graphmem.sqlite"
 LLM_CACHE_FILE = "llm_cache.sqlite"
 
 
-class Memory:
+class Memory(Closing):
     """A graph memory in a directory (created when missing).
 
     >>> with Memory("./mem") as mem:                                     # doctest: +SKIP
@@ -79,17 +77,6 @@ class Memory:
             raise
 
     # ---- lifecycle ----------------------------------------------------------------------------
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def close(self) -> None:
         self.store.close()

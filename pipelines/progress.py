@@ -11,18 +11,16 @@ import contextlib
 import logging
 import sys
 from collections.abc import Callable
-from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from typing_extensions import Self
+from graphmem.closing import Closing
 
 __all__ = ["Progress"]
 
 log = logging.getLogger(__name__)
 
 
-class Progress:
+class Progress(Closing):
     """``enabled=None`` shows the bar when stderr is a terminal; ``total`` is called only then."""
 
     def __init__(self, enabled: bool | None, total: Callable[[], int], desc: str = "ingest"):
@@ -63,14 +61,3 @@ class Progress:
             self._bar.close()
             self._bar = None
         self._stack.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()

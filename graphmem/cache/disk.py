@@ -11,16 +11,13 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
+from graphmem.closing import Closing
 from graphmem.errors import CacheError
 from graphmem.types import Extraction, Mention, Triple
-
-if TYPE_CHECKING:
-    from typing_extensions import Self
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +99,7 @@ def decode_extraction(raw: str) -> Extraction:
     return Extraction(tuple(Mention(*m) for m in mentions), tuple(Triple(*t) for t in triples))
 
 
-class DiskCache:
+class DiskCache(Closing):
     """Extractions and embedding vectors keyed by (fingerprint, SHA-256 of the text), in one
     SQLite file (created with its directory when missing).
 
@@ -181,17 +178,6 @@ class DiskCache:
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def stats(self) -> dict[str, int]:
         """Hits and misses per kind since opening: ``extraction_hits``, ``extraction_misses``,

@@ -31,18 +31,16 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType, TracebackType
-from typing import TYPE_CHECKING, Any, NoReturn
+from types import ModuleType
+from typing import Any, NoReturn
 
+from graphmem.closing import Closing
 from graphmem.errors import InputError, MissingDependencyError
 from graphmem.llm.cache import CachedReply, ResponseCache, cache_key
 from graphmem.llm.config import LLMConfig
 from graphmem.llm.errors import LLMError, preview
 from graphmem.llm.retry import backoff_delay, is_retryable, retry_after_seconds
 from graphmem.llm.usage import Usage
-
-if TYPE_CHECKING:
-    from typing_extensions import Self
 
 __all__ = ["ChatRequest", "Completion", "LLMClient", "Message"]
 
@@ -90,7 +88,7 @@ class Completion:
         return self.finish_reason == "length"
 
 
-class LLMClient:
+class LLMClient(Closing):
     """Chat completions against ``config``'s endpoint, with retries, a concurrency bound,
     an optional SQLite response cache at ``cache_path`` (used when ``config.cache`` is true)
     and usage counters. Thread-safe; close it (or use ``with``) to release the connection
@@ -180,17 +178,6 @@ class LLMClient:
         self._client.close()
         if self._cache is not None:
             self._cache.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return f"LLMClient(model={self.config.model!r}, endpoint={self.endpoint!r})"
