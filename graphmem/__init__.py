@@ -11,6 +11,7 @@ from graphmem.config import (
     GraphConfig,
     MemoryConfig,
     RetrieveConfig,
+    StoreConfig,
 )
 from graphmem.errors import (
     ConflictError,
@@ -53,6 +54,7 @@ __all__ = [
     "NotFoundError",
     "RetrieveConfig",
     "SeedFact",
+    "StoreConfig",
     "StoreError",
     "read_documents",
 ]

@@ -108,6 +108,25 @@ class RetrieveConfig:
 
 
 @dataclass(frozen=True)
+class StoreConfig:
+    """How the SQLite store is opened.
+
+    ``lock_timeout_s`` bounds how long a write waits for another process's write transaction;
+    a batch ingestion job holds the lock for about a second per 256-document batch (its
+    synonym step and row writes), so 120 s rides out many batches of another job before the
+    write fails with a message saying so. Reads never wait: WAL serves them a snapshot.
+    ``read_only`` opens the store for reading even where it could be written; a store whose file,
+    directory or file system is not writable opens read-only anyway."""
+
+    lock_timeout_s: float = 120.0
+    read_only: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.lock_timeout_s >= 0:
+            raise ValueError(f"StoreConfig.lock_timeout_s must be >= 0, got {self.lock_timeout_s}")
+
+
+@dataclass(frozen=True)
 class MemoryConfig:
     """Everything a :class:`graphmem.Memory` needs. ``llm`` (None: fully offline) configures an
     OpenAI-compatible model for the recognition filter at retrieval and for
@@ -118,4 +137,5 @@ class MemoryConfig:
     embed: EmbedConfig = field(default_factory=EmbedConfig)
     graph: GraphConfig = field(default_factory=GraphConfig)
     retrieve: RetrieveConfig = field(default_factory=RetrieveConfig)
+    store: StoreConfig = field(default_factory=StoreConfig)
     llm: LLMConfig | None = None

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +16,7 @@ from graphmem.config import MemoryConfig
 from graphmem.embed import Embedder, SentenceTransformerEmbedder
 from graphmem.errors import GraphMemError
 from graphmem.extract import Extractor, SpacyExtractor
-from graphmem.graph.builder import BuildTimings, build_batch, prepare
+from graphmem.graph.builder import BuildTimings, build_content, prepare, resolve_batch
 from graphmem.graph.index import GraphIndex
 from graphmem.retrieve.retriever import (
     RankedPassage,
@@ -60,7 +61,7 @@ class Memory(Closing):
         self.path.mkdir(parents=True, exist_ok=True)
         config = config if config is not None else MemoryConfig()
         self.config = config
-        self.store = SQLiteStore(self.path / STORE_FILE)
+        self.store = SQLiteStore(self.path / STORE_FILE, config.store)
         self.embedder: Embedder = embedder or SentenceTransformerEmbedder(config.embed)
         self._extractor = extractor
         self._llm = llm
@@ -127,13 +128,16 @@ class Memory(Closing):
             if not docs:
                 return ids
             index = self._ready_index()
-            self.last_build = BuildTimings()
-            batch = build_batch(
-                docs, self.store, index, self.embedder, self.extractor, self.config.graph,
-                self.last_build,
+            self.last_build = timings = BuildTimings()
+            content = build_content(
+                docs, self.store, self.embedder, self.extractor, self.config.graph, timings
             )
-            self.store.write(batch)
-            log.info("added %d documents (%s)", len(docs), self.last_build.counts)
+            with self.store.writing():  # every check below and the write: one transaction
+                batch = resolve_batch(
+                    content, self.store, index, self.embedder, self.config.graph, timings, source
+                )
+                self.store.write(batch)
+            log.info("added %d documents (%s)", len(batch.documents), timings.counts)
             return ids
 
     def delete(self, doc_id: str) -> DeleteReport:
@@ -151,17 +155,20 @@ class Memory(Closing):
         """:meth:`retrieve` for several queries, embedding them in one batch."""
         _check_queries("retrieve_many", queries, top_k)
         with self._lock:
-            index = self._ready_index()
-            if index.n_chunks == 0:
-                return [[] for _ in queries]
+            self._ready_index()  # the first query loads the model and checks its dimension
             vectors = self.embedder.encode(list(queries))
-            cfg = self.config.retrieve
-            facts = self._recognized_facts(index, queries, vectors)
-            ranked = [
-                rank_passages(index, q, v, cfg, top_k, f)
-                for q, v, f in zip(queries, vectors, facts)
-            ]
-            return [self._hits(index, r) for r in ranked]
+            # one snapshot from the index refresh to the passage texts: a write committed
+            # meanwhile is seen by the next call, never half by this one
+            with self.store.snapshot():
+                index = self._ready_index()
+                if index.n_chunks == 0:
+                    return [[] for _ in queries]
+                cfg = self.config.retrieve
+                facts = self._recognized_facts(index, queries, vectors)
+                return [
+                    self._hits(index, partial(rank_passages, index, q, v, cfg, facts=f), top_k)
+                    for q, v, f in zip(queries, vectors, facts)
+                ]
 
     def _recognized_facts(
         self, index: GraphIndex, queries: Sequence[str], vectors: np.ndarray
@@ -205,12 +212,15 @@ class Memory(Closing):
         """
         _check_queries("dense_ranking", queries, top_k)
         with self._lock:
+            self._ready_index()  # outside the snapshot: the first call may record the embedder
+        with self._lock, self.store.snapshot():
             index = self._ready_index()
             if index.n_chunks == 0:
                 return [[] for _ in queries]
             if self._chunk_docs is None or self._chunk_docs[0] != index.generation:
                 records = self.store.passages([int(i) for i in index.chunks.ids])
-                self._chunk_docs = (index.generation, [r.doc_id for r in records])
+                docs_of = [records[int(i)].doc_id for i in index.chunks.ids]
+                self._chunk_docs = (index.generation, docs_of)
             chunk_docs = self._chunk_docs[1]
             # the retriever's one-core kernel, not numpy's BLAS: OpenBLAS threads spinning after a
             # product fought torch's threads and made each query several times slower
@@ -227,12 +237,24 @@ class Memory(Closing):
                 out.append(list(docs))
             return out
 
-    def _hits(self, index: GraphIndex, ranked: list[RankedPassage]) -> list[Hit]:
-        records = self.store.passages([int(index.chunks.ids[r.chunk]) for r in ranked])
-        return [
-            Hit(rec.doc_id, rec.chunk_id, rec.text, r.score, rec.metadata, r.explanation)
-            for rec, r in zip(records, ranked)
-        ]
+    def _hits(
+        self, index: GraphIndex, rank: Callable[[int], list[RankedPassage]], top_k: int
+    ) -> list[Hit]:
+        """The ``top_k`` best ranked passages still stored, each paired with its own text by id.
+        A passage deleted since the index was read is dropped and the next one fills its
+        place (inside one snapshot none is, but the pairing never relies on that)."""
+        want = top_k
+        while True:
+            ranked = rank(want)
+            records = self.store.passages([int(index.chunks.ids[r.chunk]) for r in ranked])
+            hits = [
+                Hit(rec.doc_id, rec.chunk_id, rec.text, r.score, rec.metadata, r.explanation)
+                for r in ranked
+                if (rec := records.get(int(index.chunks.ids[r.chunk]))) is not None
+            ]
+            if len(hits) >= top_k or want >= index.n_chunks:
+                return hits[:top_k]
+            want = min(2 * want, index.n_chunks)
 
     def stats(self) -> dict[str, Any]:
         """Row counts plus store facts: documents, chunks, entities, facts, synonym_edges, ..."""
@@ -260,11 +282,14 @@ class Memory(Closing):
         import networkx as nx
 
         with self._lock:
+            self._ready_index(model=False)  # outside the snapshot: may record the embedder
+        with self._lock, self.store.snapshot():
             index = self._ready_index(model=False)
             g = nx.Graph()
             for name, label, kind in zip(index.entity_names, index.entity_labels, index.entity_kinds):
                 g.add_node(f"entity:{name}", kind="entity", label=label, type=kind)
-            records = self.store.passages([int(i) for i in index.chunks.ids])
+            by_id = self.store.passages([int(i) for i in index.chunks.ids])
+            records = [by_id[int(i)] for i in index.chunks.ids]  # one snapshot: all present
             passage_nodes = [f"passage:{r.chunk_id}" for r in records]
             for node, r in zip(passage_nodes, records):
                 g.add_node(node, kind="passage", doc_id=r.doc_id, text=r.text, title=r.title)

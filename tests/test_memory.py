@@ -147,7 +147,8 @@ def test_dense_ranking_ranks_documents_by_best_passage(memory_factory):
     # query_vector below embeds it: bf16 results can differ in the last bits between batches
     # expected: every document scored by its best passage's cosine, best first
     index = mem._ready_index()
-    chunk_docs = [r.doc_id for r in mem.store.passages([int(i) for i in index.chunks.ids])]
+    recs = mem.store.passages([int(i) for i in index.chunks.ids])
+    chunk_docs = [recs[int(i)].doc_id for i in index.chunks.ids]
     for q, got in zip(qs, ranked):
         cos = mem.query_vector(q) @ index.chunks.vectors.T
         best: dict[str, float] = {}
@@ -217,15 +218,16 @@ def test_interrupted_write_rolls_back(memory_factory, monkeypatch):
     mem = memory_factory()
     mem.add(DOCS[:1])
     before, gen = dump(mem), mem.stats()["generation"]
-    store = mem.store
-    original = store._write_rows
+    import graphmem.store.sqlite as sqlite_module
 
-    def write_then_fail(c, batch):
-        original(c, batch)  # every row of the batch is inside the open transaction here
+    original = sqlite_module.write_rows
+
+    def write_then_fail(c, batch, path):
+        original(c, batch, path)  # every row of the batch is inside the open transaction here
         assert c.execute("SELECT count(*) FROM documents").fetchone()[0] == 3
         raise RuntimeError("power cut")
 
-    monkeypatch.setattr(store, "_write_rows", write_then_fail)
+    monkeypatch.setattr(sqlite_module, "write_rows", write_then_fail)
     with pytest.raises(RuntimeError, match="power cut"):
         mem.add(DOCS[1:])
     monkeypatch.undo()
@@ -293,39 +295,6 @@ def test_to_networkx_mirrors_the_store(memory_factory):
     assert g.nodes["passage:ada#0"]["doc_id"] == "ada"
     fact = g.edges["entity:ada lovelace", "entity:london"]
     assert fact["kind"] == "fact" and "born in" in fact["predicates"]
-
-
-def test_concurrent_writer_conflict_is_reported_and_nothing_written(tmp_path, embedder, extractor):
-    """Another handle stores the same id between the checks and the write: the late writer gets
-    a ConflictError and its transaction writes nothing."""
-    from graphmem.graph import builder
-
-    a = Memory(tmp_path / "m", embedder=embedder, extractor=extractor)
-    b = Memory(tmp_path / "m", embedder=embedder, extractor=extractor)
-    try:
-        real_build = builder.build_batch
-        raced: list[bool] = []
-
-        def build_then_race(*args, **kwargs):
-            batch = real_build(*args, **kwargs)
-            if not raced:
-                raced.append(True)
-                b.add([Document(id="ada", text="A different text under the same id.")])
-            return batch
-
-        import graphmem.memory as memory_module
-
-        memory_module.build_batch, saved = build_then_race, memory_module.build_batch
-        try:
-            with pytest.raises(ConflictError, match="another writer stored one of the documents"):
-                a.add(DOCS)
-        finally:
-            memory_module.build_batch = saved
-        assert [d for d, _, _ in a.documents()] == ["ada"]
-        assert dump(a)["chunks"] == {("ada#0", "A different text under the same id.")}
-    finally:
-        a.close()
-        b.close()
 
 
 def test_graph_export_of_a_built_store_does_not_load_the_embedding_model(memory_factory, tmp_path):

@@ -24,7 +24,8 @@ def test_graph_recall_at_5_not_below_dense_on_hotpotqa(memory_factory):
     questions = [e.question for e in examples]
     graph = [[h.doc_id for h in hits] for hits in mem.retrieve_many(questions, top_k=5)]
     index = mem._ready_index()
-    docs = [r.doc_id for r in mem.store.passages([int(i) for i in index.chunks.ids])]
+    recs = mem.store.passages([int(i) for i in index.chunks.ids])
+    docs = [recs[int(i)].doc_id for i in index.chunks.ids]
     scores = mem.embedder.encode(questions) @ index.chunks.vectors.T
     dense = [[docs[c] for c in np.argsort(-row, kind="stable")[:5]] for row in scores]
     g, d = evaluate_rankings(graph, gold, ks=(5,)), evaluate_rankings(dense, gold, ks=(5,))

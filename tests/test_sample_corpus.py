@@ -26,7 +26,8 @@ def test_sample_corpus_two_hop(memory_factory):
     assert "Odile Marchetti" in book.explanation.bridge_entities
 
     index = mem._ready_index()
-    chunk_docs = [r.doc_id for r in mem.store.passages([int(i) for i in index.chunks.ids])]
+    recs = mem.store.passages([int(i) for i in index.chunks.ids])
+    chunk_docs = [recs[int(i)].doc_id for i in index.chunks.ids]
     dense = index.chunks.vectors @ mem.query_vector(q)
     dense_top5 = [chunk_docs[i] for i in dense.argsort()[::-1][:5]]
     assert "salt-lantern" not in dense_top5

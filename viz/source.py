@@ -85,11 +85,8 @@ def _chunk_ids(mem: Memory, index: Any, positions: Sequence[int]) -> dict[int, s
     """Chunk id strings of passage positions in the index."""
     internal = [int(index.chunks.ids[p]) for p in positions]
     # TODO(public-api): Memory.passages(...) or chunk ids returned by the trace call.
-    records = mem.store.passages(internal)
-    if len(records) != len(internal):  # a concurrent delete: map one id at a time
-        pairs = [(p, mem.store.passages([i])) for p, i in zip(positions, internal)]
-        return {p: r[0].chunk_id for p, r in pairs if r}
-    return {p: r.chunk_id for p, r in zip(positions, records)}
+    records = mem.store.passages(internal)  # by id: a passage deleted meanwhile is absent
+    return {p: records[i].chunk_id for p, i in zip(positions, internal) if i in records}
 
 
 def entity_facts(

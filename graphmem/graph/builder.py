@@ -1,8 +1,11 @@
 """Turning documents into one :class:`WriteBatch`: validate, chunk, extract, embed, link synonyms.
 
 Everything that can fail on bad input fails here, before the store is touched, so a rejected
-``add`` call leaves the store unchanged. Only rows that are new to the store are embedded, and
-synonym edges are computed for new entities only.
+``add`` call leaves the store unchanged. Two steps: :func:`build_content` does the model work
+with no lock held; :func:`resolve_batch` runs inside the store's write transaction and decides,
+against the store as it is then, which documents, entities and facts are new and which synonym
+edges they get. Only rows that are new to the store are embedded, and synonym edges are computed
+for new entities only.
 """
 
 from __future__ import annotations
@@ -109,33 +112,47 @@ def passage_input(title: str | None, text: str) -> str:
     return f"{title}\n{text}" if title else text
 
 
-def build_batch(
+@dataclass
+class BatchContent:
+    """The model work for a batch, done outside any lock: passages with their vectors and
+    extractions, plus vectors of the entity names and fact strings that looked new when
+    checked (a hint: :func:`resolve_batch` decides under the write lock what is new)."""
+
+    docs: list[PreparedDocument]
+    chunks: list[NewChunk]
+    extractions: list[Extraction]
+    vectors: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+def fact_text(s: str, p: str, o: str) -> str:
+    """The string a fact is embedded (and linked to queries) as."""
+    return f"{s} {p} {o}"
+
+
+def build_content(
     docs: Sequence[PreparedDocument],
     store: Store,
-    index: GraphIndex,
     embedder: Embedder,
     extractor: Extractor,
     graph: GraphConfig,
     timings: BuildTimings | None = None,
-) -> WriteBatch:
-    """Extract, embed and link everything new in ``docs``. ``index`` must be fresh (refreshed at
-    the store's current generation): its entity matrix is what new entities are linked against."""
+) -> BatchContent:
+    """Extract and embed everything in ``docs`` that is likely new to the store."""
     timings = timings if timings is not None else BuildTimings()
     start = time.perf_counter()
-    batch = WriteBatch()
     chunk_rows: list[tuple[str, str, int, str]] = []
     inputs: list[str] = []
     texts: list[str] = []
     titles: list[str | None] = []
     for d in docs:
-        batch.documents.append(NewDocument(d.doc_id, d.content_hash, d.title, d.metadata))
         for pos, text in enumerate(d.passages):
             chunk_rows.append((chunk_id_for(d.doc_id, pos), d.doc_id, pos, text))
             inputs.append(passage_input(d.title, text))
             texts.append(text)
             titles.append(d.title if graph.title_entities else None)
+    content = BatchContent(list(docs), [], [])
     if not inputs:
-        return batch
+        return content
 
     # spaCy and torch both release the GIL for much of their work: run the parse beside the
     # passage embedding (measured ~1.4x faster than one after the other on 2 cores). The parser
@@ -150,26 +167,73 @@ def build_batch(
     timings.embed += t1 - t0
     timings.extract += t2 - t0
     for (cid, did, pos, text), vec in zip(chunk_rows, passage_vectors):
-        batch.chunks.append(NewChunk(cid, did, pos, text, vec))
+        content.chunks.append(NewChunk(cid, did, pos, text, vec))
+    content.extractions = [with_title(ex, t) for ex, t in zip(extractions, titles)]
 
     t3 = time.perf_counter()
-    extractions = [with_title(ex, t) for ex, t in zip(extractions, titles)]
-    _entities_and_facts(batch, chunk_rows, extractions, store, embedder)
-    t4 = time.perf_counter()
-    timings.embed += t4 - t3
-    candidates = [e for e in batch.entities if synonym_eligible(e.name, e.kind)]
-    if candidates:
-        new = np.stack([e.embedding for e in candidates])
-        rows = index.synonym_rows
-        existing = index.entities.vectors[rows]
-        for i, t, score in synonym_pairs(
-            new, existing, threshold=graph.synonym_threshold, top_k=graph.synonym_top_k
-        ):
-            other = (
-                index.entity_names[rows[t]] if t < len(rows) else candidates[t - len(rows)].name
+    labels, facts = _references(content.extractions)
+    known = store.existing_entities(list(labels))
+    known_facts = store.existing_facts(list(facts))
+    _embed_missing(
+        content.vectors,
+        [n for n in labels if n not in known] + [fact_text(*k) for k in facts if k not in known_facts],
+        embedder,
+    )
+    timings.embed += time.perf_counter() - t3
+    timings.wall += time.perf_counter() - start
+    return content
+
+
+def resolve_batch(
+    content: BatchContent,
+    store: Store,
+    index: GraphIndex,
+    embedder: Embedder,
+    graph: GraphConfig,
+    timings: BuildTimings | None = None,
+    source: str = "add()",
+) -> WriteBatch:
+    """The rows to write, decided against the store as it is now. Call inside
+    :meth:`Store.writing`, so that nothing changes between these checks and the write:
+    documents another writer stored meanwhile are dropped (same text) or refused (other text),
+    entities and facts that vanished meanwhile are written anew, and synonym edges are linked
+    against every entity stored now, including those written since ``index`` was refreshed."""
+    timings = timings if timings is not None else BuildTimings()
+    start = time.perf_counter()
+    batch = WriteBatch()
+    stored = store.document_hashes([d.doc_id for d in content.docs])
+    kept: set[str] = set()
+    for d in content.docs:
+        previous = stored.get(d.doc_id)
+        if previous is None:
+            kept.add(d.doc_id)
+            batch.documents.append(NewDocument(d.doc_id, d.content_hash, d.title, d.metadata))
+        elif previous != d.content_hash:
+            raise ConflictError(
+                f"{source}: document {d.doc_id!r} was stored with different text by another "
+                "writer while this batch was being built; nothing of the batch was written"
             )
-            batch.synonyms.append((candidates[i].name, other, score))
-    timings.synonyms += time.perf_counter() - t4
+    pairs = [(k, ex) for k, ex in zip(content.chunks, content.extractions) if k.doc_id in kept]
+    batch.chunks = [k for k, _ in pairs]
+    labels, facts = _references([ex for _, ex in pairs])
+    for k, ex in pairs:
+        batch.mentions.extend((k.chunk_id, m.name, 1) for m in ex.mentions)
+        batch.fact_sources.extend((t.subject, t.predicate, t.object, k.chunk_id) for t in ex.triples)
+    known = store.existing_entities(list(labels))
+    new_names = [n for n in labels if n not in known]
+    known_facts = store.existing_facts(list(facts))
+    new_facts = [k for k in facts if k not in known_facts]
+    t0 = time.perf_counter()
+    _embed_missing(content.vectors, new_names + [fact_text(*k) for k in new_facts], embedder)
+    timings.embed += time.perf_counter() - t0
+    for name in new_names:
+        label, kind = labels[name]
+        batch.entities.append(NewEntity(name, label, kind, content.vectors[name]))
+    for s, p, o in new_facts:
+        batch.facts.append(NewFact(s, p, o, content.vectors[fact_text(s, p, o)]))
+    t1 = time.perf_counter()
+    batch.synonyms = _synonyms(batch.entities, store, index, graph)
+    timings.synonyms += time.perf_counter() - t1
     timings.wall += time.perf_counter() - start
     timings.counts = {
         "passages": len(batch.chunks),
@@ -178,6 +242,36 @@ def build_batch(
         "synonym_edges": len(batch.synonyms),
     }
     return batch
+
+
+def _synonyms(
+    entities: Sequence[NewEntity], store: Store, index: GraphIndex, graph: GraphConfig
+) -> list[tuple[str, str, float]]:
+    """Synonym edges of the new entities: to each other, and to every synonym-eligible entity
+    stored now (the index's rows still alive, plus rows written since its refresh)."""
+    candidates = [e for e in entities if synonym_eligible(e.name, e.kind)]
+    if not candidates:
+        return []
+    rows = index.synonym_rows
+    names = [index.entity_names[r] for r in rows]
+    existing = index.entities.vectors[rows]
+    if store.generation() != index.generation:  # another writer committed since the refresh
+        alive = np.isin(index.entities.ids[rows], store.alive_ids("entities"))
+        names = [n for n, a in zip(names, alive) if a]
+        existing = existing[alive]
+        after = int(index.entities.ids[-1]) if index.n_entities else 0
+        extra = store.load_entities(after)
+        keep = [i for i, (n, k) in enumerate(zip(extra.names, extra.kinds)) if synonym_eligible(n, k)]
+        names += [extra.names[i] for i in keep]
+        existing = np.vstack([existing, extra.embeddings[keep]]) if keep else existing
+    new = np.stack([e.embedding for e in candidates])
+    out: list[tuple[str, str, float]] = []
+    for i, t, score in synonym_pairs(
+        new, existing, threshold=graph.synonym_threshold, top_k=graph.synonym_top_k
+    ):
+        other = names[t] if t < len(names) else candidates[t - len(names)].name
+        out.append((candidates[i].name, other, score))
+    return out
 
 
 def with_title(extraction: Extraction, title: str | None) -> Extraction:
@@ -194,31 +288,23 @@ def with_title(extraction: Extraction, title: str | None) -> Extraction:
     return Extraction(extraction.mentions + (Mention(name, title, TITLE),), extraction.triples)
 
 
-def _entities_and_facts(
-    batch: WriteBatch,
-    chunk_rows: list[tuple[str, str, int, str]],
-    extractions: list[Extraction],
-    store: Store,
-    embedder: Embedder,
-) -> None:
+def _references(
+    extractions: Sequence[Extraction],
+) -> tuple[dict[str, tuple[str, str]], dict[tuple[str, str, str], None]]:
+    """Entity names (with the label and kind to store) and fact keys the passages refer to; a
+    named-entity kind wins over a noun-phrase reading of the same name."""
     labels: dict[str, tuple[str, str]] = {}
     facts: dict[tuple[str, str, str], None] = {}
-    for (cid, *_), ex in zip(chunk_rows, extractions):
+    for ex in extractions:
         for m in ex.mentions:
             if m.name not in labels or (labels[m.name][1] == NOUN_PHRASE and m.kind != NOUN_PHRASE):
                 labels[m.name] = (m.label, m.kind)
-            batch.mentions.append((cid, m.name, 1))
         for t in ex.triples:
-            key = (t.subject, t.predicate, t.object)
-            facts.setdefault(key)
-            batch.fact_sources.append((t.subject, t.predicate, t.object, cid))
-    known = store.existing_entities(list(labels))
-    new_names = [n for n in labels if n not in known]
-    known_facts = store.existing_facts(list(facts))
-    new_facts = [k for k in facts if k not in known_facts]
-    vectors = embedder.encode(new_names + [f"{s} {p} {o}" for s, p, o in new_facts])
-    for name, vec in zip(new_names, vectors):
-        label, kind = labels[name]
-        batch.entities.append(NewEntity(name, label, kind, vec))
-    for (s, p, o), vec in zip(new_facts, vectors[len(new_names) :]):
-        batch.facts.append(NewFact(s, p, o, vec))
+            facts.setdefault((t.subject, t.predicate, t.object))
+    return labels, facts
+
+
+def _embed_missing(vectors: dict[str, np.ndarray], texts: Sequence[str], embedder: Embedder) -> None:
+    missing = list(dict.fromkeys(t for t in texts if t not in vectors))
+    if missing:
+        vectors.update(zip(missing, embedder.encode(missing)))

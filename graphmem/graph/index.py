@@ -93,17 +93,20 @@ class GraphIndex:
     # ---- refresh ------------------------------------------------------------------------------
 
     def refresh(self, store: Store) -> bool:
-        """Bring the index up to the store's generation. Returns True if anything was reloaded."""
-        generation = store.generation()
-        if generation == self.generation:
-            return False
-        self._sync_entities(store)
-        self._sync_facts(store)
-        keep = self.chunks.sync(store.alive_ids("chunks"))
-        rows = store.load_chunks(int(self.chunks.ids[-1]) if len(self.chunks.ids) else 0)
-        self.chunks.append(rows.ids, rows.embeddings)
-        self._build_graph(store)
-        self.generation = generation
+        """Bring the index up to the store's generation, reading one snapshot of it (joining the
+        caller's snapshot or write transaction when one is open). Returns True if anything was
+        reloaded."""
+        with store.snapshot():  # every read below sees the same commit
+            generation = store.generation()
+            if generation == self.generation:
+                return False
+            self._sync_entities(store)
+            self._sync_facts(store)
+            keep = self.chunks.sync(store.alive_ids("chunks"))
+            rows = store.load_chunks(int(self.chunks.ids[-1]) if len(self.chunks.ids) else 0)
+            self.chunks.append(rows.ids, rows.embeddings)
+            self._build_graph(store)
+            self.generation = generation
         log.debug("index refreshed to generation %d (chunks kept mask %s)", generation, keep is not None)
         return True
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -118,7 +119,23 @@ class PassageRecord:
 class Store(Protocol):
     """Persistent graph storage. Every mutating call is one transaction: it applies whole or
     not at all. ``generation`` increases with every committed write so readers can tell when
-    their cached view is stale."""
+    their cached view is stale.
+
+    Concurrency contract: reads never wait for writers. :meth:`snapshot` makes the reads inside
+    it see one commit; :meth:`writing` holds the write lock so that the lookups and the write
+    inside it are one transaction (a write made inside joins it). A read-only store
+    (``readonly``) raises :class:`graphmem.StoreError` on any write."""
+
+    readonly: bool
+
+    @property
+    def dim(self) -> int: ...
+
+    def snapshot(self) -> AbstractContextManager[None]: ...
+
+    def writing(self) -> AbstractContextManager[None]: ...
+
+    def meta(self, key: str) -> str | None: ...
 
     def generation(self) -> int: ...
 
@@ -146,6 +163,8 @@ class Store(Protocol):
 
     def load_edges(self) -> EdgeRows: ...
 
-    def passages(self, chunk_ids: Sequence[int]) -> list[PassageRecord]: ...
+    def passages(self, chunk_ids: Sequence[int]) -> dict[int, PassageRecord]: ...
+
+    def documents(self) -> list[tuple[str, str | None, int]]: ...
 
     def close(self) -> None: ...

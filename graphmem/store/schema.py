@@ -4,6 +4,12 @@ index can load "rows with id > last seen" to refresh incrementally."""
 from __future__ import annotations
 
 SCHEMA_VERSION = 1
+# PRAGMA application_id of every store this graphmem creates ("GrMm"): tells a graphmem file
+# from another program's SQLite file without reading its tables.
+APPLICATION_ID = 0x47724D6D
+TABLES = (
+    "meta", "documents", "chunks", "entities", "facts", "fact_sources", "mentions", "synonyms"
+)
 
 DDL = """
 CREATE TABLE IF NOT EXISTS meta (

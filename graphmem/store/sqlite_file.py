@@ -1,0 +1,209 @@
+"""Opening a graphmem SQLite file safely: what the file is, how to connect, what errors mean.
+
+Opening never takes the write lock of an existing store: a store is identified by reading its
+header, ``application_id`` and ``meta`` table, and the schema is created only in a new, empty
+file. A file that is not a graphmem store is refused before anything is written to it. A store
+that cannot be written (read-only file, directory or file system) opens for reading.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from graphmem.errors import StoreError
+from graphmem.store.schema import APPLICATION_ID, DDL, SCHEMA_VERSION, TABLES
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A connection to a graphmem store and whether this process may write through it."""
+
+    conn: sqlite3.Connection
+    readonly: bool
+    reason: str | None  # why it is read-only, for error messages
+
+
+def open_store(path: str, *, readonly: bool, lock_timeout_s: float) -> Opened:
+    """Connect to the store file at ``path`` (``":memory:"`` for a throwaway store), creating the
+    schema when the file is new. Raises :class:`StoreError` naming the file for a directory, a
+    file that is not SQLite, another program's SQLite file, a damaged file or a newer schema."""
+    if path == ":memory:":
+        conn = _connect(path, "", lock_timeout_s)
+        _create_schema(conn, path)
+        return Opened(conn, False, None)
+    p = Path(path)
+    if p.is_dir():
+        raise StoreError(f"{p} is a directory, not a graphmem store file")
+    exists = p.exists() and p.stat().st_size > 0
+    if exists:
+        _check_header(p)
+    reason = _readonly_reason(p, exists) if not readonly else "opened read-only"
+    if reason is not None and not exists:
+        raise StoreError(f"cannot create a graphmem store at {p}: {reason}")
+    if reason is None:
+        conn = _connect(_uri(p, "rwc"), "", lock_timeout_s)
+    else:
+        conn = _connect_readonly(p, lock_timeout_s)
+    try:
+        with mapped_errors(path, "open"):
+            state = _identify(conn, p)
+            if state == "new":
+                _create_schema(conn, path)
+            elif reason is None and _journal_mode(conn) != "wal":
+                conn.execute("PRAGMA journal_mode=WAL")
+    except BaseException:
+        conn.close()
+        raise
+    return Opened(conn, reason is not None, reason)
+
+
+def _uri(p: Path, mode: str, extra: str = "") -> str:
+    return f"file:{quote(str(p.resolve()))}?mode={mode}{extra}"
+
+
+def _connect(target: str, extra: str, lock_timeout_s: float) -> sqlite3.Connection:
+    try:
+        conn = sqlite3.connect(
+            target + extra,
+            uri=target.startswith("file:"),
+            isolation_level=None,
+            check_same_thread=False,
+            timeout=lock_timeout_s,
+        )
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA synchronous=NORMAL")
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot open {target}: {exc}") from exc
+    return conn
+
+
+def _connect_readonly(p: Path, lock_timeout_s: float) -> sqlite3.Connection:
+    """Read-only connection. WAL readers need the ``-shm`` file; where it cannot be created (a
+    read-only directory or file system), the file is opened immutable, which is right because
+    no process can be writing it through this path either."""
+    conn = _connect(_uri(p, "ro"), "", lock_timeout_s)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.DatabaseError:
+        conn.close()
+    conn = _connect(_uri(p, "ro", "&immutable=1"), "", lock_timeout_s)
+    return conn
+
+
+def _readonly_reason(p: Path, exists: bool) -> str | None:
+    directory = p.parent
+    if exists and not os.access(p, os.W_OK):
+        return "the file is not writable"
+    if not os.access(directory, os.W_OK):
+        return "its directory is not writable"
+    try:  # a read-only file system answers access() with yes for root
+        if os.statvfs(directory).f_flag & os.ST_RDONLY:
+            return "it is on a read-only file system"
+    except OSError:
+        pass
+    return None
+
+
+def _check_header(p: Path) -> None:
+    try:
+        with p.open("rb") as f:
+            head = f.read(len(SQLITE_MAGIC))
+    except OSError as exc:
+        raise StoreError(f"cannot read {p}: {exc.strerror or exc}") from exc
+    if head != SQLITE_MAGIC:
+        raise StoreError(f"{p} is not a graphmem store: it is not an SQLite database")
+
+
+def _identify(conn: sqlite3.Connection, p: Path) -> str:
+    """``"new"`` for an empty database, ``"store"`` for a graphmem store of this schema version;
+    anything else raises without writing."""
+    app_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    tables.discard("sqlite_sequence")
+    if not tables and app_id in (0, APPLICATION_ID):
+        return "new"
+    version = None
+    if "meta" in tables:
+        row = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        version = None if row is None else row[0]
+    # stores written before the application id was stamped carry 0 and a meta schema version
+    if app_id != APPLICATION_ID and not (app_id == 0 and version is not None):
+        listed = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
+        raise StoreError(
+            f"{p} is not a graphmem store (application id {app_id:#x}, tables: {listed}); "
+            "refusing to use it"
+        )
+    if version is None or not str(version).isdigit():
+        raise StoreError(f"{p} is not a graphmem store: its meta table has no schema version")
+    if int(version) != SCHEMA_VERSION:
+        raise StoreError(f"{p} has schema version {version}, this graphmem reads {SCHEMA_VERSION}")
+    missing = sorted(set(TABLES) - tables)
+    if missing:
+        raise StoreError(f"{p} is an incomplete graphmem store: tables {', '.join(missing)} missing")
+    return "store"
+
+
+def _journal_mode(conn: sqlite3.Connection) -> str:
+    return str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower()
+
+
+def _create_schema(conn: sqlite3.Connection, path: str) -> None:
+    """Create the schema in a new file, once: a second process creating the same new store at
+    the same moment finds the tables inside its own write transaction and leaves them."""
+    if path != ":memory:":
+        conn.execute("PRAGMA journal_mode=WAL")  # not allowed inside a transaction
+    with mapped_errors(path, "create the store"):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in DDL.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute(
+                "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?), "
+                "('generation', '0')",
+                (str(SCHEMA_VERSION),),
+            )
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+
+@contextmanager
+def mapped_errors(path: str, doing: str, lock_timeout_s: float | None = None) -> Iterator[None]:
+    """Turn sqlite3 errors into one-line :class:`StoreError` messages that name the file and
+    what was being done. Constraint violations pass through for the caller to interpret."""
+    try:
+        yield
+    except sqlite3.IntegrityError:
+        raise
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(describe(path, doing, exc, lock_timeout_s)) from exc
+
+
+def describe(path: str, doing: str, exc: sqlite3.Error, lock_timeout_s: float | None) -> str:
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        waited = f" for {lock_timeout_s:g} s" if lock_timeout_s is not None else ""
+        return (
+            f"{path}: could not {doing}: another process held the write lock{waited} "
+            "(raise StoreConfig.lock_timeout_s to wait longer)"
+        )
+    if "readonly" in text or "read-only" in text:
+        return f"{path} is read-only: could not {doing}"
+    if "malformed" in text or "not a database" in text or "corrupt" in text:
+        return (
+            f"{path} is damaged ({text}): could not {doing}; "
+            "`graphmem check` reports what is wrong"
+        )
+    return f"{path}: could not {doing}: {text}"

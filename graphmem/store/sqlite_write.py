@@ -1,0 +1,118 @@
+"""The SQL of the two write operations, run by :class:`SQLiteStore` inside its write transaction.
+
+Rows are named, not numbered, in a :class:`WriteBatch`; names resolve to ids here, inside the
+transaction. Every statement's row count is checked against what the batch asked for: a name
+that does not resolve (an entity another writer deleted after the batch was built, if a caller
+skipped :meth:`SQLiteStore.writing`) fails the whole transaction instead of silently dropping
+the mentions and facts that refer to it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+
+import numpy as np
+
+from graphmem.errors import NotFoundError, StoreError
+from graphmem.store.base import DeleteReport, WriteBatch
+
+
+def blob(vector: np.ndarray) -> bytes:
+    return np.ascontiguousarray(vector, dtype=np.float32).tobytes()
+
+
+def _expect(path: str, what: str, wrote: int, wanted: int) -> None:
+    if wrote != wanted:
+        raise StoreError(
+            f"{path}: wrote {wrote} of {wanted} {what}: rows they refer to are missing "
+            "(the batch was built against an older state of the store); nothing was written"
+        )
+
+
+def write_rows(c: sqlite3.Connection, batch: WriteBatch, path: str) -> None:
+    now = time.time()
+    c.executemany(
+        "INSERT INTO documents(doc_id, content_hash, title, metadata, added_at) "
+        "VALUES (?, ?, ?, ?, ?)",
+        [
+            (d.doc_id, d.content_hash, d.title, json.dumps(dict(d.metadata), ensure_ascii=False), now)
+            for d in batch.documents
+        ],
+    )
+    cur = c.executemany(
+        "INSERT INTO chunks(chunk_id, doc, position, text, embedding) "
+        "SELECT ?, id, ?, ?, ? FROM documents WHERE doc_id = ?",
+        [(k.chunk_id, k.position, k.text, blob(k.embedding), k.doc_id) for k in batch.chunks],
+    )
+    _expect(path, "passages", cur.rowcount if batch.chunks else 0, len(batch.chunks))
+    c.executemany(
+        "INSERT OR IGNORE INTO entities(name, label, kind, embedding) VALUES (?, ?, ?, ?)",
+        [(e.name, e.label, e.kind, blob(e.embedding)) for e in batch.entities],
+    )
+    c.executemany(
+        "INSERT OR IGNORE INTO facts(subject_id, predicate, object_id, embedding) "
+        "SELECT s.id, ?, o.id, ? FROM entities s, entities o WHERE s.name = ? AND o.name = ?",
+        [(f.predicate, blob(f.embedding), f.subject, f.object) for f in batch.facts],
+    )
+    sources = list(dict.fromkeys(batch.fact_sources))
+    cur = c.executemany(
+        "INSERT INTO fact_sources(fact_id, chunk_id) "
+        "SELECT f.id, k.id FROM facts f, entities s, entities o, chunks k "
+        "WHERE s.name = ? AND f.predicate = ? AND o.name = ? "
+        "AND f.subject_id = s.id AND f.object_id = o.id AND k.chunk_id = ?",
+        sources,
+    )
+    _expect(path, "fact provenance rows", cur.rowcount if sources else 0, len(sources))
+    cur = c.executemany(
+        "INSERT INTO mentions(chunk_id, entity_id, count) "
+        "SELECT k.id, e.id, ? FROM chunks k, entities e WHERE k.chunk_id = ? AND e.name = ?",
+        [(n, chunk, name) for chunk, name, n in batch.mentions],
+    )
+    _expect(path, "entity mentions", cur.rowcount if batch.mentions else 0, len(batch.mentions))
+    c.executemany(
+        "INSERT OR IGNORE INTO synonyms(a, b, score) "
+        "SELECT min(x.id, y.id), max(x.id, y.id), ? FROM entities x, entities y "
+        "WHERE x.name = ? AND y.name = ? AND x.id != y.id",
+        [(s, a, b) for a, b, s in batch.synonyms],
+    )
+
+
+def delete_rows(c: sqlite3.Connection, doc_id: str, path: str) -> DeleteReport:
+    """Remove a document, its passages and provenance, then every fact, entity and synonym edge
+    that no remaining passage supports."""
+    row = c.execute("SELECT id FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+    if row is None:
+        raise NotFoundError(f"no document with id {doc_id!r} in {path}")
+    doc = row[0]
+    for t in ("gone_chunks", "cand_facts", "cand_entities"):
+        c.execute(f"CREATE TEMP TABLE IF NOT EXISTS {t}(id INTEGER PRIMARY KEY)")
+        c.execute(f"DELETE FROM {t}")
+    c.execute("INSERT INTO gone_chunks SELECT id FROM chunks WHERE doc = ?", (doc,))
+    c.execute(
+        "INSERT OR IGNORE INTO cand_facts SELECT fact_id FROM fact_sources "
+        "WHERE chunk_id IN (SELECT id FROM gone_chunks)"
+    )
+    c.execute(
+        "INSERT OR IGNORE INTO cand_entities SELECT entity_id FROM mentions "
+        "WHERE chunk_id IN (SELECT id FROM gone_chunks)"
+    )
+    c.execute("DELETE FROM fact_sources WHERE chunk_id IN (SELECT id FROM gone_chunks)")
+    c.execute("DELETE FROM mentions WHERE chunk_id IN (SELECT id FROM gone_chunks)")
+    n_chunks = c.execute("DELETE FROM chunks WHERE doc = ?", (doc,)).rowcount
+    c.execute("DELETE FROM documents WHERE id = ?", (doc,))
+    n_facts = c.execute(
+        "DELETE FROM facts WHERE id IN (SELECT id FROM cand_facts) "
+        "AND NOT EXISTS (SELECT 1 FROM fact_sources s WHERE s.fact_id = facts.id)"
+    ).rowcount
+    c.execute(
+        "DELETE FROM cand_entities WHERE id IN (SELECT entity_id FROM mentions) "
+        "OR id IN (SELECT subject_id FROM facts) OR id IN (SELECT object_id FROM facts)"
+    )
+    n_syn = c.execute(
+        "DELETE FROM synonyms WHERE a IN (SELECT id FROM cand_entities) "
+        "OR b IN (SELECT id FROM cand_entities)"
+    ).rowcount
+    n_ent = c.execute("DELETE FROM entities WHERE id IN (SELECT id FROM cand_entities)").rowcount
+    return DeleteReport(doc_id, n_chunks, n_facts, n_ent, n_syn)
