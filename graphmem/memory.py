@@ -14,7 +14,7 @@ import numpy as np
 from graphmem.closing import Closing
 from graphmem.config import MemoryConfig
 from graphmem.embed import Embedder, SentenceTransformerEmbedder
-from graphmem.errors import GraphMemError
+from graphmem.errors import GraphMemError, StoreError
 from graphmem.extract import Extractor, SpacyExtractor
 from graphmem.graph.builder import BuildTimings, build_content, prepare, resolve_batch
 from graphmem.graph.index import GraphIndex
@@ -58,7 +58,13 @@ class Memory(Closing):
         llm: LLMClient | None = None,
     ):
         self.path = Path(path)
-        self.path.mkdir(parents=True, exist_ok=True)
+        if self.path.exists() and not self.path.is_dir():
+            raise StoreError(f"{self.path} is a file, not a memory directory")
+        if not self.path.exists():
+            try:
+                self.path.mkdir(parents=True)
+            except OSError as exc:
+                raise StoreError(f"cannot create the memory directory {self.path}: {exc.strerror}") from exc
         config = config if config is not None else MemoryConfig()
         self.config = config
         self.store = SQLiteStore(self.path / STORE_FILE, config.store)

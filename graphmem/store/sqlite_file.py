@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from graphmem.errors import StoreError
 from graphmem.store.schema import APPLICATION_ID, DDL, SCHEMA_VERSION, TABLES
@@ -70,6 +70,7 @@ def _uri(p: Path, mode: str, extra: str = "") -> str:
 
 
 def _connect(target: str, extra: str, lock_timeout_s: float) -> sqlite3.Connection:
+    shown = target.split("?")[0].removeprefix("file:")
     try:
         conn = sqlite3.connect(
             target + extra,
@@ -81,7 +82,7 @@ def _connect(target: str, extra: str, lock_timeout_s: float) -> sqlite3.Connecti
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA synchronous=NORMAL")
     except sqlite3.Error as exc:
-        raise StoreError(f"cannot open {target}: {exc}") from exc
+        raise StoreError(f"cannot open {unquote(shown)}: {exc}") from exc
     return conn
 
 
@@ -89,14 +90,16 @@ def _connect_readonly(p: Path, lock_timeout_s: float) -> sqlite3.Connection:
     """Read-only connection. WAL readers need the ``-shm`` file; where it cannot be created (a
     read-only directory or file system), the file is opened immutable, which is right because
     no process can be writing it through this path either."""
-    conn = _connect(_uri(p, "ro"), "", lock_timeout_s)
+    try:
+        conn = _connect(_uri(p, "ro"), "", lock_timeout_s)
+    except StoreError:
+        return _connect(_uri(p, "ro", "&immutable=1"), "", lock_timeout_s)
     try:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         return conn
     except sqlite3.DatabaseError:
         conn.close()
-    conn = _connect(_uri(p, "ro", "&immutable=1"), "", lock_timeout_s)
-    return conn
+    return _connect(_uri(p, "ro", "&immutable=1"), "", lock_timeout_s)
 
 
 def _readonly_reason(p: Path, exists: bool) -> str | None:
