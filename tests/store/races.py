@@ -60,3 +60,95 @@ def before_statement(conn: sqlite3.Connection, prefix: str, action: Callable[[],
 
 def add_docs(mem: Memory, docs: Sequence[Document]) -> Callable[[], object]:
     return lambda: mem.add(list(docs))
+
+
+# ---- processes for the multi-process tests (module level, so ``spawn`` can import them) ------
+
+PEOPLE = ("Odile Marchetti", "Tomas Brenner", "Ilse Varga", "Kofi Mensah", "Ana Ruiz")
+TOWNS = ("Pellavon", "Askel", "Brannock", "Ferrow", "Lowmoor", "Quenby", "Tarrow")
+
+
+def text_for(doc_id: str) -> str:
+    """The one text document ``doc_id`` ("d<n>") ever has: readers check hits against it."""
+    n = int(doc_id[1:])
+    person, town, other = PEOPLE[n % 5], TOWNS[n % 7], TOWNS[(n * 3 + 1) % 7]
+    return f"Record {n}: {person} was born in {town}. {person} later worked in {other}."
+
+
+def writer_loop(store: str, rounds: int, start, out) -> None:  # pragma: no cover - child process
+    """After ``start``: ``rounds`` times, add four documents and delete the two oldest."""
+    mem = Memory(store)
+    alive: list[str] = []
+    ops = 0
+    try:
+        mem.add([Document(id="d0", text=text_for("d0"))])  # loads both models before the start
+        mem.delete("d0")
+        start.wait()
+        for r in range(rounds):
+            ids = [f"d{1 + 4 * r + i}" for i in range(4)]
+            mem.add([Document(id=i, text=text_for(i)) for i in ids])
+            alive += ids
+            for gone in alive[:2]:
+                mem.delete(gone)
+            alive = alive[2:]
+            ops += 1
+        out.put(("writer", ops, sorted(alive), None))
+    except BaseException as exc:
+        out.put(("writer", ops, [], f"{type(exc).__name__}: {exc}"))
+    finally:
+        mem.close()
+
+
+def reader_loop(store: str, start, stop, out) -> None:  # pragma: no cover - child process
+    """After ``start``, query until told to stop; every hit's text must be its document's."""
+    mem = Memory(store)
+    mem.retrieve("warm up the model")
+    start.wait()
+    queries = [f"Where was {p} born?" for p in PEOPLE] + [f"Who worked in {t}?" for t in TOWNS]
+    hits = mismatches = 0
+    error = None
+    try:
+        i = 0
+        while not stop.is_set():
+            for h in mem.retrieve(queries[i % len(queries)], top_k=5):
+                hits += 1
+                if h.text != text_for(h.doc_id) or not h.chunk_id.startswith(h.doc_id + "#"):
+                    mismatches += 1
+            i += 1
+    except BaseException as exc:
+        error = f"{type(exc).__name__}: {exc}"
+    finally:
+        mem.close()
+    out.put(("reader", hits, mismatches, error))
+
+
+def add_in_batches(store: str, docs: Sequence[Document], start, out) -> None:  # pragma: no cover
+    """Wait for ``start``, then add ``docs`` one at a time (many small write transactions)."""
+    mem = Memory(store)
+    try:
+        mem.retrieve("warm up the model")
+        start.wait()
+        for d in docs:
+            mem.add([d])
+        out.put(None)
+    except BaseException as exc:
+        out.put(f"{type(exc).__name__}: {exc}")
+    finally:
+        mem.close()
+
+
+def _titled(prefix: str, titles: Sequence[str]) -> tuple[Document, ...]:
+    return tuple(
+        Document(id=f"{prefix}{i}", title=t, text=f"Entry {prefix}{i} was catalogued in {1900 + i}.")
+        for i, t in enumerate(titles)
+    )
+
+
+# Two sets of documents whose title entities are near-synonyms across the sets (MiniLM cosine
+# 0.93-0.99), and not within a set.
+NOVEL_SET = _titled(
+    "a", ["Salt Lantern (novel)", "Askel Valley Railway", "Lowmoor Signal (band)", "Odile Marchetti (singer)"]
+)
+ROAD_SET = _titled(
+    "b", ["Salt Lantern novel", "Askel Valley Railroad", "Lowmoor Signal band", "Odile Marchetti singer"]
+)
