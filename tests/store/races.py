@@ -93,7 +93,7 @@ def writer_loop(store: str, rounds: int, start, out) -> None:  # pragma: no cove
             alive = alive[2:]
             ops += 1
         out.put(("writer", ops, sorted(alive), None))
-    except BaseException as exc:
+    except Exception as exc:  # noqa: BLE001 - any error is reported to the test process
         out.put(("writer", ops, [], f"{type(exc).__name__}: {exc}"))
     finally:
         mem.close()
@@ -115,7 +115,7 @@ def reader_loop(store: str, start, stop, out) -> None:  # pragma: no cover - chi
                 if h.text != text_for(h.doc_id) or not h.chunk_id.startswith(h.doc_id + "#"):
                     mismatches += 1
             i += 1
-    except BaseException as exc:
+    except Exception as exc:  # noqa: BLE001 - any error is reported to the test process
         error = f"{type(exc).__name__}: {exc}"
     finally:
         mem.close()
@@ -131,7 +131,7 @@ def add_in_batches(store: str, docs: Sequence[Document], start, out) -> None:  #
         for d in docs:
             mem.add([d])
         out.put(None)
-    except BaseException as exc:
+    except Exception as exc:  # noqa: BLE001 - any error is reported to the test process
         out.put(f"{type(exc).__name__}: {exc}")
     finally:
         mem.close()
