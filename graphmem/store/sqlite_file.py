@@ -151,7 +151,9 @@ def _identify(conn: sqlite3.Connection, p: Path) -> str:
         raise StoreError(f"{p} has schema version {version}, this graphmem reads {SCHEMA_VERSION}")
     missing = sorted(set(TABLES) - tables)
     if missing:
-        raise StoreError(f"{p} is an incomplete graphmem store: tables {', '.join(missing)} missing")
+        raise StoreError(
+            f"{p} is an incomplete graphmem store: tables {', '.join(missing)} missing"
+        )
     return "store"
 
 
@@ -206,7 +208,6 @@ def describe(path: str, doing: str, exc: sqlite3.Error, lock_timeout_s: float | 
         return f"{path} is read-only: could not {doing}"
     if "malformed" in text or "not a database" in text or "corrupt" in text:
         return (
-            f"{path} is damaged ({text}): could not {doing}; "
-            "`graphmem check` reports what is wrong"
+            f"{path} is damaged ({text}): could not {doing}; `graphmem check` reports what is wrong"
         )
     return f"{path}: could not {doing}: {text}"

@@ -37,7 +37,13 @@ def write_rows(c: sqlite3.Connection, batch: WriteBatch, path: str) -> None:
         "INSERT INTO documents(doc_id, content_hash, title, metadata, added_at) "
         "VALUES (?, ?, ?, ?, ?)",
         [
-            (d.doc_id, d.content_hash, d.title, json.dumps(dict(d.metadata), ensure_ascii=False), now)
+            (
+                d.doc_id,
+                d.content_hash,
+                d.title,
+                json.dumps(dict(d.metadata), ensure_ascii=False),
+                now,
+            )
             for d in batch.documents
         ],
     )

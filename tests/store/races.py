@@ -44,7 +44,9 @@ class RacingEmbedder:
         return self.inner.encode(texts)
 
 
-def before_statement(conn: sqlite3.Connection, prefix: str, action: Callable[[], object]) -> list[str]:
+def before_statement(
+    conn: sqlite3.Connection, prefix: str, action: Callable[[], object]
+) -> list[str]:
     """Run ``action`` once, just before ``conn`` executes a statement starting with ``prefix``.
     Returns a list that holds the statement once it fired."""
     fired: list[str] = []
@@ -139,7 +141,9 @@ def add_in_batches(store: str, docs: Sequence[Document], start, out) -> None:  #
 
 def _titled(prefix: str, titles: Sequence[str]) -> tuple[Document, ...]:
     return tuple(
-        Document(id=f"{prefix}{i}", title=t, text=f"Entry {prefix}{i} was catalogued in {1900 + i}.")
+        Document(
+            id=f"{prefix}{i}", title=t, text=f"Entry {prefix}{i} was catalogued in {1900 + i}."
+        )
         for i, t in enumerate(titles)
     )
 
@@ -147,8 +151,20 @@ def _titled(prefix: str, titles: Sequence[str]) -> tuple[Document, ...]:
 # Two sets of documents whose title entities are near-synonyms across the sets (MiniLM cosine
 # 0.93-0.99), and not within a set.
 NOVEL_SET = _titled(
-    "a", ["Salt Lantern (novel)", "Askel Valley Railway", "Lowmoor Signal (band)", "Odile Marchetti (singer)"]
+    "a",
+    [
+        "Salt Lantern (novel)",
+        "Askel Valley Railway",
+        "Lowmoor Signal (band)",
+        "Odile Marchetti (singer)",
+    ],
 )
 ROAD_SET = _titled(
-    "b", ["Salt Lantern novel", "Askel Valley Railroad", "Lowmoor Signal band", "Odile Marchetti singer"]
+    "b",
+    [
+        "Salt Lantern novel",
+        "Askel Valley Railroad",
+        "Lowmoor Signal band",
+        "Odile Marchetti singer",
+    ],
 )

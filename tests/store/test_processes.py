@@ -70,7 +70,9 @@ def test_one_writer_four_readers(tmp_path):
     with Memory(store) as mem:
         assert sorted(d for d, _, _ in mem.documents()) == alive
         c = sqlite3.connect(store / STORE_FILE)
-        texts = dict(c.execute("SELECT d.doc_id, k.text FROM chunks k JOIN documents d ON d.id = k.doc"))
+        texts = dict(
+            c.execute("SELECT d.doc_id, k.text FROM chunks k JOIN documents d ON d.id = k.doc")
+        )
         c.close()
         assert texts == {d: text_for(d) for d in alive}
 

@@ -11,7 +11,9 @@ from races import RacingEmbedder, add_docs, before_statement
 from graphmem import ConflictError, Document, Memory
 from graphmem.memory import STORE_FILE
 
-ADA = Document(id="ada", text="Ada Lovelace was born in London. Ada Lovelace wrote the first program.")
+ADA = Document(
+    id="ada", text="Ada Lovelace was born in London. Ada Lovelace wrote the first program."
+)
 LATER = Document(
     id="later", text="Ada Lovelace was born in London. Ada Lovelace met Charles Babbage in London."
 )
@@ -92,7 +94,9 @@ def test_same_document_added_by_another_writer_meanwhile_is_skipped(pair, tmp_pa
 def test_conflicting_document_added_meanwhile_is_refused_whole(pair, tmp_path):
     other = pair()
     racing = pair(action=add_docs(other, [Document(id="ada", text="Another text, same id.")]))
-    with pytest.raises(ConflictError, match="'ada' was stored with different text by another writer"):
+    with pytest.raises(
+        ConflictError, match="'ada' was stored with different text by another writer"
+    ):
         racing.add([ADA, LATER])
     got = dump(tmp_path / "m")
     assert got["documents"] == {("ada",)}
