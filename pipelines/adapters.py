@@ -92,11 +92,12 @@ class PrefetchEmbedder:
 
 class BatchExtractor:
     """The writer's extractor: answers from the current batch's extractions by passage text;
-    a text it does not hold (not expected) goes to ``fallback``."""
+    a text it does not hold (not expected) goes to ``fallback`` (which the job may replace with
+    its cached form once the cache is open)."""
 
     def __init__(self, name: str, fallback: Extractor):
         self.name = name
-        self._fallback = fallback
+        self.fallback = fallback
         self._known: Mapping[str, Extraction] = {}
 
     def load(self, extractions: Mapping[str, Extraction]) -> None:
@@ -104,7 +105,7 @@ class BatchExtractor:
 
     def extract_batch(self, texts: Sequence[str]) -> list[Extraction]:
         missing = [t for t in dict.fromkeys(texts) if t not in self._known]
-        computed = dict(zip(missing, self._fallback.extract_batch(missing))) if missing else {}
+        computed = dict(zip(missing, self.fallback.extract_batch(missing))) if missing else {}
         return [self._known[t] if t in self._known else computed[t] for t in texts]
 
 

@@ -31,6 +31,7 @@ import numpy as np
 
 from graphmem.cache import CACHE_FILE, CachingExtractor, DiskCache
 from graphmem.embed import Embedder
+from graphmem.errors import StoreError
 from graphmem.extract import Extractor
 from graphmem.graph.builder import passage_input, prepare
 from graphmem.ids import content_hash, doc_id_for
@@ -134,14 +135,6 @@ class _Job:
             self.models = TimedEmbedder(self.backend.embedder)
             self.writer_embedder = PrefetchEmbedder(self.models)
             source: Extractor = BackendExtractor(self.backend)
-            self.cache: DiskCache | None = None
-            if cfg.cache:
-                self.cache = DiskCache((cfg.cache_dir or self.store_dir) / CACHE_FILE)
-                stack.callback(self.cache.close)
-                source = CachingExtractor(
-                    source, self.cache, variant=cache_variant(cfg, self.extractor)
-                )
-            self.extract_source = source
             self.batch_extractor = BatchExtractor(self.backend.extractor_name, source)
             self.mem = stack.enter_context(
                 Memory(
@@ -151,6 +144,19 @@ class _Job:
                     extractor=self.batch_extractor,
                 )
             )
+            if self.mem.store.readonly:  # say so before the cache beside it fails to open
+                raise StoreError(
+                    f"{self.mem.store.path} is read-only ({self.mem.store.readonly_reason}): "
+                    "cannot ingest into it"
+                )
+            self.cache: DiskCache | None = None
+            if cfg.cache:
+                self.cache = DiskCache((cfg.cache_dir or self.store_dir) / CACHE_FILE)
+                stack.callback(self.cache.close)
+                source = CachingExtractor(
+                    source, self.cache, variant=cache_variant(cfg, self.extractor)
+                )
+            self.extract_source = self.batch_extractor.fallback = source
             self.dispatch = ThreadPoolExecutor(
                 self.backend.concurrency, thread_name_prefix="extract"
             )

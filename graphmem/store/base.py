@@ -127,6 +127,7 @@ class Store(Protocol):
     (``readonly``) raises :class:`graphmem.StoreError` on any write."""
 
     readonly: bool
+    readonly_reason: str | None  # why, when readonly (for messages)
 
     @property
     def dim(self) -> int: ...

@@ -64,7 +64,7 @@ class SQLiteStore:
         )
         self._conn = opened.conn
         self.readonly = opened.readonly
-        self._readonly_reason = opened.reason
+        self.readonly_reason = opened.reason
         self._mode: str | None = None  # "read" / "write" while a transaction is open
         self._lock = threading.RLock()
         self._checked = False  # quick_check passed once, before this handle's first write
@@ -82,7 +82,7 @@ class SQLiteStore:
                     yield self._conn
                 return
             if mode == "write" and self.readonly:
-                raise StoreError(f"{self.path} is read-only ({self._readonly_reason}): cannot {doing}")
+                raise StoreError(f"{self.path} is read-only ({self.readonly_reason}): cannot {doing}")
             c = self._conn
             with mapped_errors(self.path, doing, self.config.lock_timeout_s):
                 c.execute("BEGIN IMMEDIATE" if mode == "write" else "BEGIN")

@@ -225,3 +225,16 @@ def test_memory_path_that_is_a_file(tmp_path):
     target.write_text("not a directory")
     with pytest.raises(StoreError, match=f"^{target} is a file, not a memory directory$"):
         Memory(target)
+
+
+def test_ingest_into_a_read_only_store_says_so(built, tmp_path):
+    corpus = tmp_path / "more.jsonl"
+    corpus.write_text('{"id": "grace", "text": "Grace Hopper was born in New York."}\n')
+    before = digest(built / STORE_FILE)
+    with read_only_dir(built):
+        run = cli("ingest", str(corpus), "--store", str(built))
+    assert run.returncode == 1
+    assert run.stderr.strip().splitlines()[-1] == (
+        f"error: {built / STORE_FILE} is read-only (the file is not writable): cannot ingest into it"
+    )
+    assert digest(built / STORE_FILE) == before
