@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -144,30 +145,56 @@ def _graphmem_meta(conn: sqlite3.Connection, path: Path) -> dict[str, str]:
     return meta
 
 
-def _integrity_lines(conn: sqlite3.Connection, pragma: str, roots: dict[int, str]) -> list[str]:
-    out = []
+_PAGE_RE = re.compile(r"\b(Tree|[Pp]age) (\d+)")
+
+
+def _page_owners(conn: sqlite3.Connection) -> dict[int, str]:
+    """Which table or index each page belongs to: every page from the ``dbstat`` table where
+    SQLite has it and can still walk the b-trees, else only each b-tree's root page."""
+    owners = {int(r): str(n) for n, r in conn.execute(
+        "SELECT name, rootpage FROM sqlite_master WHERE rootpage > 0")}
+    try:
+        owners.update((int(p), str(n)) for n, p in conn.execute("SELECT name, pageno FROM dbstat"))
+    except sqlite3.DatabaseError as exc:
+        log.debug("dbstat unavailable (%s); naming root pages only", exc)
+    return owners
+
+
+def _named_pages(line: str, owners: dict[int, str]) -> str:
+    """``"Page 19: free space corruption"`` -> ``"Page 19 (synonyms): ..."``, each page once."""
+    seen: set[int] = set()
+
+    def name(m: re.Match[str]) -> str:
+        number = int(m.group(2))
+        if number in seen or number not in owners:
+            return m.group(0)
+        seen.add(number)
+        return f"{m.group(0)} ({owners[number]})"
+
+    return _PAGE_RE.sub(name, line)
+
+
+def _integrity_lines(conn: sqlite3.Connection, pragma: str) -> list[str]:
+    lines = []
     for (message,) in conn.execute(pragma):
         for line in str(message).splitlines():
             line = line.strip()
-            if line in ("ok", "") or line.startswith("*** in database"):
-                continue
-            number = line[5:].split(" ", 1)[0] if line.startswith("Tree ") else ""
-            if number.isdigit() and int(number) in roots:
-                line = line.replace(f"Tree {number}", f"Tree {number} ({roots[int(number)]})", 1)
-            out.append(f"integrity_check: {line}")
-    return out
+            if line not in ("ok", "") and not line.startswith("*** in database"):
+                lines.append(line)
+    if not lines:
+        return []
+    owners = _page_owners(conn)
+    return [f"integrity_check: {_named_pages(line, owners)}" for line in lines]
 
 
 def _integrity(conn: sqlite3.Connection) -> list[str]:
-    """``PRAGMA integrity_check`` messages, ``Tree N`` named by its table or index.
+    """``PRAGMA integrity_check`` messages, pages named by their table or index.
 
     SQLite aborts the whole check with "database disk image is malformed" when a table's rows
     cannot be read (it scans them to compare with the indexes); the check is then rerun table by
     table, so the message says which tables are damaged."""
-    roots = {int(r): str(n) for n, r in conn.execute(
-        "SELECT name, rootpage FROM sqlite_master WHERE rootpage > 0")}
     try:
-        return _integrity_lines(conn, "PRAGMA integrity_check", roots)
+        return _integrity_lines(conn, "PRAGMA integrity_check")
     except sqlite3.DatabaseError as whole:
         log.debug("integrity_check stopped (%s); checking table by table", whole)
     tables = [str(r[0]) for r in conn.execute(
@@ -175,7 +202,7 @@ def _integrity(conn: sqlite3.Connection) -> list[str]:
     out = []
     for table in tables:
         try:
-            out += _integrity_lines(conn, f'PRAGMA integrity_check("{table}")', roots)
+            out += _integrity_lines(conn, f'PRAGMA integrity_check("{table}")')
         except sqlite3.DatabaseError as exc:
             out.append(f"integrity_check: {table}: {exc}")
     return out

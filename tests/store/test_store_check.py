@@ -222,6 +222,30 @@ def test_a_corrupted_middle_page_is_reported_by_table(built, store):
 
 
 @pytest.mark.parametrize(
+    ("btree", "offset", "problem"),
+    [
+        # byte 7 of a b-tree page header counts its fragmented free bytes
+        ("documents", 7, ("integrity_check: Fragmentation of 0 bytes reported as {flipped} on "
+                         "page {root} (documents)")),
+        # the last byte of the page is inside the first key the index holds
+        ("sqlite_autoindex_chunks_1", -1,
+         "integrity_check: row 1 missing from index sqlite_autoindex_chunks_1"),
+    ],
+    ids=["page-header", "index-key"],
+)
+def test_integrity_messages_name_the_table_of_the_page(store, btree, offset, problem):
+    c = sqlite3.connect(store)
+    page_size = c.execute("PRAGMA page_size").fetchone()[0]
+    root = c.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (btree,)).fetchone()[0]
+    c.close()
+    at = (root - 1) * page_size + (offset % page_size)
+    data = bytearray(store.read_bytes())
+    data[at] ^= 0x09
+    store.write_bytes(bytes(data))
+    assert checked(store).problems == (problem.format(flipped=data[at], root=root),)
+
+
+@pytest.mark.parametrize(
     ("make", "message"),
     [
         (lambda p: p.mkdir(), "{p} is a directory, not a graphmem store file"),
