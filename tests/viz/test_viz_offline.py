@@ -84,3 +84,17 @@ def test_data_that_broke_out_of_its_element_would_be_refused(monkeypatch):
     monkeypatch.setattr(page, "script_json", lambda value: '</script><img src="https://x.example/">')
     with pytest.raises(ValueError, match=r"<img src=\"https://x.example/\">"):
         build_page({"title": "t"})
+
+
+@pytest.mark.browser
+def test_a_page_carrying_url_text_shows_it_as_text_in_chromium(browser, memory_factory, tmp_path):
+    mem = memory_factory("mem")
+    mem.add([Document(id="web", title="Web pages", text=" ".join(URL_TEXTS))])
+    report = render(mem, tmp_path / "o.html")
+    browser.open(report.path)
+    browser.wait_for("window.graphmemViz && window.graphmemViz.ready")
+    browser.evaluate("graphmemViz.showNode('passage:web#0')")
+    shown = browser.evaluate("document.getElementById('gm-passage-text').textContent")
+    assert shown == " ".join(URL_TEXTS)
+    assert browser.evaluate("document.querySelectorAll('#gm-panel img, #gm-panel a').length") == 0
+    assert browser.errors() == [] and browser.dialogs == []
