@@ -26,7 +26,9 @@ What is checked, in order:
 
 A WAL-mode reader may create the empty ``-wal``/``-shm`` side files next to the store (SQLite
 needs them to read safely beside writers); it never writes the database file. In a read-only
-directory, where no writer can exist either, the file is read as immutable instead.
+directory, where no writer can exist either, the file is read as immutable instead (unless a
+``-wal`` file is there, which SQLite cannot read without a writable ``-shm``: a one-line error
+then says to check a copy).
 """
 
 from __future__ import annotations
@@ -113,14 +115,23 @@ def _connect(path: Path) -> sqlite3.Connection:
     write: a read-only directory without a ``-wal`` file, where SQLite cannot create the
     side files a WAL reader needs."""
     uri = path.resolve().as_uri()
-    conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None, timeout=10.0)
     try:
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    except sqlite3.OperationalError as exc:
-        conn.close()
-        wal = path.with_name(path.name + "-wal")
-        if "readonly" not in str(exc) or wal.exists() or os.access(path.parent, os.W_OK):
+        conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None, timeout=10.0)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except BaseException:
+            conn.close()
             raise
+    except sqlite3.OperationalError as exc:
+        wal = path.with_name(path.name + "-wal")
+        if os.access(path.parent, os.W_OK):
+            raise
+        if wal.exists():
+            raise StoreError(
+                f"{path} cannot be read here: its directory is read-only and it has a -wal file "
+                "that SQLite cannot share without a writable -shm; copy the store directory "
+                "somewhere writable and check the copy"
+            ) from exc
         log.debug("%s: read-only directory without a -wal file; reading it as immutable", path)
         conn = sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, isolation_level=None)
     conn.execute("PRAGMA query_only=ON")

@@ -264,6 +264,18 @@ def test_what_is_not_a_store_file_is_one_line_error(tmp_path, make, message):
     assert str(info.value) == message.format(p=path)
 
 
+def test_a_store_whose_schema_page_is_corrupt_is_one_line_error(store):
+    data = bytearray(store.read_bytes())
+    data[100:300] = bytes(range(200))  # the b-tree header and cells of page 1, the schema
+    store.write_bytes(bytes(data))
+    before = digest(store)
+    with pytest.raises(StoreError) as info:
+        check_store(store)
+    assert str(info.value) == (f"{store} cannot be opened as SQLite: database disk image is "
+                               "malformed")
+    assert digest(store) == before
+
+
 def test_a_foreign_sqlite_file_is_refused_and_left_alone(tmp_path):
     path = tmp_path / STORE_FILE
     c = sqlite3.connect(path)
@@ -340,6 +352,15 @@ def test_permissions_read_only_directory_and_unreadable_file(built, store):
         assert (done.stdout, done.stderr) == ("ok 3\n", "")
         assert sorted(os.listdir(ro)) == [STORE_FILE] and digest(ro / STORE_FILE) == before
         ro.chmod(0o755)
+        (ro / (STORE_FILE + "-wal")).write_bytes(b"")
+        ro.chmod(0o555)
+        done = _as_other_user(SCRIPT, str(ro / STORE_FILE))
+        assert done.stdout == (
+            f"StoreError: {ro / STORE_FILE} cannot be read here: its directory is read-only and "
+            "it has a -wal file that SQLite cannot share without a writable -shm; copy the store "
+            "directory somewhere writable and check the copy\n")
+        ro.chmod(0o755)
+        (ro / (STORE_FILE + "-wal")).unlink()
         (ro / STORE_FILE).chmod(0o000)
         done = _as_other_user(SCRIPT, str(ro / STORE_FILE))
         assert done.stdout == f"StoreError: {ro / STORE_FILE} cannot be read: Permission denied\n"
