@@ -239,6 +239,40 @@ def stats(store: Path, as_json: bool) -> None:
             click.echo(f"{k:>14}: {v}")
 
 
+@main.command()
+@store_option
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
+def check(store: Path, as_json: bool) -> None:
+    """Check the memory's store file for damage and inconsistency, without writing to it.
+
+    Runs SQLite's integrity check and graphmem's consistency checks (no orphaned or unsupported
+    rows, embeddings of the stored size) on one read-only snapshot. Exit status 0 when healthy,
+    1 when problems are found (each printed) or the file is not a readable graphmem store."""
+    from graphmem.memory import STORE_FILE
+    from graphmem.store.check import check_store
+
+    path = store / STORE_FILE
+    if not path.exists():
+        _fail(GraphMemError(f"no graphmem store at {store} (create one with `graphmem ingest`)"))
+        return
+    try:
+        report = check_store(path)
+    except GraphMemError as exc:
+        _fail(exc)
+        return
+    if as_json:
+        click.echo(json.dumps(report.to_json(), ensure_ascii=False))
+    else:
+        counts = ", ".join(f"{n} {table}" for table, n in report.counts.items())
+        found = len(report.problems)
+        verdict = "ok" if report.ok else f"{found} problem{'s' if found != 1 else ''}"
+        click.echo(f"{path}: {verdict} ({counts})")
+        for problem in report.problems:
+            click.echo(f"  {problem}")
+    if not report.ok:
+        sys.exit(1)
+
+
 @main.command("eval")
 @click.option(
     "--questions",

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from graphmem.errors import MissingDependencyError
+from viz.offline import remote_references
 
 VIS_VERSION = "vis-9.1.2"
 
@@ -28,11 +29,6 @@ VIS_VERSION = "vis-9.1.2"
 _SCRIPT_SAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028",
                 "\u2029": "\\u2029"}
 _SCRIPT_UNSAFE_RE = re.compile("[<>&\u2028\u2029]")
-_REMOTE_RE = re.compile(
-    r"""(?:\b(?:src|href|action|poster|data)\s*=\s*["']?\s*|url\(\s*["']?\s*|@import\s+["'])"""
-    r"""(?:https?:)?//""",
-    re.IGNORECASE,
-)
 
 _SKELETON = """<!DOCTYPE html>
 <html lang="en">
@@ -98,11 +94,6 @@ def read_payload(html: str) -> dict[str, Any]:
     return payload
 
 
-def remote_references(html: str) -> list[str]:
-    """Every attribute or CSS reference in ``html`` that would fetch from the network."""
-    return [m.group(0) for m in _REMOTE_RE.finditer(html)]
-
-
 def _safe_inline(text: str, what: str, closing: str) -> str:
     lowered = text.lower()
     if closing in lowered or "<!--" in lowered:
@@ -163,7 +154,9 @@ def build_page(payload: dict[str, Any]) -> str:
         csp=csp, vis_css=vis_css, app_css=app_css, payload=script_json(payload),
         vis_js=vis_js, app_js=app_js,
     )
+    # The page's own markup, not the data it carries (see viz.offline): a passage may quote
+    # "url(https://...)"; an inlined asset that changed upstream must not phone home.
     remote = remote_references(html)
-    if remote:  # the inlined assets changed upstream; refuse to write a page that phones home
+    if remote:
         raise ValueError(f"page would load remote resources: {remote[:3]}")
     return html
