@@ -39,38 +39,38 @@ GOOD = Document(id="ada", text="Ada Lovelace was born in London.")
     [
         (
             Document(text="Ada \ud800 Lovelace"),
-            "add() item 1: text contains a lone surrogate (\\ud800 at character 4), which is "
-            "not valid Unicode",
+            ("add() item 1: text contains a lone surrogate (\\ud800 at character 4), which is "
+            "not valid Unicode"),
         ),
         (
             Document(text="Ada Lovelace.", title="\ud800"),
-            "add() item 1: title contains a lone surrogate (\\ud800 at character 0), which is "
-            "not valid Unicode",
+            ("add() item 1: title contains a lone surrogate (\\ud800 at character 0), which is "
+            "not valid Unicode"),
         ),
         (
             Document(text="Ada Lovelace.", id="x\ud800"),
-            "add() item 1: id contains a lone surrogate (\\ud800 at character 1), which is not "
-            "valid Unicode",
+            ("add() item 1: id contains a lone surrogate (\\ud800 at character 1), which is not "
+            "valid Unicode"),
         ),
         (
             Document(text="Ada Lovelace.", metadata={"\ud800": 1}),
-            'add() item 1: key "\\ud800" of metadata contains a lone surrogate (\\ud800 at '
-            "character 0), which is not valid Unicode",
+            ('add() item 1: key "\\ud800" of metadata contains a lone surrogate (\\ud800 at '
+            "character 0), which is not valid Unicode"),
         ),
         (
             Document(text="Ada Lovelace.", metadata={"k": ["ok", "\udc00"]}),
-            'add() item 1: metadata["k"][1] contains a lone surrogate (\\udc00 at character 0), '
-            "which is not valid Unicode",
+            ('add() item 1: metadata["k"][1] contains a lone surrogate (\\udc00 at character 0), '
+            "which is not valid Unicode"),
         ),
         (
             Document(text="Ada Lovelace.", metadata=deep(5000)),
-            'add() item 1: metadata["m"]["m"]["m"]...["m"] (level 33) is nested deeper than '
-            "32 levels",
+            ('add() item 1: metadata["m"]["m"]["m"]...["m"] (level 33) is nested deeper than '
+            "32 levels"),
         ),
         (
             Document(text="Ada Lovelace.", metadata=deep(900)),
-            'add() item 1: metadata["m"]["m"]["m"]...["m"] (level 33) is nested deeper than '
-            "32 levels",
+            ('add() item 1: metadata["m"]["m"]["m"]...["m"] (level 33) is nested deeper than '
+            "32 levels"),
         ),
         (
             Document(text="Ada Lovelace.", metadata={"score": math.nan}),

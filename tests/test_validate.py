@@ -35,28 +35,28 @@ def nested(depth: int, leaf: object = 1) -> dict:
         ({"a": {(1, 2): "x"}}, 'metadata["a"] has a non-string key (1, 2) (tuple): keys must be strings'),
         (
             {"s": {1, 2}},
-            'metadata["s"] is set, not a JSON value (string, finite number, boolean, null, '
-            "list or object)",
+            ('metadata["s"] is set, not a JSON value (string, finite number, boolean, null, '
+            "list or object)"),
         ),
         (
             {"b": [b"raw"]},
-            'metadata["b"][0] is bytes, not a JSON value (string, finite number, boolean, null, '
-            "list or object)",
+            ('metadata["b"][0] is bytes, not a JSON value (string, finite number, boolean, null, '
+            "list or object)"),
         ),
         (
             {"k": "ok \ud800 here"},
-            'metadata["k"] contains a lone surrogate (\\ud800 at character 3), which is not '
-            "valid Unicode",
+            ('metadata["k"] contains a lone surrogate (\\ud800 at character 3), which is not '
+            "valid Unicode"),
         ),
         (
             {"\udc80": 1},
-            'key "\\udc80" of metadata contains a lone surrogate (\\udc80 at character 0), '
-            "which is not valid Unicode",
+            ('key "\\udc80" of metadata contains a lone surrogate (\\udc80 at character 0), '
+            "which is not valid Unicode"),
         ),
         (
             {"a\x1b[31m": {"\ud800x": 1}},
-            'key "\\ud800x" of metadata["a\\x1b[31m"] contains a lone surrogate (\\ud800 at '
-            "character 0), which is not valid Unicode",
+            ('key "\\ud800x" of metadata["a\\x1b[31m"] contains a lone surrogate (\\ud800 at '
+            "character 0), which is not valid Unicode"),
         ),
         (
             nested(MAX_METADATA_DEPTH + 1),

@@ -33,13 +33,13 @@ POISON = [
     ),
     (
         '{"id": "s3", "text": "Kelvaro is a port.", "metadata": {"\\ud800": 1}}',
-        'key "\\ud800" of metadata contains a lone surrogate (\\ud800 at character 0), which is '
-        "not valid Unicode",
+        ('key "\\ud800" of metadata contains a lone surrogate (\\ud800 at character 0), which is '
+        "not valid Unicode"),
     ),
     (
         '{"id": "s4", "text": "Kelvaro is a port.", "metadata": {"k": "\\udfff"}}',
-        'metadata["k"] contains a lone surrogate (\\udfff at character 0), which is not valid '
-        "Unicode",
+        ('metadata["k"] contains a lone surrogate (\\udfff at character 0), which is not valid '
+        "Unicode"),
     ),
     (
         '{"id": "\\ud800", "text": "Kelvaro is a port."}',
@@ -128,10 +128,10 @@ def test_a_deep_element_of_a_json_list_is_skipped_and_the_rest_read(tmp_path: Pa
     items = _items(f)
     assert [str(i) if isinstance(i, BadRecord) else i.document.text for i in items] == [
         "First.",
-        f"{f}:2: record 1: JSON nested too deeply to decode (metadata may be at most 32 levels "
-        "deep)",
-        f'{f}:3: record 2: metadata["m"]["m"]["m"]...["m"] (level 33) is nested deeper than 32 '
-        "levels",
+        (f"{f}:2: record 1: JSON nested too deeply to decode (metadata may be at most 32 levels "
+        "deep)"),
+        (f'{f}:3: record 2: metadata["m"]["m"]["m"]...["m"] (level 33) is nested deeper than 32 '
+        "levels"),
         "Last.",
     ]
 
@@ -213,3 +213,30 @@ def test_an_empty_jsonl_beside_good_input_is_counted_and_stops_strict(
         result.stdout
     )
     assert f"bad record: {empty}: no records" in result.stdout
+
+
+@pytest.mark.parametrize("block", [1, 2, 3, 7, 64, 1 << 16])
+def test_deep_and_malformed_elements_read_the_same_at_any_block_size(block: int) -> None:
+    """The lenient scans cross block boundaries anywhere (inside strings, after a backslash,
+    between a comma and the next element) with the same outcome."""
+    import io
+
+    from pipelines.jsonstream import JSONStreamError, iter_json_list
+
+    data = (
+        '[{"text": "a \\\\ \\" ] } , {"},\n'
+        ' {"text": "deep", "metadata": ' + deep_json(1200).replace('"leaf"', '"x\\"]}"') + "},\n"
+        ' {"text": "after"},\n'
+        ' {"text": "bro" ken},\n'
+        ' {"text": "lost \\"one\\", {x}"},\n'
+        '   \n'
+        ' {"text": "lost two", "m": [{"a": 1}, {"b": "]"}]}]\n'
+    ).encode()
+    seen: list[tuple[int, int, bool]] = []
+    with pytest.raises(JSONStreamError) as err:
+        for element in iter_json_list(io.BytesIO(data), block=block):
+            seen.append((element.index, element.line, element.too_deep))
+    assert seen == [(0, 1, False), (1, 2, True), (2, 3, False)]
+    e = err.value
+    assert (e.index, e.line, e.unread) == (3, 4, 2)
+    assert e.reason == "malformed JSON: Expecting ',' delimiter"
