@@ -7,6 +7,12 @@ pulled back to the last sentence end inside the window when one exists in its se
 keeps sentences intact for the parser. Tokens are counted with :func:`graphmem.text.tokenize`, which
 counts each CJK character as a token, so the limit means roughly the same amount of text in any
 script.
+
+A token may stand for at most ``max_run_chars`` characters: a longer run without whitespace or
+punctuation, or a longer stretch of whitespace between tokens, counts as one token per
+``max_run_chars`` characters (see :class:`graphmem.config.ChunkConfig`). So the length of every
+passage in characters is bounded too, whatever the input, and no passage is too long for the
+parser.
 """
 
 from __future__ import annotations
@@ -20,11 +26,12 @@ _SENTENCE_END = frozenset(".!?。！？")
 def split_text(text: str, config: ChunkConfig | None = None) -> list[str]:
     """Split ``text`` into passages; returns ``[text.strip()]`` when it is short enough.
 
-    Each window is a slice of the original string, so spacing and punctuation survive.
+    Each window is a slice of the original string (stripped), so spacing and punctuation
+    survive.
     """
     config = config if config is not None else ChunkConfig()
     text = text.strip()
-    spans = token_spans(text)
+    spans = bounded_spans(text, config.max_run_chars)
     if len(spans) <= config.max_tokens:
         return [text] if text else []
     windows: list[str] = []
@@ -34,11 +41,34 @@ def split_text(text: str, config: ChunkConfig | None = None) -> list[str]:
         end = min(start + config.max_tokens, n)
         if end < n:
             end = _sentence_cut(text, spans, start, end)
-        windows.append(text[spans[start][0] : spans[end - 1][1]])
+        window = text[spans[start][0] : spans[end - 1][1]].strip()
+        if window:  # a window of whitespace pieces only holds nothing
+            windows.append(window)
         if end >= n:
             break
         start = max(end - config.overlap, start + 1)
     return windows
+
+
+def bounded_spans(text: str, limit: int) -> list[tuple[int, int]]:
+    """Character spans of the tokens of ``text`` (:func:`graphmem.text.token_spans`), where a
+    token longer than ``limit`` characters, and a gap of more than ``limit`` whitespace characters
+    between two tokens, become consecutive pieces of at most ``limit`` characters.
+
+    >>> bounded_spans("ab cdefg", 2)
+    [(0, 2), (3, 5), (5, 7), (7, 8)]
+    """
+    out: list[tuple[int, int]] = []
+    previous = 0
+    for a, b in token_spans(text):
+        if a - previous > limit:
+            out.extend((i, min(i + limit, a)) for i in range(previous, a, limit))
+        if b - a > limit:
+            out.extend((i, min(i + limit, b)) for i in range(a, b, limit))
+        else:
+            out.append((a, b))
+        previous = b
+    return out
 
 
 def _sentence_cut(text: str, spans: list[tuple[int, int]], start: int, end: int) -> int:

@@ -17,6 +17,7 @@ from typing import Any
 import click
 
 from graphmem.errors import GraphMemError
+from graphmem.text import printable
 from graphmem.types import Hit
 
 store_option = click.option(
@@ -115,13 +116,18 @@ def _hit_json(hit: Hit) -> dict[str, Any]:
 
 
 def _print_hit(rank: int, hit: Hit) -> None:
-    e = hit.explanation
-    click.echo(f"{rank}. [{hit.doc_id}] score={hit.score:.4f} dense={e.dense_score:.3f} ({e.mode})")
-    click.echo(f"   {hit.text[:300]}")
+    """One hit in human form. Stored text is printed through :func:`graphmem.text.printable`:
+    control characters from the input (ANSI escape sequences, carriage returns) are shown
+    escaped instead of acting on the terminal; ``--json`` output carries them exactly."""
+    e, p = hit.explanation, printable
+    click.echo(f"{rank}. [{p(hit.doc_id)}] score={hit.score:.4f} dense={e.dense_score:.3f} ({e.mode})")
+    click.echo(f"   {p(hit.text[:300])}")
     for f in e.matched_facts:
-        click.echo(f"   matched fact: ({f.subject} | {f.predicate} | {f.object}) {f.score:.2f}")
+        click.echo(
+            f"   matched fact: ({p(f.subject)} | {p(f.predicate)} | {p(f.object)}) {f.score:.2f}"
+        )
     if e.bridge_entities:
-        click.echo(f"   via entities: {', '.join(e.bridge_entities)}")
+        click.echo(f"   via entities: {p(', '.join(e.bridge_entities))}")
 
 
 @main.command()
@@ -152,11 +158,12 @@ def query(
             )
         )
         return
-    click.echo(f"Q: {question}")
+    click.echo(f"Q: {printable(question)}")
     if hits:
         e = hits[0].explanation
         if e.seed_entities:
-            click.echo("seed entities: " + ", ".join(f"{n} ({w:.2f})" for n, w in e.seed_entities))
+            seeds = ", ".join(f"{printable(n)} ({w:.2f})" for n, w in e.seed_entities)
+            click.echo("seed entities: " + seeds)
     else:
         click.echo("(memory is empty)")
     for rank, hit in enumerate(hits, start=1):

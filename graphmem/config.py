@@ -18,10 +18,23 @@ from graphmem.llm.config import LLMConfig
 class ChunkConfig:
     """Token-aware splitting. Passages of at most ``max_tokens`` tokens stay whole; longer ones are
     cut into windows of ``max_tokens`` with ``overlap`` tokens shared between neighbours, preferring
-    sentence ends. 200 tokens keeps a window inside MiniLM's 256 word-piece limit for typical text."""
+    sentence ends. 200 tokens keeps a window inside MiniLM's 256 word-piece limit for typical text.
+
+    ``max_run_chars`` bounds the characters one token may stand for: a run of letters and digits
+    with no whitespace or punctuation (a hash, a sequence, a blob) longer than this counts as one
+    token per ``max_run_chars`` characters, and so does a longer run of whitespace. Windows stay
+    slices of the text, but none is longer than ``(2 * max_tokens - 1) * max_run_chars``
+    characters (39,900 by default), so no document is too long for the parser: one 3 MB word
+    used to become one passage that spaCy (limit 1,000,000 characters) refused. Default 100: the
+    longest run in the 850,000 tokens of the three benchmark corpora is 52 characters (the
+    longest real word 33), long dictionary words are 45 (English) to 79 (a German compound),
+    and MiniLM's word-piece tokenizer reads any word longer than 100 characters as one unknown
+    token anyway, so no word a model can read is ever cut. A worst-case 20,000-character window
+    parses in 0.02 s and embeds in 0.01 s (measured on this machine)."""
 
     max_tokens: int = 200
     overlap: int = 32
+    max_run_chars: int = 100
 
     def __post_init__(self) -> None:
         if self.max_tokens < 8:
@@ -30,6 +43,8 @@ class ChunkConfig:
             raise ValueError(
                 f"ChunkConfig.overlap must be in [0, max_tokens/2), got {self.overlap}"
             )
+        if self.max_run_chars < 1:
+            raise ValueError(f"ChunkConfig.max_run_chars must be >= 1, got {self.max_run_chars}")
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,15 @@ from typing import Any
 
 from graphmem.errors import InputError
 from graphmem.types import Document
+from graphmem.validate import MAX_METADATA_DEPTH, validate_document
 
 TEXT_SUFFIXES = (".txt", ".md")
+
+#: Why a record was refused when the JSON parser itself ran out of stack (nesting near 1,000
+#: levels); public so streaming readers (``pipelines``) say the same.
+NESTED_TOO_DEEP = (
+    f"JSON nested too deeply to decode (metadata may be at most {MAX_METADATA_DEPTH} levels deep)"
+)
 
 
 def read_documents(path: str | Path) -> list[Document]:
@@ -66,6 +73,8 @@ def _jsonl(p: Path) -> Iterator[Document]:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
             raise InputError(f"malformed JSON: {exc.msg} (column {exc.colno})", source=str(p), line=n) from exc
+        except RecursionError as exc:
+            raise InputError(NESTED_TOO_DEEP, source=str(p), line=n) from exc
         yield record_to_document(record, str(p), n)
 
 
@@ -74,6 +83,8 @@ def _json_list(p: Path) -> list[Document]:
         data = json.loads(read_text(p))
     except json.JSONDecodeError as exc:
         raise InputError(f"malformed JSON: {exc.msg}", source=str(p), line=exc.lineno) from exc
+    except RecursionError as exc:
+        raise InputError(NESTED_TOO_DEEP, source=str(p)) from exc
     if not isinstance(data, list):
         raise InputError(f"expected a JSON list of records, got {type(data).__name__}", source=str(p))
     return [record_to_document(r, f"{p} record {i}", None) for i, r in enumerate(data)]
@@ -81,6 +92,10 @@ def _json_list(p: Path) -> list[Document]:
 
 def record_to_document(record: Any, source: str, line: int | None) -> Document:
     """Validate one parsed JSON record ``{"id"?, "title"?, "text", "metadata"?}`` into a Document.
+
+    The record's shape is checked here (an integer id becomes its decimal string; a boolean,
+    float or other non-string id is refused), the document by
+    :func:`graphmem.validate.validate_document`, the check ``Memory.add`` applies.
 
     Raises InputError naming ``source`` and ``line``. Public so streaming readers (``pipelines``)
     apply exactly the rules :func:`read_documents` applies.
@@ -93,7 +108,11 @@ def record_to_document(record: Any, source: str, line: int | None) -> Document:
     if not text.strip():
         raise InputError('"text" is empty', source=source, line=line)
     doc_id, title, meta = record.get("id"), record.get("title"), record.get("metadata", {})
-    if doc_id is not None and (not isinstance(doc_id, (str, int)) or str(doc_id).strip() == ""):
+    if doc_id is not None and (isinstance(doc_id, bool) or not isinstance(doc_id, (str, int))):
+        shown = json.dumps(doc_id)  # as the record spells it: true, 1.5, [1]
+        shown = shown if len(shown) <= 40 else shown[:40] + "..."
+        raise InputError(f'"id" must be a string (or an integer), got {shown}', source=source, line=line)
+    if doc_id is not None and str(doc_id).strip() == "":
         raise InputError(f'"id" must be a non-empty string, got {doc_id!r}', source=source, line=line)
     if title is not None and not isinstance(title, str):
         raise InputError(f'"title" must be a string, got {title!r}', source=source, line=line)
@@ -101,4 +120,5 @@ def record_to_document(record: Any, source: str, line: int | None) -> Document:
         raise InputError(f'"metadata" must be an object, got {type(meta).__name__}', source=source, line=line)
     if title:
         meta = {"title": title, **meta}
-    return Document(text=text, id=None if doc_id is None else str(doc_id), title=title, metadata=meta)
+    doc = Document(text=text, id=None if doc_id is None else str(doc_id), title=title, metadata=meta)
+    return validate_document(doc, source, line)

@@ -122,13 +122,21 @@ class Memory(Closing):
 
     # ---- writes -------------------------------------------------------------------------------
 
-    def add(self, items: Iterable[str | Document], *, source: str = "add()") -> list[str]:
+    def add(
+        self, items: Iterable[str | Document] | str | Document, *, source: str = "add()"
+    ) -> list[str]:
         """Add documents; returns their ids in input order.
+
+        ``items`` is an iterable of texts and :class:`Document` s, or a single one of either:
+        ``add("Hello")`` adds one document (a string is never taken as an iterable of
+        characters) and returns a list of one id.
 
         One transaction for the whole call: on any error (bad item, model failure, interrupted
         write) nothing of the call is stored. Documents already stored with the same text are
         skipped; the same id with different text raises :class:`graphmem.ConflictError`.
         """
+        if isinstance(items, (str, Document)):
+            items = [items]
         with self._lock:
             ids, docs = prepare(items, self.store, self.config.chunk, source)
             if not docs:

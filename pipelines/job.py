@@ -231,6 +231,7 @@ class _Job:
         """Count a bad record; True when the job must stop (strict mode). ``advance=False``
         for a record of a batch, which advances the progress bar when the batch commits."""
         self.tally.bad += 1
+        self.tally.unread += bad.unread
         if len(self.tally.bad_examples) < self.config.max_reported_bad:
             self.tally.bad_examples.append(str(bad))
             log.warning("bad record skipped: %s", bad)
@@ -388,4 +389,5 @@ class _Job:
             llm_usage=usage,
             store=dict(self.mem.store.counts()),
             error=error,
+            records_unread=t.unread,
         )

@@ -8,13 +8,19 @@ element. Each element comes with the line it starts on, for error messages.
 
 A syntax error inside the list cannot be skipped safely (where the next element starts is
 unknown), so it ends the file with :class:`JSONStreamError`; everything yielded before it was
-well formed.
+well formed. The error says which element it hit and, read on leniently to the end of the file,
+about how many elements followed it (``unread``), so a report can say what was lost.
+
+An element nested too deeply for the decoder (Python's recursion limit, near 1,000 levels) is
+well formed as far as anyone can tell: its end is found by matching brackets, it is yielded
+with ``too_deep=True`` and no value, and reading goes on with the next element.
 """
 
 from __future__ import annotations
 
 import codecs
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
@@ -28,26 +34,53 @@ BLOCK_BYTES = 1 << 16
 MAX_ELEMENT_CHARS = 64 << 20
 
 _WHITESPACE = " \t\r\n"
+# Lenient scanning (for what the decoder cannot read): structure outside strings, and what ends
+# or escapes inside one. A raw line break ends a string too: valid JSON never has one there, and
+# a malformed element is most often a string left open at the end of its line.
+_STRUCTURE = re.compile(r'["\[\]{}]')
+_IN_STRING = re.compile(r'["\\\n]')
+# Where an element may start again after a malformed one: '{' or '[' after a comma or at a line
+# start (the layouts writers produce: one element per line, or indented lists).
+_RESTART = re.compile(r"[,\n][ \t\r\n]*([\[{])")
 
 
 @dataclass(frozen=True)
 class JSONElement:
     """One element of the list: its 0-based ``index``, the 1-based ``line`` it starts on, the
-    decoded ``value``, and ``bytes_read`` from the file so far (for progress)."""
+    decoded ``value``, and ``bytes_read`` from the file so far (for progress). ``too_deep``: the
+    element nests deeper than the decoder can go; ``value`` is None and reading goes on."""
 
     index: int
     line: int
     value: Any
     bytes_read: int
+    too_deep: bool = False
 
 
 class JSONStreamError(ValueError):
-    """The file is not a well-formed JSON list from ``line`` on; ``reason`` says why."""
+    """The file is not a well-formed JSON list from ``line`` on; ``reason`` says why.
 
-    def __init__(self, reason: str, line: int):
+    ``index``: the element the error is in (or that should have come next), when it is one;
+    ``unread``: about how many elements followed it, found by reading the rest of the file
+    leniently (``None`` when not counted: the error is not inside the list, or the rest of the
+    file is not UTF-8)."""
+
+    def __init__(
+        self, reason: str, line: int, *, index: int | None = None, unread: int | None = None
+    ):
         super().__init__(f"line {line}: {reason}")
         self.reason = reason
         self.line = line
+        self.index = index
+        self.unread = unread
+
+
+class _Malformed(JSONStreamError):
+    """The element at the buffer position does not decode."""
+
+
+class _TooDeep(Exception):
+    """The element at the buffer position nests deeper than the decoder's recursion limit."""
 
 
 class _Buffer:
@@ -135,16 +168,34 @@ def iter_json_list(stream: IO[bytes], *, block: int = BLOCK_BYTES) -> Iterator[J
         if index > 0:
             if c != ",":
                 found = "end of file" if c == "" else repr(c)
-                raise JSONStreamError(
-                    f"expected ',' or ']' after element {index - 1}, found {found}", buf.line
-                )
+                reason = f"expected ',' or ']' after element {index - 1}, found {found}"
+                line = buf.line
+                unread = 0 if c == "" else _count_rest(buf)
+                raise JSONStreamError(reason, line, index=index, unread=unread)
             buf.advance(buf.pos + 1)
             c = buf.peek()
             if c == "]":
                 raise JSONStreamError("trailing comma before ']'", buf.line)
         if c == "":
-            raise JSONStreamError("unexpected end of file inside the list", buf.line)
-        value, end = _decode_one(buf, decoder)
+            raise JSONStreamError(
+                "unexpected end of file inside the list", buf.line, index=index, unread=0
+            )
+        try:
+            value, end = _decode_one(buf, decoder)
+        except _Malformed as exc:
+            raise JSONStreamError(
+                exc.reason, exc.line, index=index, unread=_count_rest(buf)
+            ) from exc
+        except _TooDeep:
+            skipped = _container_end(buf, consume=False)
+            if skipped is None:
+                raise JSONStreamError(
+                    "unexpected end of file inside the list", buf.line, index=index, unread=0
+                ) from None
+            yield JSONElement(index, buf.line, None, buf.bytes_read, too_deep=True)
+            buf.advance(skipped)
+            index += 1
+            continue
         yield JSONElement(index, buf.line, value, buf.bytes_read)
         buf.advance(end)
         index += 1
@@ -164,9 +215,11 @@ def _decode_one(buf: _Buffer, decoder: json.JSONDecoder) -> tuple[Any, int]:
             if _grow(buf, want):
                 want = 2 * max(want, BLOCK_BYTES)
                 continue
-            raise JSONStreamError(
+            raise _Malformed(
                 f"malformed JSON: {exc.msg}", buf.line + buf.text.count("\n", buf.pos, exc.pos)
             ) from exc
+        except RecursionError:
+            raise _TooDeep from None
         # A number or literal ending exactly at the end of the buffer may continue in the file.
         if end == len(buf.text) and _grow(buf, want):
             want = 2 * max(want, BLOCK_BYTES)
@@ -180,3 +233,105 @@ def _grow(buf: _Buffer, want: int) -> bool:
             f"element larger than {MAX_ELEMENT_CHARS} characters (or never closed)", buf.line
         )
     return buf.fill(want)
+
+
+def _container_end(buf: _Buffer, *, consume: bool) -> int | None:
+    """End offset in ``buf.text`` of the array or object starting at ``buf.pos``, found by
+    matching brackets outside strings (no decoding, no recursion); None at end of file.
+
+    ``consume=False`` keeps the element in the buffer (growing it, within
+    :data:`MAX_ELEMENT_CHARS`); ``consume=True`` drops what was scanned as it goes, for counting
+    through the rest of a file in bounded memory."""
+    depth = 0
+    in_string = False
+    i = buf.pos
+    while True:
+        text = buf.text
+        m = (_IN_STRING if in_string else _STRUCTURE).search(text, i)
+        if m is not None and not (m.group() == "\\" and m.end() >= len(text)):
+            c, i = m.group(), m.end()
+            if in_string:
+                if c == "\\":
+                    i += 1  # the escaped character, whatever it is
+                else:
+                    in_string = False
+            elif c == '"':
+                in_string = True
+            elif c in "[{":
+                depth += 1
+            else:
+                depth -= 1
+                if depth <= 0:
+                    return i
+            continue
+        # the rest of the element (or the character after a backslash) is in the next block
+        i = m.start() if m is not None else len(text)
+        if consume:
+            buf.advance(i)
+            rel, more = 0, buf.fill()
+        else:
+            rel, more = i - buf.pos, _grow(buf, 0)
+        if not more:
+            return None
+        i = buf.pos + rel
+
+
+def _count_rest(buf: _Buffer) -> int | None:
+    """About how many list elements follow the malformed one at ``buf.pos``, reading the rest of
+    the file (for the report of what a syntax error lost: nothing found here is yielded).
+
+    Where a malformed element ends is unknown, so elements are found again at the next ``{`` or
+    ``[`` after a comma or at a line start whose brackets close and which is followed by ``,``,
+    or by the ``]`` that ends the file; from there elements are counted by matching brackets, and
+    each further damaged stretch is skipped the same way. An estimate: damage can look like an
+    element boundary. None when the rest of the file is not UTF-8."""
+    count = 0
+    synced = False
+    try:
+        while True:
+            if not synced and not _next_start(buf):
+                return count
+            if buf.peek() not in ("[", "{"):
+                synced = False  # a scalar element (not a record) or damage: look further
+                continue
+            end = _container_end(buf, consume=True)
+            if end is None:
+                return count  # the file ends inside this element
+            buf.advance(end)
+            c = buf.peek()
+            if c == ",":
+                count, synced = count + 1, True
+                buf.advance(buf.pos + 1)
+                if buf.peek() in ("]", ""):
+                    return count
+            elif c == "]":
+                buf.advance(buf.pos + 1)
+                if buf.peek() == "":
+                    return count + 1
+                synced = False  # a ']' inside the damage, not the end of the list
+            elif c == "":
+                return count + 1
+            else:
+                synced = False
+    except JSONStreamError:
+        return None
+
+
+def _next_start(buf: _Buffer) -> bool:
+    """Move ``buf.pos`` to the next place after it where an element may start (see
+    :data:`_RESTART`); False at end of file."""
+    start = buf.pos  # a match starts with a separator, so it always moves past buf.pos
+    while True:
+        m = _RESTART.search(buf.text, start)
+        if m is not None:
+            buf.advance(m.start(1))
+            return True
+        # keep a trailing comma or line break (and whitespace): the element may start in the
+        # next block
+        j = len(buf.text)
+        while j > start and buf.text[j - 1] in ",\n \t\r":
+            j -= 1
+        buf.advance(max(j, buf.pos))
+        if not buf.fill():
+            return False
+        start = buf.pos

@@ -36,6 +36,7 @@ class Tally:
     added: int = 0
     skipped: int = 0
     bad: int = 0
+    unread: int = 0
     bad_examples: list[str] = field(default_factory=list)
     batches: int = 0
     chunks: int = 0
@@ -62,7 +63,10 @@ class IngestReport:
       passages extracted by an interrupted earlier run);
     * ``llm_usage``: the LLM client's counters when the extractor has ``client.usage``;
     * ``store``: row counts of the whole store at the end;
-    * ``error``: why the job stopped early (``None`` when it completed).
+    * ``error``: why the job stopped early (``None`` when it completed);
+    * ``records_unread``: records never read because a syntax error ended their ``.json`` file
+      (each such error is one bad record and says how many followed it; counted by reading
+      the rest of the file leniently, so an estimate). They are not in ``bad_records``.
     """
 
     paths: tuple[str, ...]
@@ -87,6 +91,7 @@ class IngestReport:
     llm_usage: dict[str, Any] | None
     store: dict[str, int]
     error: str | None = None
+    records_unread: int = 0
 
     @property
     def ok(self) -> bool:
@@ -126,6 +131,11 @@ class IngestReport:
         ]
         if self.llm_usage:
             lines.append("llm: " + ", ".join(f"{k} {v}" for k, v in self.llm_usage.items()))
+        if self.records_unread:
+            lines.append(
+                f"{self.records_unread} records not read: a .json file ended at a syntax error "
+                "(see bad records)"
+            )
         for example in self.bad_record_examples[:10]:
             lines.append(f"bad record: {example}")
         if self.bad_records > 10:

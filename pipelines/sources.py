@@ -7,13 +7,21 @@ current file, so memory stays bounded whatever the input size:
 
 * ``.jsonl``: line by line; a bad line is reported and reading goes on with the next line;
 * ``.json``: one list, element by element (:mod:`pipelines.jsonstream`); an element that is not
-  a valid record is reported and skipped, but a syntax error ends that file (where the next
-  element starts is unknown);
+  a valid record (nested too deeply to decode included) is reported and skipped, but a syntax
+  error ends that file (where the next element starts is unknown): its bad record says which
+  record it hit and about how many came after it unread (``BadRecord.unread``);
 * directories: ``.txt``/``.md`` files found recursively, sorted by path, one document each.
 
-Validation and document ids are graphmem's own (:func:`graphmem.io.record_to_document`,
-:func:`graphmem.io.text_document`), so a file ingested here or with ``Memory.add`` of
-``read_documents`` gives the same documents.
+A ``.jsonl`` file with no record at all (empty or blank lines only) and a ``.json`` file holding
+an empty list are reported as a bad record ``FILE: no records`` (as an empty ``.txt`` file is
+``FILE: file is empty``): an input that contributes nothing is most likely the wrong file, and
+``--strict`` should stop on it.
+
+Validation and document ids are graphmem's own (:func:`graphmem.io.record_to_document`, which
+ends in :func:`graphmem.validate.validate_document`, the check ``Memory.add`` applies, and
+:func:`graphmem.io.text_document`), so a record is refused here exactly when ``Memory.add``
+would refuse it, before it is batched: one poison record is one bad record, and the rest of its
+batch is committed.
 """
 
 from __future__ import annotations
@@ -24,8 +32,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from graphmem.errors import InputError
-from graphmem.io import TEXT_SUFFIXES, read_text, record_to_document, text_document
+from graphmem.io import (
+    NESTED_TOO_DEEP,
+    TEXT_SUFFIXES,
+    read_text,
+    record_to_document,
+    text_document,
+)
 from graphmem.types import Document
+from graphmem.validate import validate_document
 from pipelines.jsonstream import JSONStreamError, iter_json_list
 
 __all__ = ["BadRecord", "Record", "count_records", "expand_paths", "iter_records"]
@@ -45,11 +60,15 @@ class Record:
 
 @dataclass(frozen=True)
 class BadRecord:
-    """An input record that cannot be ingested: file, line (when known) and reason."""
+    """An input record that cannot be ingested: file, line (when known) and reason.
+
+    ``unread``: records after this one that were not read because it ended its file (a syntax
+    error in a ``.json`` list), counted by reading on leniently: an estimate."""
 
     source: str
     line: int | None
     reason: str
+    unread: int = 0
 
     def __str__(self) -> str:
         where = f"{self.source}:{self.line}" if self.line is not None else self.source
@@ -108,14 +127,16 @@ def count_records(files: Iterable[Path]) -> int:
         suffix = f.suffix.lower()
         if suffix == ".jsonl":
             with f.open("rb") as fh:
-                n += sum(1 for line in fh if line.strip())
+                n += max(1, sum(1 for line in fh if line.strip()))  # "no records" counts one
         elif suffix == ".json":
             with f.open("rb") as fh:
+                elements = 0
                 try:
                     for _ in iter_json_list(fh):
-                        n += 1
+                        elements += 1
                 except JSONStreamError:
-                    n += 1
+                    elements += 1
+                n += max(1, elements)
         else:
             n += 1
     return n
@@ -123,10 +144,12 @@ def count_records(files: Iterable[Path]) -> int:
 
 def _jsonl(path: Path) -> Iterator[Item]:
     source = str(path)
+    records = 0
     with path.open("rb") as fh:
         for n, raw in enumerate(fh, start=1):
             if not raw.strip():
                 continue
+            records += 1
             try:
                 line = raw.decode("utf-8").rstrip("\r\n")
             except UnicodeDecodeError as exc:
@@ -137,20 +160,46 @@ def _jsonl(path: Path) -> Iterator[Item]:
             except json.JSONDecodeError as exc:
                 yield BadRecord(source, n, f"malformed JSON: {exc.msg} (column {exc.colno})")
                 continue
+            except RecursionError:
+                yield BadRecord(source, n, NESTED_TOO_DEEP)
+                continue
             yield _validated(value, source, n)
+    if records == 0:
+        yield BadRecord(source, None, "no records")
 
 
 def _json_list(path: Path) -> Iterator[Item]:
     source = str(path)
+    elements = 0
     with path.open("rb") as fh:
         try:
             for element in iter_json_list(fh):
-                item = _validated(element.value, source, element.line)
+                elements += 1
+                if element.too_deep:
+                    item: Item = BadRecord(source, element.line, NESTED_TOO_DEEP)
+                else:
+                    item = _validated(element.value, source, element.line)
                 if isinstance(item, BadRecord):
                     item = BadRecord(source, item.line, f"record {element.index}: {item.reason}")
                 yield item
         except JSONStreamError as exc:
-            yield BadRecord(source, exc.line, f"{exc.reason}; rest of the file skipped")
+            yield _stream_error(source, exc)
+            return
+    if elements == 0:
+        yield BadRecord(source, None, "no records")
+
+
+def _stream_error(source: str, exc: JSONStreamError) -> BadRecord:
+    """The bad record for a syntax error that ends a ``.json`` file: where, which record, and
+    about how many records after it were not read."""
+    reason = exc.reason if exc.index is None else f"record {exc.index}: {exc.reason}"
+    if exc.unread is None:
+        rest = "rest of the file skipped"
+    elif exc.unread == 0:
+        rest = "rest of the file skipped: no more records found after it"
+    else:
+        rest = f"rest of the file skipped: about {exc.unread} more records not read"
+    return BadRecord(source, exc.line, f"{reason}; {rest}", unread=exc.unread or 0)
 
 
 def _validated(value: object, source: str, line: int) -> Item:
@@ -169,4 +218,8 @@ def _text_file(path: Path) -> Item:
         return BadRecord(str(path), None, f"cannot read: {exc.strerror or exc}")
     if not text.strip():
         return BadRecord(str(path), None, "file is empty")
-    return Record(text_document(path, text), str(path), None)
+    try:
+        document = validate_document(text_document(path, text), str(path))
+    except InputError as exc:
+        return BadRecord(str(path), None, exc.reason)
+    return Record(document, str(path), None)

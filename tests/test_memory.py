@@ -200,7 +200,7 @@ def test_other_embedder_is_refused(tmp_path, embedder, extractor):
     [
         (["fine text", "   "], "add() item 1: text is empty"),
         ([Document(text="ok"), 42], "add() item 1: expected str or Document, got int"),
-        ([Document(text="ok", metadata={"x": object()})], "add() item 0: metadata is not JSON"),
+        ([Document(text="ok", metadata={"x": object()})], 'add() item 0: metadata["x"] is object, not a JSON value'),
         ([Document(text="ok", id="")], "add() item 0: id must be a non-empty string"),
     ],
 )

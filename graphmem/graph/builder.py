@@ -10,7 +10,6 @@ for new entities only.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -31,6 +30,7 @@ from graphmem.ids import chunk_id_for, content_hash, doc_id_for
 from graphmem.store.base import NewChunk, NewDocument, NewEntity, NewFact, Store, WriteBatch
 from graphmem.text import normalize_name
 from graphmem.types import Document, Extraction, Mention
+from graphmem.validate import validate_document
 
 log = logging.getLogger(__name__)
 
@@ -59,26 +59,14 @@ class BuildTimings:
 
 
 def to_document(item: object, where: str) -> Document:
-    """Validate one ``add`` item: a non-empty string or a :class:`Document`."""
+    """Validate one ``add`` item: a string (the text of one document) or a :class:`Document`,
+    checked by :func:`graphmem.validate.validate_document` (the check the batch job applies to
+    every record too). Raises InputError naming ``where``."""
     if isinstance(item, str):
         item = Document(text=item)
     if not isinstance(item, Document):
         raise InputError(f"expected str or Document, got {type(item).__name__}", source=where)
-    if not isinstance(item.text, str):
-        raise InputError(f"text must be str, got {type(item.text).__name__}", source=where)
-    if not item.text.strip():
-        raise InputError("text is empty", source=where)
-    if item.id is not None and (not isinstance(item.id, str) or not item.id.strip()):
-        raise InputError(f"id must be a non-empty string, got {item.id!r}", source=where)
-    if item.title is not None and not isinstance(item.title, str):
-        raise InputError(f"title must be str, got {type(item.title).__name__}", source=where)
-    if not isinstance(item.metadata, Mapping):
-        raise InputError(f"metadata must be a mapping, got {type(item.metadata).__name__}", source=where)
-    try:
-        json.dumps(dict(item.metadata), ensure_ascii=False)
-    except (TypeError, ValueError) as exc:
-        raise InputError(f"metadata is not JSON-serialisable: {exc}", source=where) from exc
-    return item
+    return validate_document(item, where)
 
 
 def prepare(

@@ -57,25 +57,6 @@ def test_missing_path_fails_before_touching_the_store(tmp_path: Path) -> None:
     assert not store.exists()
 
 
-@pytest.fixture
-def shared_models(monkeypatch, extractor, embedder) -> None:
-    """Let the command use the session's loaded models instead of loading its own."""
-    import pipelines.cli
-
-    real = pipelines.cli.run_ingest
-
-    def run(paths, store, config, **kwargs):
-        return real(
-            paths,
-            store,
-            config,
-            extractor=kwargs.pop("extractor", None) or extractor,
-            embedder=embedder,
-        )
-
-    monkeypatch.setattr(pipelines.cli, "run_ingest", run)
-
-
 @pytest.mark.usefixtures("shared_models")
 def test_strict_exits_non_zero_with_the_store_as_of_the_last_batch(tmp_path: Path) -> None:
     lines = [json.dumps(r) for r in make_corpus(6)]

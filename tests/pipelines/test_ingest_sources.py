@@ -74,7 +74,8 @@ def test_json_list_syntax_error_ends_the_file_after_the_good_records(tmp_path: P
     assert [i.document.text for i in items[:2] if isinstance(i, Record)] == ["one", "two"]
     assert len(items) == 3
     assert str(items[2]) == (
-        f"{f}:3: malformed JSON: Invalid control character at; rest of the file skipped"
+        f"{f}:3: record 2: malformed JSON: Invalid control character at; rest of the file "
+        "skipped: no more records found after it"
     )
 
 
