@@ -1,5 +1,5 @@
-"""Side-by-side engine benchmark of two revisions in one run: A (a base revision, checked out
-into a temporary git worktree) and B (this checkout), alternating A B A B ... so that load from
+"""Side-by-side engine benchmark of two revisions in one run: A (``--base``) and B (``--head``,
+default HEAD), each checked out into a temporary git worktree, alternating A B A B ... so that load from
 other work on the machine falls on both. Each run is ``benchmarks/bench_engine.py`` of its own
 checkout, in its own process, importing its own checkout's code; the report gives every run's
 ingest rate, query latency and incremental-add figures and the B/A ratios of their medians.
@@ -46,42 +46,62 @@ def run_bench(checkout: Path, corpus: Path, limit: int | None, out: Path) -> dic
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--base", required=True, help="git revision A (B is this checkout)")
+    ap.add_argument("--base", required=True, help="git revision A")
+    ap.add_argument("--head", default="HEAD", help="git revision B")
     ap.add_argument("--corpus", type=Path, default=SHARED / "2wiki-corpus" / "corpus.json")
     ap.add_argument("--limit", type=int, default=2000, help="first N passages")
     ap.add_argument("--rounds", type=int, default=2, help="A/B pairs")
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args()
     base_rev = subprocess.run(
-        ["git", "rev-parse", "--short", args.base], cwd=ROOT, check=True, capture_output=True, text=True
+        ["git", "rev-parse", "--short", args.base],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.strip()
     head_rev = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, check=True, capture_output=True, text=True
+        ["git", "rev-parse", "--short", args.head],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.strip()
     runs: dict[str, list[dict[str, Any]]] = {"A": [], "B": []}
     with tempfile.TemporaryDirectory(prefix="graphmem-ab-") as tmp:
-        base = Path(tmp) / "base"
-        subprocess.run(["git", "worktree", "add", "--detach", str(base), base_rev], cwd=ROOT, check=True)
+        base, head = Path(tmp) / "base", Path(tmp) / "head"
+        for where, rev in ((base, base_rev), (head, head_rev)):
+            subprocess.run(
+                ["git", "worktree", "add", "--detach", str(where), rev], cwd=ROOT, check=True
+            )
         try:
             for r in range(args.rounds):
-                for side, checkout in (("A", base), ("B", ROOT)):
-                    figures = run_bench(checkout, args.corpus, args.limit, Path(tmp) / f"{side}{r}.json")
+                for side, checkout in (("A", base), ("B", head)):
+                    figures = run_bench(
+                        checkout, args.corpus, args.limit, Path(tmp) / f"{side}{r}.json"
+                    )
                     print(side, r, json.dumps({k: v for k, v in figures.items() if k != "stats"}))
                     runs[side].append(figures)
         finally:
-            subprocess.run(["git", "worktree", "remove", "--force", str(base)], cwd=ROOT, check=True)
+            for where in (base, head):
+                subprocess.run(
+                    ["git", "worktree", "remove", "--force", str(where)], cwd=ROOT, check=True
+                )
     medians = {
-        side: {k: statistics.median(run[k] for run in rs) for k in FIGURES} for side, rs in runs.items()
+        side: {k: statistics.median(run[k] for run in rs) for k in FIGURES}
+        for side, rs in runs.items()
     }
     report = {
         "A": base_rev,
-        "B": f"{head_rev} (+ uncommitted changes, if any)",
+        "B": head_rev,
         "corpus": str(args.corpus),
         "limit": args.limit,
         "runs": runs,
         "median": medians,
         "ratio_B_over_A": {k: round(medians["B"][k] / medians["A"][k], 3) for k in FIGURES},
-        "same_store_counts": all(r["stats"] == runs["A"][0]["stats"] for r in runs["A"] + runs["B"]),
+        "same_store_counts": all(
+            r["stats"] == runs["A"][0]["stats"] for r in runs["A"] + runs["B"]
+        ),
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n")
