@@ -69,7 +69,8 @@ def main() -> None:
     ).stdout.strip()
     runs: dict[str, list[dict[str, Any]]] = {"A": [], "B": []}
     with tempfile.TemporaryDirectory(prefix="graphmem-ab-") as tmp:
-        base, head = Path(tmp) / "base", Path(tmp) / "head"
+        # beside this checkout, so that each one's ../shared data resolves as it does here
+        base, head = (ROOT.parent / f".ab-{side}-{os.getpid()}" for side in ("base", "head"))
         for where, rev in ((base, base_rev), (head, head_rev)):
             subprocess.run(
                 ["git", "worktree", "add", "--detach", str(where), rev], cwd=ROOT, check=True
