@@ -44,6 +44,13 @@ def run_bench(checkout: Path, corpus: Path, limit: int | None, out: Path) -> dic
     }
 
 
+def short_rev(rev: str) -> str:
+    done = subprocess.run(
+        ["git", "rev-parse", "--short", rev], cwd=ROOT, check=True, capture_output=True, text=True
+    )
+    return done.stdout.strip()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--base", required=True, help="git revision A")
@@ -53,20 +60,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=2, help="A/B pairs")
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args()
-    base_rev = subprocess.run(
-        ["git", "rev-parse", "--short", args.base],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-    head_rev = subprocess.run(
-        ["git", "rev-parse", "--short", args.head],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
+    base_rev, head_rev = short_rev(args.base), short_rev(args.head)
     runs: dict[str, list[dict[str, Any]]] = {"A": [], "B": []}
     with tempfile.TemporaryDirectory(prefix="graphmem-ab-") as tmp:
         # beside this checkout, so that each one's ../shared data resolves as it does here

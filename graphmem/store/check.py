@@ -34,7 +34,6 @@ then says to check a copy).
 from __future__ import annotations
 
 import logging
-import os
 import re
 import sqlite3
 from collections.abc import Mapping
@@ -43,11 +42,10 @@ from pathlib import Path
 from typing import Any
 
 from graphmem.errors import StoreError
-from graphmem.store.schema import SCHEMA_VERSION
+from graphmem.store.sqlite_file import check_file, connect_readonly, identify
 
 log = logging.getLogger(__name__)
 
-SQLITE_HEADER = b"SQLite format 3\x00"
 TABLES = ("documents", "chunks", "entities", "facts", "fact_sources", "mentions", "synonyms")
 EMBEDDED = ("chunks", "entities", "facts")
 FLOAT32_BYTES = 4
@@ -90,70 +88,11 @@ def _rows(n: int, total: int, wording: tuple[str, str]) -> str:
     return f"{n} of {total} rows {wording[0] if n == 1 else wording[1]}"
 
 
-def _check_file(path: Path) -> None:
-    """Refuse, with one line, anything SQLite should not even be asked to open."""
-    if path.is_dir():
-        raise StoreError(f"{path} is a directory, not a graphmem store file")
-    if not path.exists():
-        raise StoreError(f"{path} does not exist")
-    if not path.is_file():
-        raise StoreError(f"{path} is not a regular file")
-    try:
-        with path.open("rb") as f:
-            header = f.read(len(SQLITE_HEADER))
-    except OSError as exc:
-        raise StoreError(f"{path} cannot be read: {exc.strerror or exc}") from exc
-    if not header:
-        raise StoreError(f"{path} is empty, not a graphmem store")
-    if header != SQLITE_HEADER:
-        raise StoreError(f"{path} is not an SQLite database (it does not start with the SQLite "
-                         "header)")
-
-
-def _connect(path: Path) -> sqlite3.Connection:
-    """A read-only connection that has read the schema. ``immutable=1`` only where nothing can
-    write: a read-only directory without a ``-wal`` file, where SQLite cannot create the
-    side files a WAL reader needs."""
-    uri = path.resolve().as_uri()
-    try:
-        conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None, timeout=10.0)
-        try:
-            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        except BaseException:
-            conn.close()
-            raise
-    except sqlite3.OperationalError as exc:
-        wal = path.with_name(path.name + "-wal")
-        if os.access(path.parent, os.W_OK):
-            raise
-        if wal.exists():
-            raise StoreError(
-                f"{path} cannot be read here: its directory is read-only and it has a -wal file "
-                "that SQLite cannot share without a writable -shm; copy the store directory "
-                "somewhere writable and check the copy"
-            ) from exc
-        log.debug("%s: read-only directory without a -wal file; reading it as immutable", path)
-        conn = sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, isolation_level=None)
-    conn.execute("PRAGMA query_only=ON")
-    return conn
-
-
 def _graphmem_meta(conn: sqlite3.Connection, path: Path) -> dict[str, str]:
     """``meta`` as a dict; :class:`StoreError` when the file is not (this version's) store."""
-    tables = [r[0] for r in conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-        "ORDER BY name")]
-    if "meta" not in tables:
-        listed = ", ".join(tables) if tables else "none"
-        raise StoreError(f"{path} is not a graphmem store: it has no meta table (tables: {listed})")
-    meta = {str(k): str(v) for k, v in conn.execute("SELECT key, value FROM meta")}
-    version = meta.get("schema_version")
-    if version is None:
-        raise StoreError(f"{path} is not a graphmem store: its meta table has no schema_version")
-    if version != str(SCHEMA_VERSION):
-        raise StoreError(f"{path} has schema version {version!r}, this graphmem reads "
-                         f"{SCHEMA_VERSION}")
-    return meta
+    if identify(conn, path) == "new":
+        raise StoreError(f"{path} is an empty database, not a graphmem store")
+    return {str(k): str(v) for k, v in conn.execute("SELECT key, value FROM meta")}
 
 
 _PAGE_RE = re.compile(r"\b(Tree|[Pp]age) (\d+)")
@@ -290,9 +229,9 @@ def check_store(path: str | Path) -> CheckReport:
     the file) when the file is missing, a directory, unreadable, not SQLite or not a graphmem
     store."""
     path = Path(path)
-    _check_file(path)
+    check_file(path, new_ok=False)
     try:
-        conn = _connect(path)
+        conn = connect_readonly(path)
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"{path} cannot be opened as SQLite: {exc}") from exc
     try:

@@ -40,21 +40,22 @@ def open_store(path: str, *, readonly: bool, lock_timeout_s: float) -> Opened:
         _create_schema(conn, path)
         return Opened(conn, False, None)
     p = Path(path)
-    if p.is_dir():
-        raise StoreError(f"{p} is a directory, not a graphmem store file")
-    exists = p.exists() and p.stat().st_size > 0
-    if exists:
-        _check_header(p)
+    exists = check_file(p, new_ok=True)
     reason = _readonly_reason(p, exists) if not readonly else "opened read-only"
     if reason is not None and not exists:
         raise StoreError(f"cannot create a graphmem store at {p}: {reason}")
     if reason is None:
         conn = _connect(_uri(p, "rwc"), "", lock_timeout_s)
     else:
-        conn = _connect_readonly(p, lock_timeout_s)
+        conn = connect_readonly(p, lock_timeout_s)
     try:
         with mapped_errors(path, "open"):
-            state = _identify(conn, p)
+            state = identify(conn, p)
+            missing = sorted(set(TABLES) - _tables(conn))
+            if state == "store" and missing:
+                raise StoreError(
+                    f"{p} is an incomplete graphmem store: tables {', '.join(missing)} missing"
+                )
             if state == "new":
                 _create_schema(conn, path)
             elif reason is None and _journal_mode(conn) != "wal":
@@ -86,20 +87,28 @@ def _connect(target: str, extra: str, lock_timeout_s: float) -> sqlite3.Connecti
     return conn
 
 
-def _connect_readonly(p: Path, lock_timeout_s: float) -> sqlite3.Connection:
-    """Read-only connection. WAL readers need the ``-shm`` file; where it cannot be created (a
-    read-only directory or file system), the file is opened immutable, which is right because
-    no process can be writing it through this path either."""
+def connect_readonly(p: Path, lock_timeout_s: float = 10.0) -> sqlite3.Connection:
+    """A connection that cannot write (``query_only``) and has read the schema.
+
+    WAL readers need the ``-shm`` side file; where it cannot be created (a read-only directory
+    or file system) and no ``-wal`` file exists, the file is opened immutable, which is right
+    because nothing can be writing it there. With a ``-wal`` file, immutable reads would miss
+    the commits it holds, so that case is refused with advice."""
     try:
         conn = _connect(_uri(p, "ro"), "", lock_timeout_s)
-    except StoreError:
-        return _connect(_uri(p, "ro", "&immutable=1"), "", lock_timeout_s)
-    try:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        return conn
-    except sqlite3.DatabaseError:
-        conn.close()
-    return _connect(_uri(p, "ro", "&immutable=1"), "", lock_timeout_s)
+    except (StoreError, sqlite3.OperationalError) as exc:
+        if _readonly_reason(p, True) is None:
+            raise StoreError(f"{p} cannot be read: {exc}") from exc
+        if p.with_name(p.name + "-wal").exists():
+            raise StoreError(
+                f"{p} cannot be read here: its directory is read-only and it has a -wal file "
+                "that SQLite cannot share without a writable -shm; copy the store directory "
+                "somewhere writable and use the copy"
+            ) from exc
+        conn = _connect(_uri(p, "ro", "&immutable=1"), "", lock_timeout_s)
+    conn.execute("PRAGMA query_only=ON")
+    return conn
 
 
 def _readonly_reason(p: Path, exists: bool) -> str | None:
@@ -116,44 +125,58 @@ def _readonly_reason(p: Path, exists: bool) -> str | None:
     return None
 
 
-def _check_header(p: Path) -> None:
+def check_file(p: Path, *, new_ok: bool) -> bool:
+    """Refuse, in one line, anything SQLite should not even be asked to open. Returns whether
+    the file holds data; a missing or empty file is a new store when ``new_ok``."""
+    if p.is_dir():
+        raise StoreError(f"{p} is a directory, not a graphmem store file")
+    if not p.exists():
+        if new_ok:
+            return False
+        raise StoreError(f"{p} does not exist")
+    if not p.is_file():
+        raise StoreError(f"{p} is not a regular file")
     try:
         with p.open("rb") as f:
             head = f.read(len(SQLITE_MAGIC))
     except OSError as exc:
-        raise StoreError(f"cannot read {p}: {exc.strerror or exc}") from exc
+        raise StoreError(f"{p} cannot be read: {exc.strerror or exc}") from exc
+    if not head:
+        if new_ok:
+            return False
+        raise StoreError(f"{p} is empty, not a graphmem store")
     if head != SQLITE_MAGIC:
-        raise StoreError(f"{p} is not a graphmem store: it is not an SQLite database")
+        raise StoreError(
+            f"{p} is not an SQLite database (it does not start with the SQLite header)"
+        )
+    return True
 
 
-def _identify(conn: sqlite3.Connection, p: Path) -> str:
-    """``"new"`` for an empty database, ``"store"`` for a graphmem store of this schema version;
-    anything else raises without writing."""
+def _tables(conn: sqlite3.Connection) -> set[str]:
+    rows = conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
+    return {r[0] for r in rows if not r[0].startswith("sqlite_")}
+
+
+def identify(conn: sqlite3.Connection, p: Path) -> str:
+    """``"new"`` for an empty database, ``"store"`` for a graphmem store of this schema version
+    (its tables may still be incomplete); anything else raises :class:`StoreError` without
+    writing. A store is recognised by ``PRAGMA application_id`` and its ``meta`` table; stores
+    written before the application id was stamped carry 0 and a meta schema version."""
     app_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
-    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    tables.discard("sqlite_sequence")
+    tables = _tables(conn)
     if not tables and app_id in (0, APPLICATION_ID):
         return "new"
-    version = None
-    if "meta" in tables:
-        row = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-        version = None if row is None else row[0]
-    # stores written before the application id was stamped carry 0 and a meta schema version
-    if app_id != APPLICATION_ID and not (app_id == 0 and version is not None):
+    if app_id not in (0, APPLICATION_ID) or "meta" not in tables:
         listed = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
         raise StoreError(
-            f"{p} is not a graphmem store (application id {app_id:#x}, tables: {listed}); "
+            f"{p} is not a graphmem store (application id {app_id:#x}, tables: {listed or 'none'}); "
             "refusing to use it"
         )
-    if version is None or not str(version).isdigit():
-        raise StoreError(f"{p} is not a graphmem store: its meta table has no schema version")
-    if int(version) != SCHEMA_VERSION:
-        raise StoreError(f"{p} has schema version {version}, this graphmem reads {SCHEMA_VERSION}")
-    missing = sorted(set(TABLES) - tables)
-    if missing:
-        raise StoreError(
-            f"{p} is an incomplete graphmem store: tables {', '.join(missing)} missing"
-        )
+    row = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+    if row is None:
+        raise StoreError(f"{p} is not a graphmem store: its meta table has no schema_version")
+    if str(row[0]) != str(SCHEMA_VERSION):
+        raise StoreError(f"{p} has schema version {row[0]!r}, this graphmem reads {SCHEMA_VERSION}")
     return "store"
 
 

@@ -173,7 +173,10 @@ def test_foreign_sqlite_file_is_refused_and_left_untouched(tmp_path):
     ("make", "message"),
     [
         (lambda p: p.mkdir(), "is a directory, not a graphmem store file"),
-        (lambda p: p.write_text("hello"), "is not a graphmem store: it is not an SQLite database"),
+        (
+            lambda p: p.write_text("hello"),
+            "is not an SQLite database (it does not start with the SQLite header)",
+        ),
     ],
     ids=["directory", "text-file"],
 )
@@ -216,6 +219,11 @@ def test_damaged_store_gives_one_line_errors_and_is_never_written(built):
     queried = cli("query", "Where was Ada Lovelace born?", "--store", str(built))
     assert queried.returncode == 1
     lines = queried.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {mem_file} is damaged ("), lines
+    page = built.parent / "graph.html"
+    viewed = cli("viz", "--store", str(built), "-o", str(page))
+    assert viewed.returncode == 1 and not page.exists()
+    lines = viewed.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"error: {mem_file} is damaged ("), lines
     assert digest(mem_file) == before
 

@@ -285,8 +285,8 @@ def test_a_foreign_sqlite_file_is_refused_and_left_alone(tmp_path):
     before = digest(path)
     with pytest.raises(StoreError) as info:
         check_store(path)
-    assert str(info.value) == (f"{path} is not a graphmem store: it has no meta table "
-                               "(tables: birds, nests)")
+    assert str(info.value) == (f"{path} is not a graphmem store (application id 0x0, tables: "
+                               "birds, nests); refusing to use it")
     assert digest(path) == before
     damage(path, "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT)")
     with pytest.raises(StoreError, match=r"is not a graphmem store: its meta table has no "
