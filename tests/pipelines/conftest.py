@@ -31,3 +31,22 @@ def ingest(embedder, extractor) -> Callable[..., IngestReport]:
         )
 
     return run
+
+
+@pytest.fixture
+def shared_models(monkeypatch, extractor, embedder) -> None:
+    """Let the command use the session's loaded models instead of loading its own."""
+    import pipelines.cli
+
+    real = pipelines.cli.run_ingest
+
+    def run(paths, store, config, **kwargs):
+        return real(
+            paths,
+            store,
+            config,
+            extractor=kwargs.pop("extractor", None) or extractor,
+            embedder=embedder,
+        )
+
+    monkeypatch.setattr(pipelines.cli, "run_ingest", run)
