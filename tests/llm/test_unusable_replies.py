@@ -240,3 +240,18 @@ def test_junk_extraction_cache_file_says_how_to_recover(tmp_path):
     with pytest.raises(CacheError) as info:
         DiskCache(bad)
     assert str(info.value) == f"{bad}: corrupt cache file (file is not a database); {RECOVER}"
+
+
+def test_extraction_cache_corrupted_inside_says_how_to_recover(tmp_path):
+    from graphmem.errors import CacheError
+
+    path = tmp_path / "cache.sqlite"
+    texts = [f"passage {i} " + "x" * 2000 for i in range(200)]
+    with DiskCache(path) as cache:
+        cache.put_extractions("x", texts, [Extraction((), ())] * len(texts))
+    _corrupt_middle(path)
+    with pytest.raises(CacheError) as info, DiskCache(path) as reopened:
+        reopened.get_extractions("x", texts)
+    message = str(info.value)
+    assert message.startswith(f"{path}: ")
+    assert message.endswith(RECOVER)

@@ -181,3 +181,28 @@ def test_model_comes_from_the_environment(tmp_path):
         assert result.exit_code == 0, result.output
         assert {r.body["model"] for r in server.requests} == {"env-model"}
     assert json.loads(report.read_text(encoding="utf-8"))["extractor"] == "llm:env-model:ie-v1"
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("cache.sqlite", "{path}: corrupt cache file (file is not a database); "),
+        ("llm_cache.sqlite", "LLM response cache {path} is corrupt (file is not a database): "),
+    ],
+)
+def test_corrupt_cache_file_is_one_line_saying_how_to_recover(tmp_path, name, message):
+    corpus = write_jsonl(tmp_path / "c.jsonl", make_corpus(2))
+    store = tmp_path / "mem"
+    store.mkdir()
+    path = store / name
+    path.write_bytes(b"this is not sqlite" * 400)
+    with server_module.FakeOpenAIServer(responder=Model()) as server:
+        result = run(llm_args(corpus, store, server, tmp_path / "report.json"))
+        assert server.requests == []
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error: "
+        + message.format(path=path)
+        + "delete it to start with an empty cache: nothing stored in the memory depends on it\n"
+    )
+    assert doc_count(store) == 0
