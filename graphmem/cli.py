@@ -30,11 +30,36 @@ store_option = click.option(
 )
 
 
+def llm_limit_options(f: Any) -> Any:
+    """``--llm-timeout`` / ``--llm-retries`` (env ``GRAPHMEM_LLM_TIMEOUT`` /
+    ``GRAPHMEM_LLM_RETRIES``): how long a command may wait for a model server. Unset, they keep
+    :class:`~graphmem.llm.config.LLMConfig`'s defaults (60 s, 5 retries: about 6 minutes for a
+    server that never answers). Shared by every command that talks to a model."""
+    f = click.option(
+        "--llm-retries",
+        envvar="GRAPHMEM_LLM_RETRIES",
+        type=click.IntRange(min=0),
+        default=None,
+        help="Retries after a timeout, 429, 5xx or connection error (default 5). "
+        "Env: GRAPHMEM_LLM_RETRIES.",
+    )(f)
+    return click.option(
+        "--llm-timeout",
+        envvar="GRAPHMEM_LLM_TIMEOUT",
+        type=click.FloatRange(min=0, min_open=True),
+        default=None,
+        metavar="SECONDS",
+        help="Seconds to wait for each model reply (default 60); a server that never answers "
+        "fails after about (retries + 1) x this. Env: GRAPHMEM_LLM_TIMEOUT.",
+    )(f)
+
+
 def llm_options(required: bool) -> Any:
-    """``--llm-model`` / ``--llm-base-url`` (the API key comes from ``OPENAI_API_KEY`` only, so it
-    never lands in shell history)."""
+    """``--llm-model`` / ``--llm-base-url`` plus :func:`llm_limit_options` (the API key comes
+    from ``OPENAI_API_KEY`` only, so it never lands in shell history)."""
 
     def decorate(f: Any) -> Any:
+        f = llm_limit_options(f)
         f = click.option(
             "--llm-base-url",
             envvar="OPENAI_BASE_URL",
@@ -53,20 +78,27 @@ def llm_options(required: bool) -> Any:
     return decorate
 
 
-def _open(
-    store: Path,
-    must_exist: bool = True,
-    llm_model: str | None = None,
-    llm_base_url: str | None = None,
-) -> Any:
+def _open(store: Path, must_exist: bool = True, llm: Any = None) -> Any:
+    """The memory at ``store``; ``llm`` (an LLMConfig) gives it a model."""
     from graphmem.config import MemoryConfig
-    from graphmem.llm.config import LLMConfig
     from graphmem.memory import STORE_FILE, Memory
 
     if must_exist and not (store / STORE_FILE).exists():
         raise GraphMemError(f"no graphmem store at {store} (create one with `graphmem ingest`)")
-    llm = LLMConfig(model=llm_model, base_url=llm_base_url) if llm_model else None
     return Memory(store, MemoryConfig(llm=llm))
+
+
+def _llm_config(
+    model: str | None, base_url: str | None, timeout: float | None, retries: int | None
+) -> Any:
+    """The LLMConfig of a command's LLM options, or None when no model is named."""
+    if not model:
+        return None
+    from graphmem.llm.config import LLMConfig
+
+    return LLMConfig.from_options(
+        model=model, base_url=base_url, timeout_s=timeout, max_retries=retries
+    )
 
 
 class _Commands(click.Group):
@@ -143,10 +175,13 @@ def query(
     as_json: bool,
     llm_model: str | None,
     llm_base_url: str | None,
+    llm_timeout: float | None,
+    llm_retries: int | None,
 ) -> None:
     """Retrieve the passages that answer QUESTION, with why each was found."""
+    llm = _llm_config(llm_model, llm_base_url, llm_timeout, llm_retries)
     try:
-        with _open(store, llm_model=llm_model, llm_base_url=llm_base_url) as mem:
+        with _open(store, llm=llm) as mem:
             hits = mem.retrieve(question, top_k=top_k)
     except (GraphMemError, ValueError) as exc:
         _fail(exc)
@@ -190,10 +225,13 @@ def answer(
     as_json: bool,
     llm_model: str,
     llm_base_url: str | None,
+    llm_timeout: float | None,
+    llm_retries: int | None,
 ) -> None:
     """Answer QUESTION with an LLM from the retrieved passages, citing them."""
+    llm = _llm_config(llm_model, llm_base_url, llm_timeout, llm_retries)
     try:
-        with _open(store, llm_model=llm_model, llm_base_url=llm_base_url) as mem:
+        with _open(store, llm=llm) as mem:
             result = mem.answer(question, top_k=top_k, max_steps=max_steps)
     except (GraphMemError, ValueError) as exc:
         _fail(exc)

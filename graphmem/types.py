@@ -48,10 +48,23 @@ class Triple:
 
 @dataclass(frozen=True)
 class Extraction:
-    """Everything extracted from one passage."""
+    """Everything extracted from one passage.
+
+    ``failure`` is ``None`` for a complete extraction. An extractor that could not do its work
+    for this passage (a model reply that was not the JSON asked for) sets it to the reason, in
+    one line, and returns what it did get (possibly nothing). A failed extraction is not a
+    result to keep: caches must not store it (the next attempt may succeed) and ingestion counts
+    and reports its document. See :class:`graphmem.extract.Extractor`.
+    """
 
     mentions: tuple[Mention, ...]
     triples: tuple[Triple, ...]
+    failure: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        """True when the extractor could not extract this passage in full (see ``failure``)."""
+        return self.failure is not None
 
 
 @dataclass(frozen=True)

@@ -10,13 +10,14 @@ ingest`` (:mod:`pipelines.cli`). ``graphmem`` never imports this package.
 
 from pipelines.config import IngestConfig
 from pipelines.job import run_ingest
-from pipelines.report import IngestError, IngestReport
+from pipelines.report import IngestError, IngestInterrupted, IngestReport
 from pipelines.sources import BadRecord, Record, iter_records
 
 __all__ = [
     "BadRecord",
     "IngestConfig",
     "IngestError",
+    "IngestInterrupted",
     "IngestReport",
     "Record",
     "iter_records",

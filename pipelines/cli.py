@@ -16,12 +16,13 @@ from typing import Any
 
 import click
 
+from graphmem.cli import llm_limit_options
 from graphmem.config import MemoryConfig
 from graphmem.errors import GraphMemError
 from graphmem.memory import LLM_CACHE_FILE
 from pipelines.config import IngestConfig
 from pipelines.job import run_ingest
-from pipelines.report import IngestError, IngestReport
+from pipelines.report import IngestError, IngestInterrupted, IngestReport
 from pipelines.sources import expand_paths
 
 __all__ = ["ingest"]
@@ -36,16 +37,22 @@ Examples:
 """
 
 
-def _llm_extractor(store: Path, model: str | None, base_url: str | None) -> Any:
+def _llm_extractor(
+    store: Path,
+    model: str | None,
+    base_url: str | None,
+    timeout: float | None,
+    retries: int | None,
+) -> Any:
+    """The LLM extractor for ``--extractor llm``; options left unset take LLMConfig's defaults
+    and environment fallbacks (``GRAPHMEM_LLM_MODEL``, ``OPENAI_BASE_URL``, ``OPENAI_API_KEY``)."""
     from graphmem.llm import LLMClient, LLMConfig, LLMExtractor
 
-    settings: dict[str, Any] = {"base_url": base_url}
-    model = model or os.environ.get("GRAPHMEM_LLM_MODEL")
-    if model:
-        settings["model"] = model
+    config = LLMConfig.from_options(
+        model=model, base_url=base_url, timeout_s=timeout, max_retries=retries
+    )
     store.mkdir(parents=True, exist_ok=True)
-    client = LLMClient(LLMConfig(**settings), cache_path=store / LLM_CACHE_FILE)
-    return LLMExtractor(client)
+    return LLMExtractor(LLMClient(config, cache_path=store / LLM_CACHE_FILE))
 
 
 def _finish(report: IngestReport, report_path: Path | None) -> None:
@@ -119,16 +126,23 @@ def _finish(report: IngestReport, report_path: Path | None) -> None:
 )
 @click.option(
     "--llm-model",
+    envvar="GRAPHMEM_LLM_MODEL",
     default=None,
-    help="Model name for --extractor llm. Default: $GRAPHMEM_LLM_MODEL, else gpt-4o-mini.",
+    help="Model name for --extractor llm. Env: GRAPHMEM_LLM_MODEL; default gpt-4o-mini.",
 )
 @click.option(
     "--llm-base-url",
+    envvar="OPENAI_BASE_URL",
     default=None,
-    help="API root for --extractor llm, e.g. http://127.0.0.1:8080/v1. Default: $OPENAI_BASE_URL "
-    "(key: $OPENAI_API_KEY).",
+    help="API root for --extractor llm, e.g. http://127.0.0.1:8080/v1. Env: OPENAI_BASE_URL "
+    "(key: OPENAI_API_KEY).",
 )
-@click.option("--strict", is_flag=True, help="Stop at the first bad record (exit status 1).")
+@llm_limit_options
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Stop at the first bad record or failed extraction (exit status 1).",
+)
 @click.option(
     "--report",
     "report_path",
@@ -157,6 +171,8 @@ def ingest(
     extractor_kind: str,
     llm_model: str | None,
     llm_base_url: str | None,
+    llm_timeout: float | None,
+    llm_retries: int | None,
     strict: bool,
     report_path: Path | None,
     no_cache: bool,
@@ -168,6 +184,9 @@ def ingest(
     PATHS are .jsonl files (one {"id"?, "title"?, "text", "metadata"?} per line), .json lists
     of {"title", "text"} (read incrementally), or directories of .txt/.md files. Bad records
     are reported with file and line, counted, and skipped (--strict stops instead).
+    Documents whose extraction failed (an unusable model reply) are stored without entities
+    and facts, counted and listed (--strict stops before their batch instead). Ctrl-C stops at
+    once, keeping the batches committed so far (exit status 130).
     """
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
@@ -191,7 +210,7 @@ def ingest(
     try:
         expand_paths(list(paths))  # a bad path fails before anything is created
         if extractor_kind == "llm":
-            extractor = _llm_extractor(store, llm_model, llm_base_url)
+            extractor = _llm_extractor(store, llm_model, llm_base_url, llm_timeout, llm_retries)
         report = run_ingest(list(paths), store, config, extractor=extractor)
     except IngestError as exc:
         _finish(exc.report, report_path)
@@ -200,10 +219,12 @@ def ingest(
     except (GraphMemError, ValueError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
-    except KeyboardInterrupt:
-        click.echo(
-            "interrupted: committed batches are kept; rerun the same command to continue", err=True
-        )
+    except KeyboardInterrupt as exc:
+        kept = "committed batches are kept"
+        if isinstance(exc, IngestInterrupted):
+            _finish(exc.report, report_path)
+            kept = f"{exc.batches} batches committed are kept"
+        click.echo(f"interrupted: {kept}; rerun the same command to continue", err=True)
         sys.exit(130)
     finally:
         if extractor is not None:

@@ -54,7 +54,8 @@ class IngestConfig:
     * ``progress`` (None): show a progress bar on stderr; ``None`` = only when stderr is a
       terminal.
     * ``memory``: the graphmem configuration (chunking, models, graph) of the store.
-    * ``max_reported_bad`` (100): bad records listed in the report (all are counted).
+    * ``max_reported_bad`` (100): bad records, and ids of documents whose extraction failed,
+      listed in the report (all are counted).
     """
 
     workers: int = 1

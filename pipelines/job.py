@@ -13,6 +13,13 @@ extracted by an interrupted run come from the extraction cache (written as each 
 before the batch is committed). Every model call sees the same inputs in the same company as in
 an uninterrupted run, so the resumed store is identical to it, and identical whatever the
 worker count or runner.
+
+A passage whose extraction failed (an unusable model reply, :attr:`Extraction.failed
+<graphmem.types.Extraction.failed>`) is never cached; its document is committed without that
+passage's entities and facts, counted and listed in the report, or, in strict mode, the job
+stops before its batch. Ctrl-C stops the job at once: extraction that can be cancelled (the LLM
+extractor) is, queued work is dropped, nothing waits for running tasks, and the batches
+committed so far stay (:class:`~pipelines.report.IngestInterrupted`).
 """
 
 from __future__ import annotations
@@ -32,7 +39,7 @@ import numpy as np
 from graphmem.cache import CACHE_FILE, CachingExtractor, DiskCache
 from graphmem.embed import Embedder
 from graphmem.errors import StoreError
-from graphmem.extract import Extractor
+from graphmem.extract import Cancellable, Extractor
 from graphmem.graph.builder import passage_input, prepare
 from graphmem.ids import content_hash, doc_id_for
 from graphmem.memory import Memory
@@ -41,7 +48,7 @@ from pipelines.adapters import BackendExtractor, BatchExtractor, PrefetchEmbedde
 from pipelines.backends import cache_variant, make_backend, torch_threads
 from pipelines.config import IngestConfig
 from pipelines.progress import Progress
-from pipelines.report import IngestError, IngestReport, Tally
+from pipelines.report import IngestError, IngestInterrupted, IngestReport, Tally
 from pipelines.sources import BadRecord, Record, count_records, expand_paths, iter_records
 
 __all__ = ["run_ingest"]
@@ -73,8 +80,11 @@ def run_ingest(
     Raises:
         graphmem.InputError: a path does not exist or is of an unsupported type (before anything
             is read or written).
-        IngestError: the job stopped early (strict mode met a bad record, a model or the store
-            failed); batches committed before stay committed, ``exc.report`` says what was done.
+        IngestError: the job stopped early (strict mode met a bad record or a failed
+            extraction, a model or the store failed); batches committed before stay committed,
+            ``exc.report`` says what was done.
+        IngestInterrupted: Ctrl-C (a KeyboardInterrupt carrying the report); batches committed
+            before stay committed.
     """
     config = config if config is not None else IngestConfig()
     files = expand_paths(paths)
@@ -97,6 +107,7 @@ class _Planned:
     docs: list[Document]
     ids: list[str]
     texts: list[str]
+    owners: list[str]  # the document id of each passage in ``texts``
     inputs: list[str]
     extractions: list[Future[list[Extraction]]]
     vectors: Future[np.ndarray] | None
@@ -123,6 +134,7 @@ class _Job:
         self.in_flight: dict[str, str] = {}  # doc id -> content hash, batches not yet committed
         self._seconds_lock = threading.Lock()
         self._loading = False
+        self.interrupted = False
 
     def run(self) -> IngestReport:
         start = time.perf_counter()
@@ -160,9 +172,13 @@ class _Job:
             self.dispatch = ThreadPoolExecutor(
                 self.backend.concurrency, thread_name_prefix="extract"
             )
-            stack.callback(lambda: self.dispatch.shutdown(wait=True, cancel_futures=True))
+            stack.callback(
+                lambda: self.dispatch.shutdown(wait=not self.interrupted, cancel_futures=True)
+            )
             self.embedding = ThreadPoolExecutor(1, thread_name_prefix="embed")
-            stack.callback(lambda: self.embedding.shutdown(wait=True, cancel_futures=True))
+            stack.callback(
+                lambda: self.embedding.shutdown(wait=not self.interrupted, cancel_futures=True)
+            )
             self.progress = stack.enter_context(
                 Progress(cfg.progress, lambda: count_records(self.files))
             )
@@ -174,8 +190,12 @@ class _Job:
                 raise IngestError(
                     f"{exc} ({self.tally.batches} batches committed before)", report
                 ) from exc
-            except BaseException:  # KeyboardInterrupt: leave without waiting for workers
-                self.failed = True
+            except BaseException as exc:  # Ctrl-C: leave at once, without waiting for workers
+                self.failed = self.interrupted = True
+                if isinstance(self.extractor, Cancellable):
+                    self.extractor.cancel()  # queued tasks are dropped by the shutdowns
+                if isinstance(exc, KeyboardInterrupt):
+                    raise IngestInterrupted(self._report(start, "interrupted")) from exc
                 raise
             report = self._report(start, self.stopped)
         log.info("ingest finished: %s", report.summary().replace("\n", "; "))
@@ -201,7 +221,8 @@ class _Job:
                 number += 1
             if not pending:
                 return
-            self._commit(pending.popleft())
+            if not self._commit(pending.popleft()):
+                return
 
     def _batches(self) -> Iterator[list[Record]]:
         """Batches of ``batch_size`` valid records, in input order. Strict mode ends at the
@@ -269,6 +290,7 @@ class _Job:
                     return None
         _, prepared = prepare(docs, self.mem.store, self.config.memory.chunk, f"batch {number}")
         texts = [p for d in prepared for p in d.passages]
+        owners = [d.doc_id for d in prepared for _ in d.passages]
         inputs = [passage_input(d.title, p) for d in prepared for p in d.passages]
         self.in_flight.update(seen)
         self._add_seconds("prepare", time.perf_counter() - t0)
@@ -281,7 +303,8 @@ class _Job:
         ]
         vectors = self.embedding.submit(self.models.encode, inputs) if inputs else None
         return _Planned(
-            number, len(records), skipped, docs, list(seen), texts, inputs, extractions, vectors
+            number, len(records), skipped, docs, list(seen), texts, owners, inputs, extractions,
+            vectors,
         )
 
     def _start_models(self) -> None:
@@ -310,12 +333,15 @@ class _Job:
         finally:
             self._add_seconds("extract", time.perf_counter() - t0)
 
-    def _commit(self, plan: _Planned) -> None:
+    def _commit(self, plan: _Planned) -> bool:
+        """Commit one batch; False when strict mode stops before it (a failed extraction)."""
         t0 = time.perf_counter()
         extractions = [e for f in plan.extractions for e in f.result()]
         vectors = plan.vectors.result() if plan.vectors is not None else None
         t1 = time.perf_counter()
         self._add_seconds("wait", t1 - t0)
+        if not self._check_extractions(plan, extractions):
+            return False
         tally = self.tally
         if plan.docs:
             self.batch_extractor.load(dict(zip(plan.texts, extractions)))
@@ -329,11 +355,7 @@ class _Job:
             self._add_seconds("synonyms", build.synonyms)
             inside = self.writer_embedder.seconds - embedded_before
             self._add_seconds("commit", max(0.0, elapsed - inside - build.synonyms))
-            tally.batches += 1
-            tally.chunks += build.counts.get("passages", 0)
-            tally.entities += build.counts.get("new_entities", 0)
-            tally.facts += build.counts.get("new_facts", 0)
-            tally.synonym_edges += build.counts.get("synonym_edges", 0)
+            tally.count_batch(build.counts)
         for doc_id in plan.ids:
             self.in_flight.pop(doc_id, None)
         tally.added += len(plan.docs)
@@ -346,6 +368,26 @@ class _Job:
             plan.skipped,
             len(plan.texts),
         )
+        return True
+
+    def _check_extractions(self, plan: _Planned, extractions: list[Extraction]) -> bool:
+        """Count the documents of ``plan`` with a failed extraction (first reason each) and
+        log them; False when strict mode must stop before the batch."""
+        failed: dict[str, str] = {}
+        for owner, extraction in zip(plan.owners, extractions):
+            if extraction.failure is not None:
+                failed.setdefault(owner, extraction.failure)
+        if failed and self.config.strict:
+            doc_id, reason = next(iter(failed.items()))
+            self.stopped = (
+                f"document {doc_id!r}: extraction failed: {reason} "
+                "(strict mode: stopped before this document's batch)"
+            )
+            return False
+        for doc_id, reason in failed.items():
+            log.warning("document %r stored without entities and facts: %s", doc_id, reason)
+        self.tally.count_failed(list(failed), self.config.max_reported_bad)
+        return True
 
     # ---- bookkeeping --------------------------------------------------------------------------
 
@@ -360,31 +402,14 @@ class _Job:
         seconds["wall"] = time.perf_counter() - start
         seconds = {k: round(v, 3) for k, v in seconds.items()}
         cache = self.cache.stats() if self.cache is not None else {}
-        usage = None
-        client_usage = getattr(getattr(self.extractor, "client", None), "usage", None)
-        if client_usage is not None and hasattr(client_usage, "as_dict"):
-            usage = dict(client_usage.as_dict())
-        return IngestReport(
+        usage = getattr(getattr(self.extractor, "client", None), "usage", None)
+        usage = dict(usage.as_dict()) if hasattr(usage, "as_dict") else None
+        return t.freeze(
             paths=tuple(self.paths),
             store_path=str(self.store_dir),
-            runner=self.config.runner,
-            workers=self.config.workers,
-            batch_size=self.config.batch_size,
+            config=self.config,
             extractor=self.backend.extractor_name,
-            documents_read=t.read,
-            documents_added=t.added,
-            documents_skipped=t.skipped,
-            bad_records=t.bad,
-            bad_record_examples=tuple(t.bad_examples),
-            chunks=t.chunks,
-            entities=t.entities,
-            facts=t.facts,
-            synonym_edges=t.synonym_edges,
-            batches=t.batches,
             seconds=seconds,
-            passages_per_second=round(t.chunks / seconds["wall"], 2)
-            if seconds["wall"] > 0
-            else 0.0,
             extraction_cache={k: v for k, v in cache.items() if k.startswith("extraction")},
             llm_usage=usage,
             store=dict(self.mem.store.counts()),

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from graphmem.errors import GraphMemError
+from pipelines.config import IngestConfig
 
-__all__ = ["STAGES", "IngestError", "IngestReport", "Tally"]
+__all__ = ["STAGES", "IngestError", "IngestInterrupted", "IngestReport", "Tally"]
 
 #: Stages timed by a job. They overlap (extraction of later batches runs while earlier ones are
 #: embedded and committed), so their seconds can add up to more than ``wall``:
@@ -38,12 +40,70 @@ class Tally:
     bad: int = 0
     unread: int = 0
     bad_examples: list[str] = field(default_factory=list)
+    failed: int = 0
+    failed_ids: list[str] = field(default_factory=list)
     batches: int = 0
     chunks: int = 0
     entities: int = 0
     facts: int = 0
     synonym_edges: int = 0
     seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
+
+    def count_batch(self, counts: Mapping[str, int]) -> None:
+        """Add a committed batch with the row counts of its build (``Memory.last_build``)."""
+        self.batches += 1
+        self.chunks += counts.get("passages", 0)
+        self.entities += counts.get("new_entities", 0)
+        self.facts += counts.get("new_facts", 0)
+        self.synonym_edges += counts.get("synonym_edges", 0)
+
+    def count_failed(self, doc_ids: Sequence[str], listed: int) -> None:
+        """Add documents stored with a failed extraction; the first ``listed`` are kept by id."""
+        self.failed += len(doc_ids)
+        room = max(0, listed - len(self.failed_ids))
+        self.failed_ids.extend(doc_ids[:room])
+
+    def freeze(
+        self,
+        *,
+        paths: tuple[str, ...],
+        store_path: str,
+        config: IngestConfig,
+        extractor: str,
+        seconds: dict[str, float],
+        extraction_cache: dict[str, int],
+        llm_usage: dict[str, Any] | None,
+        store: dict[str, int],
+        error: str | None,
+    ) -> IngestReport:
+        """The report of a job with these counts; ``seconds`` must include ``wall``."""
+        wall = seconds["wall"]
+        return IngestReport(
+            paths=paths,
+            store_path=store_path,
+            runner=config.runner,
+            workers=config.workers,
+            batch_size=config.batch_size,
+            extractor=extractor,
+            documents_read=self.read,
+            documents_added=self.added,
+            documents_skipped=self.skipped,
+            bad_records=self.bad,
+            bad_record_examples=tuple(self.bad_examples),
+            failed_extractions=self.failed,
+            failed_extraction_ids=tuple(self.failed_ids),
+            chunks=self.chunks,
+            entities=self.entities,
+            facts=self.facts,
+            synonym_edges=self.synonym_edges,
+            batches=self.batches,
+            seconds=seconds,
+            passages_per_second=round(self.chunks / wall, 2) if wall > 0 else 0.0,
+            extraction_cache=extraction_cache,
+            llm_usage=llm_usage,
+            store=store,
+            error=error,
+        )
 
 
 @dataclass(frozen=True)
@@ -56,6 +116,11 @@ class IngestReport:
       input), so neither extracted nor embedded;
     * ``bad_records``: records skipped as invalid (all counted; the first ones listed in
       ``bad_record_examples`` as ``"FILE:LINE: reason"``);
+    * ``failed_extractions``: documents this run stored whose extraction failed for at least
+      one passage (an unusable model reply: the document is stored, without the entities and
+      facts of that passage; nothing of it was cached, so deleting the document and rerunning
+      asks the model again); the first ones by id in ``failed_extraction_ids``. Under
+      ``strict`` the job stops before such a document's batch instead;
     * ``chunks``, ``entities``, ``facts``, ``synonym_edges``: rows this run added;
     * ``batches``: transactions committed by this run;
     * ``seconds``: per stage, see :data:`STAGES`; ``passages_per_second`` = chunks / wall;
@@ -80,6 +145,8 @@ class IngestReport:
     documents_skipped: int
     bad_records: int
     bad_record_examples: tuple[str, ...]
+    failed_extractions: int
+    failed_extraction_ids: tuple[str, ...]
     chunks: int
     entities: int
     facts: int
@@ -140,6 +207,16 @@ class IngestReport:
             lines.append(f"bad record: {example}")
         if self.bad_records > 10:
             lines.append(f"... {self.bad_records - 10} more bad records (see the JSON report)")
+        if self.failed_extractions:
+            shown = ", ".join(self.failed_extraction_ids[:10])
+            more = self.failed_extractions - min(10, len(self.failed_extraction_ids))
+            if more > 0:
+                shown += f" and {more} more (see the JSON report)"
+            lines.append(
+                f"extraction failed for {self.failed_extractions} documents (stored without "
+                f"their entities and facts): {shown}; once the model server works, delete them "
+                "(graphmem delete ID) and rerun to extract them again"
+            )
         if self.error:
             lines.append(f"stopped: {self.error}")
         return "\n".join(lines)
@@ -152,3 +229,14 @@ class IngestError(GraphMemError):
     def __init__(self, message: str, report: IngestReport):
         super().__init__(message)
         self.report = report
+
+
+class IngestInterrupted(KeyboardInterrupt):
+    """The job was interrupted (Ctrl-C). A KeyboardInterrupt, so code that stops on Ctrl-C still
+    does; ``batches`` were committed before and stay committed, ``report`` describes the run up
+    to the interruption."""
+
+    def __init__(self, report: IngestReport):
+        super().__init__(f"interrupted after {report.batches} committed batches")
+        self.report = report
+        self.batches = report.batches

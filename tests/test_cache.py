@@ -188,7 +188,10 @@ def test_garbage_file_is_a_clear_error(tmp_path):
     path.write_bytes(b"definitely not sqlite\n" * 200)
     with pytest.raises(CacheError) as info:
         DiskCache(path)
-    assert str(info.value) == f"{path}: not a graphmem cache file (file is not a database)"
+    assert str(info.value) == (
+        f"{path}: corrupt cache file (file is not a database); delete it to start with an empty "
+        "cache: nothing stored in the memory depends on it"
+    )
 
 
 def test_foreign_database_is_refused_and_left_untouched(tmp_path):

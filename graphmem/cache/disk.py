@@ -17,6 +17,7 @@ import numpy as np
 
 from graphmem.closing import Closing
 from graphmem.errors import CacheError
+from graphmem.sqlite_damage import CACHE_RECOVERY, is_damaged
 from graphmem.types import Extraction, Mention, Triple
 
 log = logging.getLogger(__name__)
@@ -153,6 +154,10 @@ class DiskCache(Closing):
             if "cache_meta" in tables:
                 meta = dict(conn.execute("SELECT key, value FROM cache_meta").fetchall())
         except sqlite3.DatabaseError as exc:
+            if is_damaged(exc):
+                raise CacheError(
+                    f"{self.path}: corrupt cache file ({exc}); {CACHE_RECOVERY}"
+                ) from exc
             raise CacheError(f"{self.path}: not a graphmem cache file ({exc})") from exc
         if meta.get("format") != FORMAT_NAME:
             raise CacheError(
@@ -222,7 +227,8 @@ class DiskCache(Closing):
                 for row in conn.execute(sql, (fp, *part)):
                     found[bytes(row[0])] = tuple(row[1:])
         except sqlite3.DatabaseError as exc:
-            raise CacheError(f"{self.path}: cannot read the cache: {exc}") from exc
+            hint = f"; {CACHE_RECOVERY}" if is_damaged(exc) else ""
+            raise CacheError(f"{self.path}: cannot read the cache: {exc}{hint}") from exc
         return found
 
     def _insert(self, sql: str, fingerprint: str, rows: Iterable[tuple[Any, ...]]) -> None:
@@ -239,7 +245,8 @@ class DiskCache(Closing):
                     raise
                 conn.execute("COMMIT")
             except sqlite3.DatabaseError as exc:
-                raise CacheError(f"{self.path}: cannot write the cache: {exc}") from exc
+                hint = f"; {CACHE_RECOVERY}" if is_damaged(exc) else ""
+                raise CacheError(f"{self.path}: cannot write the cache: {exc}{hint}") from exc
             assert fp is not None
             self._fp_ids[fingerprint] = fp
 
@@ -264,7 +271,8 @@ class DiskCache(Closing):
                     out.append(decode_extraction(row[0]))
                 except (ValueError, TypeError) as exc:
                     raise CacheError(
-                        f"{self.path}: corrupt extraction entry for fingerprint {fingerprint!r}: {exc}"
+                        f"{self.path}: corrupt extraction entry for fingerprint {fingerprint!r}: "
+                        f"{exc}; {CACHE_RECOVERY}"
                     ) from exc
             self._count("extraction", sum(e is not None for e in out), len(out))
         return out
@@ -272,9 +280,17 @@ class DiskCache(Closing):
     def put_extractions(
         self, fingerprint: str, texts: Sequence[str], extractions: Sequence[Extraction]
     ) -> None:
-        """Store extractions of ``texts``; keys already present keep their first value."""
+        """Store extractions of ``texts``; keys already present keep their first value.
+
+        Raises:
+            ValueError: the lengths differ, or an extraction failed (``failure`` set): a failed
+                extraction is never cached, so the next attempt asks the extractor again.
+        """
         if len(texts) != len(extractions):
             raise ValueError(f"{len(texts)} texts but {len(extractions)} extractions")
+        for i, e in enumerate(extractions):
+            if e.failed:
+                raise ValueError(f"extraction {i} failed ({e.failure}); it is not cached")
         rows = ((_digest(t), encode_extraction(e)) for t, e in zip(texts, extractions))
         self._insert("INSERT OR IGNORE INTO extractions VALUES (?, ?, ?)", fingerprint, rows)
 

@@ -23,6 +23,8 @@ class CachingExtractor:
 
     ``name`` is ``inner.name``, so stores built with or without the cache agree. The cache key is
     ``inner.name`` plus ``variant`` when given (for settings the name does not capture).
+    Failed extractions (:attr:`Extraction.failed <graphmem.types.Extraction.failed>`) are
+    returned but not stored, so the next call asks ``inner`` about those texts again.
     """
 
     def __init__(self, inner: Extractor, cache: DiskCache, *, variant: str = ""):
@@ -42,7 +44,11 @@ class CachingExtractor:
                     f"extractor {self.inner.name!r} returned {len(results)} extractions "
                     f"for {len(missing)} texts"
                 )
-            self.cache.put_extractions(self.fingerprint, missing, results)
+            complete = [(t, e) for t, e in zip(missing, results) if not e.failed]
+            if complete:
+                self.cache.put_extractions(
+                    self.fingerprint, [t for t, _ in complete], [e for _, e in complete]
+                )
             fresh = dict(zip(missing, results))
         log.debug("extraction cache: %d of %d texts computed", len(missing), len(texts))
         return [e if e is not None else fresh[t] for t, e in zip(texts, cached)]

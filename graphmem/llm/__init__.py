@@ -22,7 +22,7 @@ from graphmem.llm.answer import (
     parse_filter,
 )
 from graphmem.llm.cache import ResponseCache, cache_key
-from graphmem.llm.client import ChatRequest, Completion, LLMClient, Message
+from graphmem.llm.client import ChatRequest, Completion, LLMClient, Message, ReplyCheck
 from graphmem.llm.config import LLMConfig
 from graphmem.llm.errors import LLMError, ParseError
 from graphmem.llm.extractor import ExtractionReport, LLMExtractor
@@ -42,6 +42,7 @@ __all__ = [
     "LLMExtractor",
     "Message",
     "ParseError",
+    "ReplyCheck",
     "ResponseCache",
     "Usage",
     "build_answer_prompt",

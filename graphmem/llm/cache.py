@@ -7,7 +7,9 @@ messages and every generation parameter. Changing any of them is a miss; an iden
 is answered from disk without an HTTP call.
 
 The file is safe to share between threads (one connection behind a lock) and between processes
-(WAL mode, a busy timeout); concurrent writers of the same key store the same reply.
+(WAL mode, a busy timeout); concurrent writers of the same key store the same reply. Nothing in
+a memory depends on it, so a corrupt cache file is reported as such with that advice: delete it
+and the next requests go to the model again.
 """
 
 from __future__ import annotations
@@ -23,8 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from graphmem.llm.errors import LLMError
+from graphmem.sqlite_damage import CACHE_RECOVERY, is_damaged
 
 __all__ = ["CACHE_FORMAT", "CachedReply", "ResponseCache", "cache_key"]
+
 
 #: Part of every key: bump when the stored reply format or the key payload changes meaning.
 CACHE_FORMAT = 1
@@ -76,22 +80,49 @@ class ResponseCache:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute(_SCHEMA)
             self._db.commit()
-        except (OSError, sqlite3.Error) as exc:
-            raise LLMError(f"response cache {self.path} is not usable: {exc}") from exc
+        except sqlite3.Error as exc:
+            raise self._error(exc) from exc
+        except OSError as exc:
+            raise LLMError(f"LLM response cache {self.path} is not usable: {exc}") from exc
+
+    def _error(self, exc: sqlite3.Error) -> LLMError:
+        """The LLMError for an SQLite failure on the file: a corrupt file says how to recover."""
+        if is_damaged(exc):
+            return LLMError(
+                f"LLM response cache {self.path} is corrupt ({exc}): {CACHE_RECOVERY}"
+            )
+        return LLMError(f"LLM response cache {self.path} is not usable: {exc}")
 
     def get(self, key: str) -> CachedReply | None:
-        """The reply stored under ``key``, or ``None``."""
-        with self._lock:
-            row = self._db.execute("SELECT reply FROM responses WHERE key = ?", (key,)).fetchone()
+        """The reply stored under ``key``, or ``None``.
+
+        Raises:
+            LLMError: the file or the entry is corrupt (the message says how to recover).
+        """
+        try:
+            with self._lock:
+                row = self._db.execute(
+                    "SELECT reply FROM responses WHERE key = ?", (key,)
+                ).fetchone()
+        except sqlite3.Error as exc:
+            raise self._error(exc) from exc
         if row is None:
             return None
-        data = json.loads(row[0])
-        return CachedReply(
-            text=data["text"],
-            prompt_tokens=int(data["prompt_tokens"]),
-            completion_tokens=int(data["completion_tokens"]),
-            finish_reason=data.get("finish_reason"),
-        )
+        try:
+            data = json.loads(row[0])
+            if not isinstance(data["text"], str):
+                raise TypeError(f"text is {type(data['text']).__name__}, not str")
+            return CachedReply(
+                text=data["text"],
+                prompt_tokens=int(data["prompt_tokens"]),
+                completion_tokens=int(data["completion_tokens"]),
+                finish_reason=data.get("finish_reason"),
+            )
+        except (ValueError, TypeError, KeyError) as exc:
+            raise LLMError(
+                f"LLM response cache {self.path} is corrupt (entry {key[:12]}: {exc!r}): "
+                f"{CACHE_RECOVERY}"
+            ) from exc
 
     def put(self, key: str, model: str, reply: CachedReply) -> None:
         """Store ``reply`` under ``key`` (an existing entry is replaced)."""
@@ -104,13 +135,16 @@ class ResponseCache:
             },
             ensure_ascii=False,
         )
-        with self._lock:
-            self._db.execute(
-                "INSERT OR REPLACE INTO responses (key, model, reply, created_at) "
-                "VALUES (?, ?, ?, ?)",
-                (key, model, data, time.time()),
-            )
-            self._db.commit()
+        try:
+            with self._lock:
+                self._db.execute(
+                    "INSERT OR REPLACE INTO responses (key, model, reply, created_at) "
+                    "VALUES (?, ?, ?, ?)",
+                    (key, model, data, time.time()),
+                )
+                self._db.commit()
+        except sqlite3.Error as exc:
+            raise self._error(exc) from exc
 
     def __len__(self) -> int:
         with self._lock:
@@ -123,3 +157,4 @@ class ResponseCache:
 
     def __repr__(self) -> str:
         return f"ResponseCache({str(self.path)!r})"
+

@@ -15,6 +15,13 @@ What it adds over the bare ``openai`` package:
   ``response_format`` and accepts the same request without it, the client stops sending
   ``response_format`` (for its lifetime) and callers rely on tolerant parsing
   (:mod:`graphmem.llm.parse`);
+* **usable replies only in the cache**: a request may carry a check
+  (:data:`~graphmem.llm.request.ReplyCheck`); a reply it rejects is returned flagged, never
+  cached, and counted as a failure, so fixing the server and asking again reaches the model;
+* **its own reading of the HTTP body** (:mod:`graphmem.llm.reply`), so an HTML page or a cut
+  JSON body fails at once with one line naming the endpoint and model and what arrived;
+* **cancellation**: :meth:`LLMClient.cancel` makes every call in flight fail at once instead of
+  waiting for a hanging server (each HTTP exchange runs in a daemon thread that is abandoned);
 * **usage accounting** in :attr:`LLMClient.usage`.
 
 ``openai`` is imported when a client is constructed, so ``import graphmem.llm`` stays cheap.
@@ -22,11 +29,11 @@ What it adds over the bare ``openai`` package:
 
 from __future__ import annotations
 
-import json
+import dataclasses
+import functools
 import logging
 import random
 import threading
-import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -35,19 +42,19 @@ from types import ModuleType
 from typing import Any, NoReturn
 
 from graphmem.closing import Closing
-from graphmem.errors import InputError, MissingDependencyError
+from graphmem.errors import MissingDependencyError
 from graphmem.llm.cache import CachedReply, ResponseCache, cache_key
+from graphmem.llm.cancel import Cancellation, Cancelled
 from graphmem.llm.config import LLMConfig
 from graphmem.llm.errors import LLMError, preview
+from graphmem.llm.reply import NotACompletion, read_completion
+from graphmem.llm.request import ChatRequest, Message, ReplyCheck, request_params
 from graphmem.llm.retry import backoff_delay, is_retryable, retry_after_seconds
 from graphmem.llm.usage import Usage
 
-__all__ = ["ChatRequest", "Completion", "LLMClient", "Message"]
+__all__ = ["ChatRequest", "Completion", "LLMClient", "Message", "ReplyCheck"]
 
 log = logging.getLogger(__name__)
-
-#: One chat message: ``{"role": "system" | "user" | "assistant", "content": "..."}``.
-Message = Mapping[str, str]
 
 
 def _import_openai() -> ModuleType:
@@ -61,26 +68,17 @@ def _import_openai() -> ModuleType:
 
 
 @dataclass(frozen=True)
-class ChatRequest:
-    """One chat completion to run. ``None`` parameters take the client's config values."""
-
-    messages: Sequence[Message]
-    response_format: Mapping[str, Any] | None = None
-    max_tokens: int | None = None
-    temperature: float | None = None
-    seed: int | None = None
-
-
-@dataclass(frozen=True)
 class Completion:
-    """A model reply: its text, token counts, whether it came from the cache, and the server's
-    ``finish_reason`` (``"length"`` means the reply was cut at ``max_tokens``)."""
+    """A model reply: its text, token counts, whether it came from the cache, the server's
+    ``finish_reason`` (``"length"`` means the reply was cut at ``max_tokens``) and, when the
+    request's check rejected the text, why (``rejected``; such a reply was not cached)."""
 
     text: str
     prompt_tokens: int
     completion_tokens: int
     cached: bool
     finish_reason: str | None = None
+    rejected: str | None = None
 
     @property
     def truncated(self) -> bool:
@@ -117,6 +115,7 @@ class LLMClient(Closing):
             timeout=self.config.timeout_s,
         )
         self._slots = threading.BoundedSemaphore(self.config.max_concurrency)
+        self._cancellation = Cancellation()
         self._format_supported = True
         self._format_lock = threading.Lock()
         self._rng = random.Random()
@@ -138,16 +137,19 @@ class LLMClient(Closing):
         max_tokens: int | None = None,
         temperature: float | None = None,
         seed: int | None = None,
+        check: ReplyCheck | None = None,
     ) -> Completion:
-        """One chat completion; parameters left ``None`` come from the config.
+        """One chat completion; parameters left ``None`` come from the config. With ``check``,
+        a reply it rejects comes back with ``rejected`` set and is not cached.
 
         Raises:
             InputError: ``messages`` is empty or a message is not ``{"role": str,
                 "content": str}``.
-            LLMError: the request failed for good (see the module docstring).
+            LLMError: the request failed for good (see the module docstring), or the client
+                was cancelled.
         """
-        request = ChatRequest(messages, response_format, max_tokens, temperature, seed)
-        return self._run(self._params(request, "complete()"))
+        request = ChatRequest(messages, response_format, max_tokens, temperature, seed, check)
+        return self._run(request_params(request, self.config, "complete()"), check)
 
     def complete_many(
         self, requests: Sequence[ChatRequest | Sequence[Message]]
@@ -159,19 +161,29 @@ class LLMClient(Closing):
         yet started are cancelled, running ones are awaited, and the first failure in input order
         is raised as :class:`LLMError`.
         """
+        asked = [r if isinstance(r, ChatRequest) else ChatRequest(r) for r in requests]
         params = [
-            self._params(r if isinstance(r, ChatRequest) else ChatRequest(r), f"requests[{i}]")
-            for i, r in enumerate(requests)
+            (request_params(r, self.config, f"requests[{i}]"), r.check) for i, r in enumerate(asked)
         ]
         if len(params) <= 1:
-            return [self._run(p) for p in params]
+            return [self._run(p, check) for p, check in params]
         workers = min(self.config.max_concurrency, len(params))
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="graphmem-llm")
         try:
-            futures = [pool.submit(self._run, p) for p in params]
+            futures = [pool.submit(self._run, p, check) for p, check in params]
             return [f.result() for f in futures]
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+
+    def cancel(self) -> None:
+        """Make every call in flight, and every later one, raise :class:`LLMError` at once.
+
+        For stopping promptly (Ctrl-C during a batch) while a server hangs: waiting callers are
+        woken and their HTTP exchanges abandoned to daemon threads, which end at their timeout
+        without holding up the process's exit. Safe from any thread, idempotent; :meth:`close`
+        still releases the resources.
+        """
+        self._cancellation.cancel()
 
     def close(self) -> None:
         """Release the HTTP connection pool and the cache file."""
@@ -184,46 +196,8 @@ class LLMClient(Closing):
 
     # ---- one request --------------------------------------------------------------------------
 
-    def _params(self, request: ChatRequest, source: str) -> dict[str, Any]:
-        """The request body as sent (and as keyed in the cache), config defaults filled in."""
-        messages = request.messages
-        if isinstance(messages, (str, bytes)) or not isinstance(messages, Sequence):
-            raise InputError("messages must be a list of {role, content} dicts", source=source)
-        if not messages:
-            raise InputError("messages is empty", source=source)
-        clean: list[dict[str, str]] = []
-        for i, m in enumerate(messages):
-            if (
-                not isinstance(m, Mapping)
-                or not isinstance(m.get("role"), str)
-                or not isinstance(m.get("content"), str)
-            ):
-                raise InputError(
-                    f"message {i} must be {{'role': str, 'content': str}}, got {m!r:.80}",
-                    source=source,
-                )
-            clean.append({"role": m["role"], "content": m["content"]})
-        cfg = self.config
-        params: dict[str, Any] = {
-            "model": cfg.model,
-            "messages": clean,
-            "temperature": cfg.temperature if request.temperature is None else request.temperature,
-        }
-        max_tokens = cfg.max_tokens if request.max_tokens is None else request.max_tokens
-        if max_tokens is not None:
-            params["max_tokens"] = max_tokens
-        seed = cfg.seed if request.seed is None else request.seed
-        if seed is not None:
-            params["seed"] = seed
-        if request.response_format is not None:
-            if not isinstance(request.response_format, Mapping):
-                raise InputError("response_format must be a dict", source=source)
-            # a JSON round trip gives a plain, serialisable copy (and fails early if it is not)
-            params["response_format"] = json.loads(json.dumps(request.response_format))
-        return params
-
-    def _run(self, params: dict[str, Any]) -> Completion:
-        """Answer from the cache, else over HTTP (then store the reply).
+    def _run(self, params: dict[str, Any], check: ReplyCheck | None) -> Completion:
+        """Answer from the cache, else over HTTP (then store the reply if ``check`` accepts it).
 
         The key is the request as asked, so after a ``response_format`` fallback the reply is
         still found under the request that carried the format.
@@ -231,12 +205,19 @@ class LLMClient(Closing):
         key = cache_key(params) if self._cache is not None else None
         if key is not None and self._cache is not None:
             hit = self._cache.get(key)
-            if hit is not None:
+            problem = None if hit is None or check is None else check(hit.text)
+            if hit is not None and problem is None:
                 self.usage.add(cache_hits=1)
                 return Completion(
                     hit.text, hit.prompt_tokens, hit.completion_tokens, True, hit.finish_reason
                 )
+            if hit is not None:
+                log.info("%s: cached reply is unusable (%s); asking again", self.endpoint, problem)
         completion = self._send(params)
+        problem = None if check is None else check(completion.text)
+        if problem is not None:
+            self.usage.add(failures=1)
+            return dataclasses.replace(completion, rejected=problem)
         if key is not None and self._cache is not None:
             self._cache.put(
                 key,
@@ -263,8 +244,15 @@ class LLMClient(Closing):
             hint: float | None = None
             try:
                 with self._slots:
+                    if self._cancellation.cancelled:
+                        self._cancelled_error(attempts - 1)
                     self.usage.add(calls=1)
-                    response = self._client.chat.completions.create(**params)
+                    create = self._client.chat.completions.with_raw_response.create
+                    response = self._cancellation.call(
+                        functools.partial(create, **params), "graphmem-llm-http"
+                    )
+            except Cancelled:
+                self._cancelled_error(attempts)
             except openai.APIStatusError as exc:
                 status = int(exc.status_code)
                 detail = _error_detail(exc)
@@ -288,9 +276,10 @@ class LLMClient(Closing):
             except openai.OpenAIError as exc:
                 self._fail(f"{self.endpoint}: unusable reply: {exc}", None, attempts)
             else:
+                completion = self._completion(response, params, attempts)
                 if trying_without_format:
                     self._disable_format()
-                return self._completion(response, attempts)
+                return completion
             if retries >= self.config.max_retries:
                 self._fail(
                     f"{self.endpoint}: giving up after {attempts} attempts "
@@ -309,23 +298,34 @@ class LLMClient(Closing):
                 self.config.max_retries,
                 delay,
             )
-            time.sleep(delay)
+            try:
+                self._cancellation.sleep(delay)
+            except Cancelled:
+                self._cancelled_error(attempts)
 
-    def _completion(self, response: Any, attempts: int) -> Completion:
-        choices = getattr(response, "choices", None) or []
-        if not choices:
-            self._fail(f"{self.endpoint}: reply has no choices", 200, attempts)
-        choice = choices[0]
-        message = getattr(choice, "message", None)
-        text = (getattr(message, "content", None) or "") if message is not None else ""
-        usage = getattr(response, "usage", None)
-        prompt_tokens = int(getattr(usage, "prompt_tokens", 0) or 0)
-        completion_tokens = int(getattr(usage, "completion_tokens", 0) or 0)
-        self.usage.add(prompt_tokens=prompt_tokens, completion_tokens=completion_tokens)
-        finish = getattr(choice, "finish_reason", None)
-        if finish == "length":
-            log.info("%s: reply cut at max_tokens (%d tokens)", self.endpoint, completion_tokens)
-        return Completion(text, prompt_tokens, completion_tokens, False, finish)
+    def _completion(self, response: Any, params: dict[str, Any], attempts: int) -> Completion:
+        """The Completion in a raw 200 response; a body that is not one fails for good."""
+        http = response.http_response
+        try:
+            parts = read_completion(
+                int(http.status_code), http.headers.get("content-type", ""), http.content
+            )
+        except NotACompletion as exc:
+            self._fail(
+                f"reply from {self.endpoint} (model {params['model']}) {exc}",
+                int(http.status_code),
+                attempts,
+            )
+        self.usage.add(
+            prompt_tokens=parts.prompt_tokens, completion_tokens=parts.completion_tokens
+        )
+        if parts.finish_reason == "length":
+            log.info(
+                "%s: reply cut at max_tokens (%d tokens)", self.endpoint, parts.completion_tokens
+            )
+        return Completion(
+            parts.text, parts.prompt_tokens, parts.completion_tokens, False, parts.finish_reason
+        )
 
     def _backoff(self, retry: int, hint: float | None) -> float:
         """Seconds to wait before retry number ``retry`` (0-based)."""
@@ -344,6 +344,11 @@ class LLMClient(Closing):
                     "parsing replies tolerantly",
                     self.endpoint,
                 )
+
+    def _cancelled_error(self, attempts: int) -> NoReturn:
+        raise LLMError(
+            f"{self.endpoint}: cancelled", endpoint=self.endpoint, status=None, attempts=attempts
+        )
 
     def _fail(self, message: str, status: int | None, attempts: int) -> NoReturn:
         self.usage.add(failures=1)

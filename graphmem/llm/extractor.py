@@ -17,16 +17,24 @@ Mapping to :class:`~graphmem.types.Extraction`:
 * a triple is kept when it is exactly three non-empty strings whose subject and object differ
   after normalisation; anything else is dropped and counted. Duplicates collapse.
 
-Bad replies never abort a batch: a NER reply with no usable JSON gives an empty Extraction for
-that passage (the triple call is skipped); a triple reply with no usable JSON keeps the NER
-mentions and no triples. Both are counted in :attr:`LLMExtractor.report` with the passage's
-index and logged with a preview of the passage. Transport failures (server down, retries spent)
-are not bad replies: :class:`~graphmem.llm.errors.LLMError` propagates, so a memory build fails
-as a whole instead of storing a silently empty graph.
+Bad replies never abort a batch, and they never pass for results: a NER reply with no usable
+JSON gives a *failed* Extraction for that passage (no mentions, ``failure`` saying what arrived
+and what was expected; the triple call is skipped); a triple reply with no usable JSON gives a
+failed Extraction that keeps the NER mentions. Each request carries a check, so the client
+neither caches such a reply nor answers from an unusable cached one, and counts it in its
+usage's ``failures``; the extraction cache does not keep failed extractions either, so once
+the server is fixed the passage is asked about again. Bad replies are also counted in
+:attr:`LLMExtractor.report` with the passage's index and logged with a preview of the passage.
+Transport failures (server down, retries spent, a body that is not a chat completion) are not
+bad replies: :class:`~graphmem.llm.errors.LLMError` propagates, so a memory build fails as a
+whole instead of storing a silently empty graph.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import json
 import logging
 import threading
 from collections.abc import Sequence
@@ -36,7 +44,7 @@ from typing import Any
 from graphmem.errors import InputError
 from graphmem.llm.client import ChatRequest, Completion, LLMClient
 from graphmem.llm.errors import preview
-from graphmem.llm.parse import find_json
+from graphmem.llm.parse import find_json, json_problem
 from graphmem.llm.prompts import (
     IE_PROMPT_VERSION,
     NER_RESPONSE_FORMAT,
@@ -96,7 +104,7 @@ class LLMExtractor:
 
     ``name`` is ``"llm:<model>:<prompt version>"``, e.g. ``"llm:gpt-4o-mini:ie-v1"``.
     ``max_tokens`` overrides the client's reply budget for both steps. Thread-safe: the report
-    is updated under a lock.
+    is updated under a lock. Implements :class:`~graphmem.extract.Cancellable`.
     """
 
     def __init__(self, client: LLMClient, *, max_tokens: int | None = None) -> None:
@@ -107,11 +115,13 @@ class LLMExtractor:
         self._lock = threading.Lock()
 
     def extract_batch(self, texts: Sequence[str]) -> list[Extraction]:
-        """One :class:`Extraction` per text, in input order (empty texts give empty ones).
+        """One :class:`Extraction` per text, in input order (empty texts give empty ones, a
+        text whose reply was unusable a failed one: see the module docstring).
 
         Raises:
             InputError: an item is not a string.
-            LLMError: a request failed for good (server down, retries spent).
+            LLMError: a request failed for good (server down, retries spent), or
+                :meth:`cancel` was called.
         """
         texts = list(texts)
         for i, text in enumerate(texts):
@@ -125,51 +135,75 @@ class LLMExtractor:
         results = [_EMPTY] * len(texts)
         active = [i for i, text in enumerate(texts) if text.strip()]
 
+        check_ner = functools.partial(self._problem, "NER", "entities")
         ner = self.client.complete_many(
             [
-                ChatRequest(ner_messages(texts[i]), NER_RESPONSE_FORMAT, self.max_tokens)
+                ChatRequest(
+                    ner_messages(texts[i]), NER_RESPONSE_FORMAT, self.max_tokens, check=check_ner
+                )
                 for i in active
             ]
         )
         named: dict[int, list[tuple[str, str]]] = {}
         for i, reply in zip(active, ner):
             values = self._read(reply, "entities", base + i, texts[i], "NER")
-            if values is not None:
+            if isinstance(values, str):
+                results[i] = Extraction(mentions=(), triples=(), failure=values)
+            else:
                 named[i] = self._entities(values)
 
         order = list(named)
+        check_triples = functools.partial(self._problem, "triple", "triples")
         requests = [
             ChatRequest(
                 triple_messages(texts[i], [label for _, label in named[i]]),
                 TRIPLE_RESPONSE_FORMAT,
                 self.max_tokens,
+                check=check_triples,
             )
             for i in order
         ]
         for i, reply in zip(order, self.client.complete_many(requests)):
             rows = self._read(reply, "triples", base + i, texts[i], "triple")
-            results[i] = self._assemble(named[i], rows or [])
+            if isinstance(rows, str):
+                results[i] = dataclasses.replace(self._assemble(named[i], []), failure=rows)
+            else:
+                results[i] = self._assemble(named[i], rows)
         return results
+
+    def cancel(self) -> None:
+        """Make calls in flight fail at once (see :meth:`LLMClient.cancel`)."""
+        self.client.cancel()
 
     # ---- reply handling -----------------------------------------------------------------------
 
+    def _problem(self, step: str, key: str, text: str) -> str | None:
+        """The request check: ``None`` for a usable reply, else why it is not, in one line
+        naming the endpoint and model (this becomes the Extraction's ``failure``)."""
+        read = _read_list(text, key)
+        if not isinstance(read, str):
+            return None
+        shape = json.dumps({key: ["..."]}).replace('"..."', "...")  # {"entities": [...]}
+        return (
+            f"{step} reply from {self.client.endpoint} (model {self.client.config.model}) is not "
+            f"the JSON object the extraction prompt asks for ({shape}): {read}"
+        )
+
     def _read(
         self, reply: Completion, key: str, index: int, passage: str, step: str
-    ) -> list[Any] | None:
-        """The ``key`` list of a reply (or a bare list), or None after recording a bad reply."""
-        found = find_json(reply.text)
-        if found is None:
-            self._bad(index, passage, f"{step} reply has no JSON: {preview(reply.text, 80)!r}")
-            return None
-        value: Any = found.value
-        if isinstance(value, dict):
-            value = value.get(key)
-        if not isinstance(value, list):
-            self._bad(
-                index, passage, f"{step} reply has no {key!r} list: {preview(reply.text, 80)!r}"
-            )
-            return None
-        if reply.truncated or found.repaired:
+    ) -> list[Any] | str:
+        """The ``key`` list of a reply (or a bare list), or why it is unusable after recording
+        a bad reply."""
+        if reply.rejected is not None:
+            self._bad(index, passage, reply.rejected)
+            return reply.rejected
+        read = _read_list(reply.text, key)
+        if isinstance(read, str):  # only when the client ran no check (not expected)
+            reason = self._problem(step, key, reply.text) or read
+            self._bad(index, passage, reason)
+            return reason
+        value, repaired = read
+        if reply.truncated or repaired:
             reason = f"{step} reply truncated; kept {len(value)} complete {key}"
             log.info("passage %d (%r): %s", index, preview(passage, 60), reason)
             with self._lock:
@@ -226,6 +260,23 @@ class LLMExtractor:
 
     def __repr__(self) -> str:
         return f"LLMExtractor(name={self.name!r})"
+
+
+def _read_list(text: str, key: str) -> tuple[list[Any], bool] | str:
+    """The ``key`` list of a reply (or a bare list) and whether it had to be repaired, or what
+    is wrong with the reply. A repaired reply that kept no complete element is wrong: it was
+    cut before its first one."""
+    found = find_json(text)
+    if found is None:
+        return json_problem(text)
+    value: Any = found.value
+    if isinstance(value, dict):
+        value = value.get(key)
+    if not isinstance(value, list):
+        return f"no {key!r} list in {preview(text.strip(), 80)!r}"
+    if found.repaired and not value:
+        return json_problem(text)
+    return value, found.repaired
 
 
 def _label(raw: str) -> str:

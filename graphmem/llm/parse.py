@@ -29,9 +29,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from graphmem.llm.errors import ParseError
+from graphmem.llm.errors import ParseError, preview
 
-__all__ = ["FoundJSON", "find_json", "parse_json"]
+__all__ = ["FoundJSON", "find_json", "json_problem", "parse_json"]
 
 _FENCE_RE = re.compile(r"```[ \t]*[A-Za-z0-9_+-]*[ \t]*\r?\n?(.*?)(?:```|\Z)", re.DOTALL)
 _OPENERS = "{["
@@ -90,6 +90,30 @@ def parse_json(text: str) -> dict[str, Any] | list[Any]:
     if found is None:
         raise ParseError("no JSON object or array in model reply", text=text or "<empty>")
     return found.value
+
+
+def json_problem(text: str) -> str:
+    """Why ``text`` is not a usable JSON container, in a few words for an error message:
+    ``"the reply is empty"``, ``"no JSON in '...'"``, ``"truncated at character 53: '...'"``
+    (the outermost value never closes) or ``"invalid JSON at character 12 (Expecting ',' ...):
+    '...'"``. Positions count characters of the text with surrounding whitespace removed;
+    quotes show its start on one line, escaped."""
+    stripped = text.strip()
+    if not stripped:
+        return "the reply is empty"
+    shown = repr(preview(stripped, 80))
+    start = _next_opener(stripped, 0)
+    if start < 0:
+        return f"no JSON in {shown}"
+    end, _ = _scan(stripped, start)
+    if end == _OPEN:
+        return f"truncated at character {len(stripped)}: {shown}"
+    try:
+        json.loads(stripped[start:end] if end > 0 else stripped[start:])
+    except ValueError as exc:
+        where, reason = getattr(exc, "pos", 0), getattr(exc, "msg", str(exc))
+        return f"invalid JSON at character {start + where} ({reason}): {shown}"
+    return f"no JSON object or array in {shown}"
 
 
 # ---- internals ------------------------------------------------------------------------------

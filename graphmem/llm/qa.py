@@ -44,23 +44,47 @@ def recognize_facts(
     """For each question, the indices of its candidate facts the model keeps (at most four).
 
     ``None`` for a question whose reply could not be parsed: the caller then keeps facts by
-    score, as without an LLM. Questions without candidates make no call and keep nothing.
+    score, as without an LLM. Such a reply is not cached (and counts as a failure in the
+    client's usage), so the same question asks the model again. Questions without candidates
+    make no call and keep nothing.
     """
     asks = [i for i, c in enumerate(candidates) if c]
     replies = client.complete_many(
         [
-            ChatRequest(build_filter_prompt(questions[i], candidates[i]), FILTER_RESPONSE_FORMAT)
+            ChatRequest(
+                build_filter_prompt(questions[i], candidates[i]),
+                FILTER_RESPONSE_FORMAT,
+                check=_filter_check(candidates[i]),
+            )
             for i in asks
         ]
     )
     kept: list[list[int] | None] = [[] for _ in questions]
     for i, reply in zip(asks, replies):
-        try:
-            kept[i] = parse_filter(reply.text, candidates[i])
-        except ParseError as exc:
-            log.warning("recognition filter reply for question %d unusable (%s); keeping by score", i, exc)
+        if reply.rejected is not None:
+            log.warning(
+                "recognition filter reply for question %d from %s unusable (%s); keeping by score",
+                i,
+                client.endpoint,
+                reply.rejected,
+            )
             kept[i] = None
+        else:
+            kept[i] = parse_filter(reply.text, candidates[i])
     return kept
+
+
+def _filter_check(candidates: Sequence[FactTuple]) -> Callable[[str], str | None]:
+    """The request check of a filter reply: why :func:`parse_filter` cannot read it, or None."""
+
+    def check(text: str) -> str | None:
+        try:
+            parse_filter(text, candidates)
+        except ParseError as exc:
+            return str(exc)
+        return None
+
+    return check
 
 
 def build_step_prompt(

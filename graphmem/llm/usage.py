@@ -17,7 +17,9 @@ class Usage:
     * ``prompt_tokens`` / ``completion_tokens``: as reported by the server for successful calls
       (cache hits cost nothing and add nothing);
     * ``retries``: attempts repeated after a transient failure (429, 5xx, timeout, connection);
-    * ``failures``: completions given up with :class:`~graphmem.llm.errors.LLMError`.
+    * ``failures``: completions given up with :class:`~graphmem.llm.errors.LLMError`, plus
+      replies that arrived but that the request's check rejected as unusable (not cached;
+      see :data:`~graphmem.llm.request.ReplyCheck`).
 
     Updated from worker threads, so every change takes a lock; read a consistent snapshot
     with :meth:`as_dict`.

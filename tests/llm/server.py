@@ -11,6 +11,10 @@
 4. otherwise HTTP 410 "no scripted reply left", which the client does not retry, so an
    unexpected extra call fails the test loudly.
 
+A :class:`Reply` normally becomes a chat-completion JSON body (or an error body); one made with
+:meth:`Reply.raw` is sent byte for byte instead, for broken servers and proxies (an HTML page,
+a body cut short).
+
 Every request is recorded (body, arrival and departure times, status) and the largest number
 of requests inside the handler at once is tracked in :attr:`max_in_flight`. ``delay_s`` adds a
 fixed latency to every call (for throughput benchmarks); a reply's own ``delay_s`` adds to it.
@@ -45,6 +49,8 @@ class Reply:
     prompt_tokens: int = 10
     completion_tokens: int = 5
     error: str = ""
+    body: bytes | None = None
+    content_type: str = "application/json"
 
     @classmethod
     def text(cls, content: str, **kwargs: Any) -> Reply:
@@ -55,6 +61,11 @@ class Reply:
     def json(cls, value: Any, **kwargs: Any) -> Reply:
         """A successful reply whose content is ``value`` serialised as JSON."""
         return cls(content=json.dumps(value), **kwargs)
+
+    @classmethod
+    def raw(cls, body: bytes, content_type: str, status: int = 200, **kwargs: Any) -> Reply:
+        """A reply whose HTTP body is exactly ``body`` (not a chat completion)."""
+        return cls(status=status, body=body, content_type=content_type, **kwargs)
 
     @classmethod
     def fail(cls, status: int, message: str = "scripted failure", **kwargs: Any) -> Reply:
@@ -224,11 +235,13 @@ def _make_handler(server: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
             else:
                 reply = server._begin(request)
             time.sleep(server.delay_s + reply.delay_s)
-            if reply.status == 200:
-                payload = _completion_body(request, reply)
+            if reply.body is not None:
+                data = reply.body
+            elif reply.status == 200:
+                data = json.dumps(_completion_body(request, reply)).encode("utf-8")
             else:
-                payload = {"error": {"message": reply.error, "type": "fake_error", "code": None}}
-            data = json.dumps(payload).encode("utf-8")
+                error = {"error": {"message": reply.error, "type": "fake_error", "code": None}}
+                data = json.dumps(error).encode("utf-8")
             request.status = reply.status
             # Leave the in-flight count before answering: once the client has the reply it may
             # send its next request, which must not be counted alongside this one.
@@ -236,7 +249,7 @@ def _make_handler(server: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
             request.t_out = time.monotonic()
             try:
                 self.send_response(reply.status)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", reply.content_type)
                 self.send_header("Content-Length", str(len(data)))
                 for name, value in reply.headers.items():
                     self.send_header(name, value)

@@ -279,3 +279,43 @@ def test_truncated_reply_is_flagged(server, make_client):
     server.push(Reply.text('{"a": [1, 2', finish_reason="length"))
     done = make_client().complete(MESSAGES)
     assert done.truncated and done.text == '{"a": [1, 2'
+
+
+def test_cancel_wakes_a_caller_waiting_on_a_hanging_server(server, make_client):
+    server.responder = lambda r: Reply.text("late", delay_s=30.0)
+    client = make_client(timeout_s=60.0)
+    errors: list[str] = []
+
+    def call() -> None:
+        try:
+            client.complete_many([MESSAGES, MESSAGES])
+        except LLMError as exc:
+            errors.append(str(exc))
+
+    caller = threading.Thread(target=call)
+    caller.start()
+    deadline = time.monotonic() + 5
+    while len(server.requests) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    start = time.monotonic()
+    client.cancel()
+    caller.join(timeout=5)
+    assert not caller.is_alive()
+    assert time.monotonic() - start < 1.0
+    assert errors == [f"{client.endpoint}: cancelled"]
+    with pytest.raises(LLMError, match=r": cancelled$"):  # later calls fail at once
+        client.complete(MESSAGES)
+    assert len(server.requests) == 2
+    assert usage_of(client)["failures"] == 0  # an interruption, not a failure of the server
+
+
+def test_cancel_interrupts_a_retry_wait(server, make_client):
+    server.push(Reply.fail(503, headers={"Retry-After": "30"}))
+    client = make_client(retry_after_max_s=30.0)
+    timer = threading.Timer(0.3, client.cancel)
+    timer.start()
+    start = time.monotonic()
+    with pytest.raises(LLMError, match=r": cancelled$"):
+        client.complete(MESSAGES)
+    assert time.monotonic() - start < 2.0
+    timer.join()

@@ -6,7 +6,7 @@ import pytest
 
 from graphmem.llm import LLMConfig, LLMError, ResponseCache, cache_key
 from graphmem.llm.cache import CachedReply
-from graphmem.llm.config import DEFAULT_BASE_URL, LOCAL_API_KEY
+from graphmem.llm.config import DEFAULT_BASE_URL, DEFAULT_MODEL, LOCAL_API_KEY
 
 
 @pytest.fixture(autouse=True)
@@ -86,7 +86,29 @@ def test_cache_round_trip_and_persistence(tmp_path):
 
 
 def test_unusable_cache_file_is_named(tmp_path):
-    bad = tmp_path / "not-a-db.sqlite"
-    bad.write_bytes(b"this is not sqlite" * 100)
-    with pytest.raises(LLMError, match=f"response cache {bad} is not usable"):
+    (tmp_path / "a-directory.sqlite").mkdir()
+    bad = tmp_path / "a-directory.sqlite"
+    with pytest.raises(LLMError, match=f"^LLM response cache {bad} is not usable: "):
         ResponseCache(bad)
+
+
+def test_model_defaults_to_the_environment(monkeypatch):
+    monkeypatch.delenv("GRAPHMEM_LLM_MODEL", raising=False)
+    assert LLMConfig().model == DEFAULT_MODEL == "gpt-4o-mini"
+    monkeypatch.setenv("GRAPHMEM_LLM_MODEL", "")
+    assert LLMConfig().model == DEFAULT_MODEL  # empty counts as unset
+    monkeypatch.setenv("GRAPHMEM_LLM_MODEL", "env-model")
+    assert LLMConfig().model == "env-model"
+    assert LLMConfig(model="mine").model == "mine"
+
+
+def test_from_options_leaves_unset_options_to_the_defaults(monkeypatch):
+    monkeypatch.setenv("GRAPHMEM_LLM_MODEL", "env-model")
+    assert LLMConfig.from_options() == LLMConfig()
+    config = LLMConfig.from_options(
+        model="m", base_url="http://127.0.0.1:9/v1", timeout_s=2.5, max_retries=0
+    )
+    assert (config.model, config.base_url, config.timeout_s, config.max_retries) == (
+        "m", "http://127.0.0.1:9/v1", 2.5, 0,
+    )
+    assert config.max_concurrency == LLMConfig().max_concurrency

@@ -94,7 +94,17 @@ def test_exact_extractions_and_report(extractor, server, caplog):
             Triple("pellavon", "lies in", "the askel valley"),
         ),
     )
-    assert got[1] == Extraction(mentions=(), triples=())  # unparseable NER reply
+    endpoint = f"{server.base_url}/chat/completions"
+    expected = "is not the JSON object the extraction prompt asks for"
+    ner_bad = (
+        f"NER reply from {endpoint} (model fake-model) {expected} "
+        '({"entities": [...]}): no JSON in "I\'m not sure what you mean."'
+    )
+    triple_bad = (
+        f"triple reply from {endpoint} (model fake-model) {expected} "
+        '({"triples": [...]}): no JSON in \'The bridge spans a river.\''
+    )
+    assert got[1] == Extraction(mentions=(), triples=(), failure=ner_bad)  # unparseable NER
     assert got[2] == Extraction(mentions=(), triples=())  # blank passage: no call at all
     assert got[3] == Extraction(  # fenced NER, truncated triples: complete triple kept
         mentions=(
@@ -103,10 +113,12 @@ def test_exact_extractions_and_report(extractor, server, caplog):
         ),
         triples=(Triple("brannock mills", "founded by", "ivo teller"),),
     )
-    assert got[4] == Extraction(  # unparseable triple reply: NER mentions kept
+    assert got[4] == Extraction(  # unparseable triple reply: NER mentions kept, still failed
         mentions=(Mention("ferrow bridge", "Ferrow Bridge", "LLM"), Mention("lune", "Lune", "LLM")),
         triples=(),
+        failure=triple_bad,
     )
+    assert [e.failed for e in got] == [False, True, False, False, True]
 
     report = extractor.report
     assert report.as_dict() == {
@@ -116,21 +128,17 @@ def test_exact_extractions_and_report(extractor, server, caplog):
         "dropped_entities": 1,
         "truncated_replies": 1,
         "problems": [
-            [1, 'NER reply has no JSON: "I\'m not sure what you mean."'],
+            [1, ner_bad],
             [3, "triple reply truncated; kept 1 complete triples"],
-            [4, "triple reply has no JSON: 'The bridge spans a river.'"],
+            [4, triple_bad],
         ],
     }
+    # the client counted both unusable replies and cached nothing (it has no cache here)
+    assert extractor.client.usage.as_dict()["failures"] == 2
     warnings = [r.getMessage() for r in caplog.records]
     assert warnings == [
-        (
-            "passage 1 ('The Lowmoor Signal released two albums.'): "
-            'NER reply has no JSON: "I\'m not sure what you mean."'
-        ),
-        (
-            "passage 4 ('Ferrow Bridge spans the river Lune.'): "
-            "triple reply has no JSON: 'The bridge spans a river.'"
-        ),
+        f"passage 1 ('The Lowmoor Signal released two albums.'): {ner_bad}",
+        f"passage 4 ('Ferrow Bridge spans the river Lune.'): {triple_bad}",
     ]
 
     # 4 NER calls (not the blank passage), 3 triple calls (not after the bad NER reply)
@@ -162,9 +170,8 @@ def test_passage_index_runs_across_batches(extractor):
     extractor.extract_batch([P_GOOD, P_GOOD])
     extractor.extract_batch([P_PROSE])
     assert extractor.report.passages == 3
-    assert extractor.report.problems == [
-        (2, 'NER reply has no JSON: "I\'m not sure what you mean."')
-    ]
+    ((index, reason),) = extractor.report.problems
+    assert index == 2 and reason.startswith("NER reply from ")
 
 
 def test_server_without_json_schema_still_extracts(server, make_client):

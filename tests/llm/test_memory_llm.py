@@ -84,6 +84,11 @@ def test_unusable_filter_reply_falls_back_to_scores(mem, server, memory_factory)
     without = offline.retrieve(QUESTION, top_k=4)
     assert [h.chunk_id for h in with_llm] == [h.chunk_id for h in without]
     assert with_llm[0].explanation.seed_facts == without[0].explanation.seed_facts
+    asked = len(server.requests)
+    assert asked == 1
+    mem.retrieve(QUESTION, top_k=4)  # the unusable reply was not cached: asked again
+    assert len(server.requests) == 2
+    assert (mem.stats()["llm"]["cache_hits"], mem.stats()["llm"]["failures"]) == (0, 2)
 
 
 def test_answer_cites_passages_by_document(mem, server):

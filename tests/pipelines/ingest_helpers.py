@@ -6,13 +6,16 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import random
 import sqlite3
+import sys
 from pathlib import Path
 from typing import Any
 
 STORE_FILE = "graphmem.sqlite"
+ROOT = Path(__file__).resolve().parents[2]
 
 _FIRST = [
     "Odarin",
@@ -186,3 +189,17 @@ def doc_count(store: Path) -> int:
             return int(c.execute("SELECT count(*) FROM documents").fetchone()[0])
     except sqlite3.OperationalError:  # schema not created yet
         return 0
+
+
+def fake_server_module() -> Any:
+    """``tests/llm/server.py`` (the scripted OpenAI-compatible server) loaded as a module: the
+    pipelines tests are not a package, so they cannot import it relatively."""
+    name = "_pipelines_fake_llm"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, ROOT / "tests" / "llm" / "server.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look the module up by name
+    spec.loader.exec_module(module)
+    return module

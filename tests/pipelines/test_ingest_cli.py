@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
@@ -10,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from ingest_helpers import doc_count, make_corpus, write_jsonl
+from ingest_helpers import doc_count, fake_server_module, make_corpus, write_jsonl
 
 from pipelines.cli import ingest
 
@@ -95,21 +94,10 @@ def test_strict_exits_non_zero_with_the_store_as_of_the_last_batch(tmp_path: Pat
     assert doc_count(store) == 5
 
 
-def _fake_server_module():
-    spec = importlib.util.spec_from_file_location(
-        "_pipelines_fake_llm", ROOT / "tests" / "llm" / "server.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look the module up by name
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.mark.usefixtures("shared_models")
 def test_llm_extractor_option_reports_usage(tmp_path: Path) -> None:
     pytest.importorskip("openai", reason="the LLM extractor needs graphmem[llm]")
-    server_module = _fake_server_module()
+    server_module = fake_server_module()
     Reply = server_module.Reply
 
     def respond(request) -> object:
