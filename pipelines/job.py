@@ -414,5 +414,4 @@ class _Job:
             llm_usage=usage,
             store=dict(self.mem.store.counts()),
             error=error,
-            records_unread=t.unread,
         )

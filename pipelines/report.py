@@ -90,6 +90,7 @@ class Tally:
             documents_skipped=self.skipped,
             bad_records=self.bad,
             bad_record_examples=tuple(self.bad_examples),
+            records_unread=self.unread,
             failed_extractions=self.failed,
             failed_extraction_ids=tuple(self.failed_ids),
             chunks=self.chunks,

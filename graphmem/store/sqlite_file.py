@@ -97,9 +97,9 @@ def connect_readonly(p: Path, lock_timeout_s: float = 10.0) -> sqlite3.Connectio
     try:
         conn = _connect(_uri(p, "ro"), "", lock_timeout_s)
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    except (StoreError, sqlite3.OperationalError) as exc:
+    except (StoreError, sqlite3.DatabaseError) as exc:
         if _readonly_reason(p, True) is None:
-            raise StoreError(f"{p} cannot be read: {exc}") from exc
+            raise StoreError(f"{p} cannot be opened as SQLite: {exc.__cause__ or exc}") from exc
         if p.with_name(p.name + "-wal").exists():
             raise StoreError(
                 f"{p} cannot be read here: its directory is read-only and it has a -wal file "

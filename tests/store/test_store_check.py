@@ -358,7 +358,7 @@ def test_permissions_read_only_directory_and_unreadable_file(built, store):
         assert done.stdout == (
             f"StoreError: {ro / STORE_FILE} cannot be read here: its directory is read-only and "
             "it has a -wal file that SQLite cannot share without a writable -shm; copy the store "
-            "directory somewhere writable and check the copy\n")
+            "directory somewhere writable and use the copy\n")
         ro.chmod(0o755)
         (ro / (STORE_FILE + "-wal")).unlink()
         (ro / STORE_FILE).chmod(0o000)
