@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from graphmem.cli import llm_limit_options
+from graphmem.cli_options import llm_limit_options
 from graphmem.config import MemoryConfig
 from graphmem.errors import GraphMemError
 from graphmem.memory import LLM_CACHE_FILE

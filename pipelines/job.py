@@ -48,7 +48,7 @@ from pipelines.adapters import BackendExtractor, BatchExtractor, PrefetchEmbedde
 from pipelines.backends import cache_variant, make_backend, torch_threads
 from pipelines.config import IngestConfig
 from pipelines.progress import Progress
-from pipelines.report import IngestError, IngestInterrupted, IngestReport, Tally
+from pipelines.report import IngestError, IngestInterrupted, IngestReport, Tally, count_failures
 from pipelines.sources import BadRecord, Record, count_records, expand_paths, iter_records
 
 __all__ = ["run_ingest"]
@@ -251,13 +251,7 @@ class _Job:
     def _bad(self, bad: BadRecord, *, advance: bool = True) -> bool:
         """Count a bad record; True when the job must stop (strict mode). ``advance=False``
         for a record of a batch, which advances the progress bar when the batch commits."""
-        self.tally.bad += 1
-        self.tally.unread += bad.unread
-        if len(self.tally.bad_examples) < self.config.max_reported_bad:
-            self.tally.bad_examples.append(str(bad))
-            log.warning("bad record skipped: %s", bad)
-        elif self.tally.bad == self.config.max_reported_bad + 1:
-            log.warning("more bad records: counted in the report, not listed")
+        self.tally.count_bad(str(bad), bad.unread, self.config.max_reported_bad)
         if advance:
             self.progress.advance(1)
         if self.config.strict:
@@ -340,7 +334,11 @@ class _Job:
         vectors = plan.vectors.result() if plan.vectors is not None else None
         t1 = time.perf_counter()
         self._add_seconds("wait", t1 - t0)
-        if not self._check_extractions(plan, extractions):
+        stop = count_failures(
+            self.tally, plan.owners, extractions, self.config.strict, self.config.max_reported_bad
+        )
+        if stop is not None:  # strict mode: stop before this batch
+            self.stopped = stop
             return False
         tally = self.tally
         if plan.docs:
@@ -368,25 +366,6 @@ class _Job:
             plan.skipped,
             len(plan.texts),
         )
-        return True
-
-    def _check_extractions(self, plan: _Planned, extractions: list[Extraction]) -> bool:
-        """Count the documents of ``plan`` with a failed extraction (first reason each) and
-        log them; False when strict mode must stop before the batch."""
-        failed: dict[str, str] = {}
-        for owner, extraction in zip(plan.owners, extractions):
-            if extraction.failure is not None:
-                failed.setdefault(owner, extraction.failure)
-        if failed and self.config.strict:
-            doc_id, reason = next(iter(failed.items()))
-            self.stopped = (
-                f"document {doc_id!r}: extraction failed: {reason} "
-                "(strict mode: stopped before this document's batch)"
-            )
-            return False
-        for doc_id, reason in failed.items():
-            log.warning("document %r stored without entities and facts: %s", doc_id, reason)
-        self.tally.count_failed(list(failed), self.config.max_reported_bad)
         return True
 
     # ---- bookkeeping --------------------------------------------------------------------------

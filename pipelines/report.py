@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from graphmem.errors import GraphMemError
+from graphmem.types import Extraction
 from pipelines.config import IngestConfig
+
+log = logging.getLogger(__name__)
 
 __all__ = ["STAGES", "IngestError", "IngestInterrupted", "IngestReport", "Tally"]
 
@@ -56,6 +60,17 @@ class Tally:
         self.entities += counts.get("new_entities", 0)
         self.facts += counts.get("new_facts", 0)
         self.synonym_edges += counts.get("synonym_edges", 0)
+
+    def count_bad(self, bad: str, unread: int, listed: int) -> None:
+        """Add a bad record (``FILE:LINE: what is wrong``); the first ``listed`` are kept and
+        logged, later ones only counted."""
+        self.bad += 1
+        self.unread += unread
+        if len(self.bad_examples) < listed:
+            self.bad_examples.append(bad)
+            log.warning("bad record skipped: %s", bad)
+        elif self.bad == listed + 1:
+            log.warning("more bad records: counted in the report, not listed")
 
     def count_failed(self, doc_ids: Sequence[str], listed: int) -> None:
         """Add documents stored with a failed extraction; the first ``listed`` are kept by id."""
@@ -241,3 +256,25 @@ class IngestInterrupted(KeyboardInterrupt):
         super().__init__(f"interrupted after {report.batches} committed batches")
         self.report = report
         self.batches = report.batches
+
+
+def count_failures(
+    tally: Tally, owners: Sequence[str], extractions: Sequence[Extraction], strict: bool, listed: int
+) -> str | None:
+    """Count and log the documents whose extraction failed (``owners`` names the document of
+    each extraction; the first reason of each counts). In strict mode, count nothing and return
+    the message that stops the job before their batch."""
+    failed: dict[str, str] = {}
+    for owner, extraction in zip(owners, extractions):
+        if extraction.failure is not None:
+            failed.setdefault(owner, extraction.failure)
+    if failed and strict:
+        doc_id, reason = next(iter(failed.items()))
+        return (
+            f"document {doc_id!r}: extraction failed: {reason} "
+            "(strict mode: stopped before this document's batch)"
+        )
+    for doc_id, reason in failed.items():
+        log.warning("document %r stored without entities and facts: %s", doc_id, reason)
+    tally.count_failed(list(failed), listed)
+    return None

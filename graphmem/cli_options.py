@@ -1,0 +1,79 @@
+"""Options shared by the command-line interfaces of graphmem and of the packages that plug
+commands into it (``pipelines``, ``viz``): the store, the model endpoint and its limits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+store_option = click.option(
+    "--store",
+    "store",
+    required=True,
+    envvar="GRAPHMEM_STORE",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Memory directory (created by ingest when missing). Env: GRAPHMEM_STORE.",
+)
+
+
+def llm_limit_options(f: Any) -> Any:
+    """``--llm-timeout`` / ``--llm-retries`` (env ``GRAPHMEM_LLM_TIMEOUT`` /
+    ``GRAPHMEM_LLM_RETRIES``): how long a command may wait for a model server. Unset, they keep
+    :class:`~graphmem.llm.config.LLMConfig`'s defaults (60 s, 5 retries: about 6 minutes for a
+    server that never answers). Shared by every command that talks to a model."""
+    f = click.option(
+        "--llm-retries",
+        envvar="GRAPHMEM_LLM_RETRIES",
+        type=click.IntRange(min=0),
+        default=None,
+        help="Retries after a timeout, 429, 5xx or connection error (default 5). "
+        "Env: GRAPHMEM_LLM_RETRIES.",
+    )(f)
+    return click.option(
+        "--llm-timeout",
+        envvar="GRAPHMEM_LLM_TIMEOUT",
+        type=click.FloatRange(min=0, min_open=True),
+        default=None,
+        metavar="SECONDS",
+        help="Seconds to wait for each model reply (default 60); a server that never answers "
+        "fails after about (retries + 1) x this. Env: GRAPHMEM_LLM_TIMEOUT.",
+    )(f)
+
+
+def llm_options(required: bool) -> Any:
+    """``--llm-model`` / ``--llm-base-url`` plus :func:`llm_limit_options` (the API key comes
+    from ``OPENAI_API_KEY`` only, so it never lands in shell history)."""
+
+    def decorate(f: Any) -> Any:
+        f = llm_limit_options(f)
+        f = click.option(
+            "--llm-base-url",
+            envvar="OPENAI_BASE_URL",
+            default=None,
+            help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1. Env: OPENAI_BASE_URL.",
+        )(f)
+        return click.option(
+            "--llm-model",
+            envvar="GRAPHMEM_LLM_MODEL",
+            required=required,
+            help="Model name at the endpoint"
+            + ("" if required else "; when set, an LLM filters the linked facts")
+            + ". Env: GRAPHMEM_LLM_MODEL; key: OPENAI_API_KEY.",
+        )(f)
+
+    return decorate
+
+
+def llm_config(
+    model: str | None, base_url: str | None, timeout: float | None, retries: int | None
+) -> Any:
+    """The LLMConfig of a command's LLM options, or None when no model is named."""
+    if not model:
+        return None
+    from graphmem.llm.config import LLMConfig
+
+    return LLMConfig.from_options(
+        model=model, base_url=base_url, timeout_s=timeout, max_retries=retries
+    )
