@@ -126,10 +126,11 @@ class RetrieveConfig:
 class StoreConfig:
     """How the SQLite store is opened.
 
-    ``lock_timeout_s`` bounds how long a write waits for another process's write transaction;
-    a batch ingestion job holds the lock for about a second per 256-document batch (its
-    synonym step and row writes), so 120 s rides out many batches of another job before the
-    write fails with a message saying so. Reads never wait: WAL serves them a snapshot.
+    ``lock_timeout_s`` bounds how long a write waits for another process's write transaction.
+    A writer holds the lock for its synonym linking and row writes: 9.7 s + 6.7 s over the
+    6,119-passage 2Wiki build (benchmarks/results/engine.json), under a second per
+    256-document batch, so 120 s rides out many batches of another job before the write fails
+    with a message saying so. Reads never wait: WAL serves them a snapshot.
     ``read_only`` opens the store for reading even where it could be written; a store whose file,
     directory or file system is not writable opens read-only anyway."""
 
