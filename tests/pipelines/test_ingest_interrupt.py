@@ -52,9 +52,16 @@ def test_sigint_stops_a_job_waiting_on_a_hanging_server(tmp_path: Path) -> None:
         env = {**os.environ, "OPENAI_API_KEY": "test-key", "PYTHONFAULTHANDLER": "1"}
         stderr = tmp_path / "stderr.txt"
         with stderr.open("wb") as err:
-            proc = subprocess.Popen(
-                command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err, env=env
-            )
+            # a test run started in the background of a non-interactive shell (`make test &`)
+            # inherits SIGINT ignored, which a child inherits too and Python then keeps: give
+            # the job a handled SIGINT, as a user's Ctrl-C finds it (handlers reset on exec)
+            previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+            try:
+                proc = subprocess.Popen(
+                    command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err, env=env
+                )
+            finally:
+                signal.signal(signal.SIGINT, previous)
         try:
             deadline = time.monotonic() + 120
             while not any(hang_on in r.last_user_message for r in server.requests):
