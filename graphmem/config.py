@@ -120,7 +120,12 @@ class RetrieveConfig:
     ``pin_dense_margin`` puts dense's best passage first when its cosine leads the runner-up by
     at least that much (inf: never); ``hub_damping`` divides every entity seed weight by
     ``1 + ln(passages mentioning it)``; ``numeric_seed_scale`` multiplies the seed weight of
-    dates, times and letterless names (1.0: unchanged, 0.0: they never seed). The values swept
+    dates, times and letterless names (1.0: unchanged, 0.0: they never seed), and
+    ``noun_phrase_seed_scale`` that of plain noun phrases (kind "NP", reached through facts: a
+    top fact's one-passage noun phrase seeds at weight 1.0, the commonest cause of a lost rank 1
+    on MuSiQue-100, see the analysis); ``fact_seed_scale`` multiplies every weight that comes
+    from a linked fact (query-linked names keep 1 / passages), so a noisy spaCy fact no longer
+    outweighs a name the question states. The values swept
     are in ``benchmarks/dev_sweep.py``; its dev-set results in ``benchmarks/results/dev_sweep.json``."""
 
     linking_top_k: int = 5
@@ -137,6 +142,8 @@ class RetrieveConfig:
     pin_dense_margin: float = float("inf")
     hub_damping: bool = False
     numeric_seed_scale: float = 1.0
+    noun_phrase_seed_scale: float = 1.0
+    fact_seed_scale: float = 1.0
 
     def __post_init__(self) -> None:
         if self.fusion not in ("none", "score", "rrf"):
@@ -154,6 +161,13 @@ class RetrieveConfig:
         if not self.numeric_seed_scale >= 0:
             raise ValueError(
                 f"RetrieveConfig.numeric_seed_scale must be >= 0, got {self.numeric_seed_scale}"
+            )
+        if not self.fact_seed_scale >= 0:
+            raise ValueError(f"RetrieveConfig.fact_seed_scale must be >= 0, got {self.fact_seed_scale}")
+        if not self.noun_phrase_seed_scale >= 0:
+            raise ValueError(
+                "RetrieveConfig.noun_phrase_seed_scale must be >= 0, "
+                f"got {self.noun_phrase_seed_scale}"
             )
 
 

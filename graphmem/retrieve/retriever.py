@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from graphmem.config import RetrieveConfig
-from graphmem.graph.index import GraphIndex
+from graphmem.graph.index import NOUN_PHRASE, GraphIndex
 from graphmem.retrieve.fusion import fuse, hub_factor, is_numeric_entity, pin_dense_top
 from graphmem.retrieve.linking import (
     link_facts_quantized,
@@ -42,25 +42,33 @@ def entity_seeds(
 ) -> dict[int, float]:
     """Entity seed weights: a fact's score / passages mentioning the entity (HippoRAG 2), the best
     value per entity; query-linked named entities get 1 / passages (an exact name match counts as
-    a top fact). ``config``'s opt-in ``hub_damping`` and ``numeric_seed_scale`` then adjust each
+    a top fact). ``config``'s opt-in ``fact_seed_scale`` multiplies the fact-derived weights;
+    ``hub_damping``, ``numeric_seed_scale`` and
+    ``noun_phrase_seed_scale`` then adjust each
     weight. Only the ``max_seeds`` heaviest entities are kept."""
     counts = index.entity_passage_counts
+    fact_scale = config.fact_seed_scale if config is not None else 1.0
     weights: dict[int, float] = {}
     for f, score in zip(fact_ids, fact_scores):
         for e in (int(index.fact_subject[f]), int(index.fact_object[f])):
-            w = float(score) / max(int(counts[e]), 1)
+            w = fact_scale * float(score) / max(int(counts[e]), 1)
             if w > weights.get(e, 0.0):
                 weights[e] = w
     for e in linked_entities:
         w = 1.0 / max(int(counts[e]), 1)
         if w > weights.get(e, 0.0):
             weights[e] = w
-    if config is not None and (config.hub_damping or config.numeric_seed_scale != 1.0):
+    if config is not None and (
+        config.hub_damping or config.numeric_seed_scale != 1.0 or config.noun_phrase_seed_scale != 1.0
+    ):
         for e in weights:
             if config.hub_damping:
                 weights[e] *= hub_factor(int(counts[e]))
-            if is_numeric_entity(index.entity_names[e], index.entity_kinds[e]):
+            kind = index.entity_kinds[e]
+            if is_numeric_entity(index.entity_names[e], kind):
                 weights[e] *= config.numeric_seed_scale
+            elif kind == NOUN_PHRASE:
+                weights[e] *= config.noun_phrase_seed_scale
     ranked = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))
     return {e: w for e, w in ranked[:max_seeds] if w > 0}
 

@@ -84,6 +84,10 @@ def test_config_rejects_bad_values() -> None:
         RetrieveConfig(rrf_k=0)
     with pytest.raises(ValueError, match="numeric_seed_scale"):
         RetrieveConfig(numeric_seed_scale=-1)
+    with pytest.raises(ValueError, match="fact_seed_scale"):
+        RetrieveConfig(fact_seed_scale=-0.5)
+    with pytest.raises(ValueError, match="noun_phrase_seed_scale"):
+        RetrieveConfig(noun_phrase_seed_scale=-1)
     with pytest.raises(ValueError, match="pin_dense_margin"):
         RetrieveConfig(pin_dense_margin=-0.1)
 
@@ -117,6 +121,19 @@ def test_seed_adjustments_on_a_real_graph(memory_factory) -> None:
     assert entity_seeds(
         index, none, np.zeros(0), linked, 5, RetrieveConfig(numeric_seed_scale=0.0)
     ) == {velk: 1.0, oslo: 1.0 / 3}
+    # a fact seed: (oslo, host, winter games) at score 1.0 seeds its one-passage noun phrase at 1.0
+    [host] = [f for f in range(index.n_facts) if index.fact_predicates[f] == "host"]
+    games = pos["winter games"]
+    assert index.entity_kinds[games] == "NP"
+    facts, scores = np.array([host]), np.array([1.0])
+    assert entity_seeds(index, facts, scores, [], 5) == {games: 1.0, oslo: 1.0 / 3}
+    assert entity_seeds(
+        index, facts, scores, [], 5, RetrieveConfig(noun_phrase_seed_scale=0.25)
+    ) == {oslo: 1.0 / 3, games: 0.25}
+    # fact weights scaled; a query-linked name keeps 1 / passages
+    assert entity_seeds(
+        index, facts, scores, [velk], 5, RetrieveConfig(fact_seed_scale=0.2)
+    ) == pytest.approx({velk: 1.0, games: 0.2, oslo: 0.2 / 3})
 
 
 def test_fusion_reorders_real_retrieval(memory_factory) -> None:
