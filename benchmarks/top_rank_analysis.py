@@ -24,6 +24,7 @@ from typing import Any
 import networkx as nx
 
 from graphmem import Memory
+from graphmem.config import MemoryConfig, RetrieveConfig
 from graphmem.eval.datasets import load_corpus, match_gold
 from graphmem.eval.formats import load_questions
 from graphmem.retrieve.fusion import is_numeric_entity
@@ -166,14 +167,19 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=DATA)
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks/results/top_rank_analysis.json")
     ap.add_argument("--sets", default=",".join(DEV_SETS))
+    ap.add_argument("--retrieve", default="{}",
+                    help='RetrieveConfig overrides as JSON, e.g. \'{"pin_dense_margin": 0.05}\'')
     args = ap.parse_args()
-    report: dict[str, Any] = {"label": "dev sets, default RetrieveConfig", "hub_threshold": HUB}
+    overrides = json.loads(args.retrieve)
+    config = MemoryConfig(retrieve=RetrieveConfig(**overrides))
+    report: dict[str, Any] = {"label": "dev sets", "retrieve_overrides": overrides,
+                              "hub_threshold": HUB}
     for name in args.sets.split(","):
         qrel, crel = DEV_SETS[name]
         qs = load_questions(args.data / qrel)
         corpus = load_corpus(args.data / crel)
         gold = [frozenset(f"p{i}" for i in idx) for idx in match_gold(qs.examples, corpus)]
-        with Memory(args.stores / name) as mem:
+        with Memory(args.stores / name, config) as mem:
             report[name] = analyse(mem, [e.question for e in qs.examples], gold)
         print(name, json.dumps({k: v for k, v in report[name].items() if k != "examples"}, indent=1))
     args.out.parent.mkdir(parents=True, exist_ok=True)
