@@ -110,7 +110,23 @@ class RetrieveConfig:
     Every passage is also seeded with its min-max dense score times ``passage_node_weight``.
     PPR runs with ``damping`` (probability of following an edge) until the solver's relative
     residual is below ``tol``; 1e-8 leaves an L1 error near 1e-8, far below what could reorder
-    passages, and saves a quarter of the solver steps over PRPACK's 1e-10."""
+    passages, and saves a quarter of the solver steps over PRPACK's 1e-10.
+
+    Opt-in ranking options (issue 11; defaults keep the plain walk, see
+    ``graphmem/retrieve/fusion.py`` and ``benchmarks/top_rank_analysis.md`` for why they exist):
+    ``fusion`` "score" ranks by ``fusion_alpha · minmax(PPR) + (1 − fusion_alpha) ·
+    minmax(dense)``, "rrf" by ``fusion_alpha / (rrf_k + PPR rank) + (1 − fusion_alpha) /
+    (rrf_k + dense rank)`` (60 is the constant of Cormack et al.'s reciprocal-rank fusion);
+    ``pin_dense_margin`` puts dense's best passage first when its cosine leads the runner-up by
+    at least that much (inf: never); ``hub_damping`` divides every entity seed weight by
+    ``1 + ln(passages mentioning it)``; ``numeric_seed_scale`` multiplies the seed weight of
+    dates, times and letterless names (1.0: unchanged, 0.0: they never seed), and
+    ``noun_phrase_seed_scale`` that of plain noun phrases (kind "NP", reached through facts: a
+    top fact's one-passage noun phrase seeds at weight 1.0, the commonest cause of a lost rank 1
+    on MuSiQue-100, see the analysis); ``fact_seed_scale`` multiplies every weight that comes
+    from a linked fact (query-linked names keep 1 / passages), so a noisy spaCy fact no longer
+    outweighs a name the question states. The values swept
+    are in ``benchmarks/dev_sweep.py``; its dev-set results in ``benchmarks/results/dev_sweep.json``."""
 
     linking_top_k: int = 5
     fact_score_floor: float = 0.98
@@ -120,6 +136,39 @@ class RetrieveConfig:
     tol: float = 1e-8
     max_iter: int = 100
     link_query_entities: bool = True
+    fusion: str = "none"
+    fusion_alpha: float = 0.5
+    rrf_k: float = 60.0
+    pin_dense_margin: float = float("inf")
+    hub_damping: bool = False
+    numeric_seed_scale: float = 1.0
+    noun_phrase_seed_scale: float = 1.0
+    fact_seed_scale: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.fusion not in ("none", "score", "rrf"):
+            raise ValueError(
+                f"RetrieveConfig.fusion must be 'none', 'score' or 'rrf', got {self.fusion!r}"
+            )
+        if not 0.0 <= self.fusion_alpha <= 1.0:
+            raise ValueError(f"RetrieveConfig.fusion_alpha must be in [0, 1], got {self.fusion_alpha}")
+        if not self.rrf_k > 0:
+            raise ValueError(f"RetrieveConfig.rrf_k must be > 0, got {self.rrf_k}")
+        if not self.pin_dense_margin >= 0:
+            raise ValueError(
+                f"RetrieveConfig.pin_dense_margin must be >= 0, got {self.pin_dense_margin}"
+            )
+        if not self.numeric_seed_scale >= 0:
+            raise ValueError(
+                f"RetrieveConfig.numeric_seed_scale must be >= 0, got {self.numeric_seed_scale}"
+            )
+        if not self.fact_seed_scale >= 0:
+            raise ValueError(f"RetrieveConfig.fact_seed_scale must be >= 0, got {self.fact_seed_scale}")
+        if not self.noun_phrase_seed_scale >= 0:
+            raise ValueError(
+                "RetrieveConfig.noun_phrase_seed_scale must be >= 0, "
+                f"got {self.noun_phrase_seed_scale}"
+            )
 
 
 @dataclass(frozen=True)

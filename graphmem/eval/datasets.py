@@ -10,6 +10,10 @@ Supported question formats:
 * **2WikiMultiHopQA** — the same shape as HotpotQA (extra fields such as ``evidences`` and
   ``type`` are ignored).
 
+For both, ``context`` may be absent (HippoRAG's released question files ship the passages in a
+separate corpus): gold passages are then known by title only, and :func:`match_gold` finds them
+as the one corpus passage with that title.
+
 A corpus file (``corpus.json``) is a JSON list of ``{"title", "text"}`` passages, the layout used
 by HippoRAG's released corpora.
 
@@ -247,7 +251,8 @@ def _load_hotpot_style(path: Path, dataset: str, separator: str) -> list[QAExamp
         qid = _record_id(rec, ("_id", "id"), i)
         rec.where = f"record {i} (id {qid!r})"
         context: dict[str, list[str]] = {}
-        for j, entry in enumerate(rec.get("context", list)):
+        raw_context = rec.get("context", list, required=False)
+        for j, entry in enumerate(raw_context or []):
             if (
                 not isinstance(entry, list)
                 or len(entry) != 2
@@ -269,7 +274,9 @@ def _load_hotpot_style(path: Path, dataset: str, separator: str) -> list[QAExamp
                 rec.fail(f"supporting_facts[{j}] must be [title, sentence_index]")
             title, sent = fact[0], fact[1]
             sentences = context.get(title)
-            if sentences is None:
+            if raw_context is None:
+                pass  # no context at all: the corpus carries the passage, known by its title
+            elif sentences is None:
                 logger.warning("%s: %s: supporting title %r not in context", path, rec.where, title)
             elif not 0 <= sent < len(sentences):
                 logger.warning(

@@ -1,10 +1,13 @@
 """Question files of any supported benchmark: detect the format, load the questions, and collect
 the passages the questions carry themselves.
 
-MuSiQue records hold ``paragraphs``; HotpotQA and 2WikiMultiHopQA records hold ``context`` and
-``supporting_facts``, and 2WikiMultiHopQA adds ``evidences``. A question file without a separate
-corpus still defines one: the union of its records' paragraphs (the distractor setting), which
-:func:`load_questions` returns deduplicated by ``(title, text)`` in first-seen order.
+MuSiQue records hold ``paragraphs``; HotpotQA and 2WikiMultiHopQA records hold
+``supporting_facts``, and 2WikiMultiHopQA adds ``evidences``. Their ``context`` is optional: a
+release that ships a separate corpus file (HippoRAG's 2Wiki dev questions) has none, and its gold
+passages are then identified by title in that corpus. A question file with contexts and no
+separate corpus still defines one: the union of its records' paragraphs (the distractor
+setting), which :func:`load_questions` returns deduplicated by ``(title, text)`` in first-seen
+order; a file without contexts carries no passages.
 """
 
 from __future__ import annotations
@@ -54,7 +57,7 @@ def _record_format(record: Any) -> str | None:
         return None
     if "paragraphs" in record:
         return "musique"
-    if "context" in record and "supporting_facts" in record:
+    if "supporting_facts" in record:
         return "2wikimultihopqa" if "evidences" in record else "hotpotqa"
     return None
 
@@ -78,7 +81,7 @@ def _detect(records: list[Any], source: str) -> str:
         if fmt is None:
             raise InputError(
                 f"record {i} is in no known question format: expected MuSiQue 'paragraphs' or "
-                "HotpotQA/2WikiMultiHopQA 'context' and 'supporting_facts'",
+                "HotpotQA/2WikiMultiHopQA 'supporting_facts'",
                 source=source,
             )
         if found is not None and fmt != found:
@@ -97,7 +100,7 @@ def _passages(records: list[Any], fmt: str) -> list[CorpusPassage]:
             for p in record["paragraphs"]:
                 seen.setdefault((p["title"], p["paragraph_text"]), None)
         else:
-            for title, sentences in record["context"]:
+            for title, sentences in record.get("context", ()):
                 seen.setdefault((title, join_sentences(sentences, _SEPARATORS[fmt])), None)
     return [CorpusPassage(title, text) for title, text in seen if text.strip()]
 

@@ -288,6 +288,12 @@ def run_eval(
     else:
         corpus = list(question_set.passages)
         source = f"{questions_path} (its own paragraphs)"
+    if not corpus and corpus_path is None:
+        raise InputError(
+            "the question file carries no passages (its records have no 'context'); "
+            "give the corpus file that holds them (--corpus)",
+            source=str(questions_path),
+        )
     if not corpus:
         raise InputError("the corpus has no passages", source=source)
     examples = question_set.examples

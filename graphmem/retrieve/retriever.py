@@ -11,7 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from graphmem.config import RetrieveConfig
-from graphmem.graph.index import GraphIndex
+from graphmem.graph.index import NOUN_PHRASE, GraphIndex
+from graphmem.retrieve.fusion import fuse, hub_factor, is_numeric_entity, pin_dense_top
 from graphmem.retrieve.linking import (
     link_facts_quantized,
     link_query_entities,
@@ -37,21 +38,37 @@ def entity_seeds(
     fact_scores: np.ndarray,
     linked_entities: list[int],
     max_seeds: int,
+    config: RetrieveConfig | None = None,
 ) -> dict[int, float]:
     """Entity seed weights: a fact's score / passages mentioning the entity (HippoRAG 2), the best
     value per entity; query-linked named entities get 1 / passages (an exact name match counts as
-    a top fact). Only the ``max_seeds`` heaviest entities are kept."""
+    a top fact). ``config``'s opt-in ``fact_seed_scale`` multiplies the fact-derived weights;
+    ``hub_damping``, ``numeric_seed_scale`` and
+    ``noun_phrase_seed_scale`` then adjust each
+    weight. Only the ``max_seeds`` heaviest entities are kept."""
     counts = index.entity_passage_counts
+    fact_scale = config.fact_seed_scale if config is not None else 1.0
     weights: dict[int, float] = {}
     for f, score in zip(fact_ids, fact_scores):
         for e in (int(index.fact_subject[f]), int(index.fact_object[f])):
-            w = float(score) / max(int(counts[e]), 1)
+            w = fact_scale * float(score) / max(int(counts[e]), 1)
             if w > weights.get(e, 0.0):
                 weights[e] = w
     for e in linked_entities:
         w = 1.0 / max(int(counts[e]), 1)
         if w > weights.get(e, 0.0):
             weights[e] = w
+    if config is not None and (
+        config.hub_damping or config.numeric_seed_scale != 1.0 or config.noun_phrase_seed_scale != 1.0
+    ):
+        for e in weights:
+            if config.hub_damping:
+                weights[e] *= hub_factor(int(counts[e]))
+            kind = index.entity_kinds[e]
+            if is_numeric_entity(index.entity_names[e], kind):
+                weights[e] *= config.numeric_seed_scale
+            elif kind == NOUN_PHRASE:
+                weights[e] *= config.noun_phrase_seed_scale
     ranked = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))
     return {e: w for e, w in ranked[:max_seeds] if w > 0}
 
@@ -114,7 +131,7 @@ def seed_query(
     else:
         fact_ids, fact_scores = facts
     linked = link_query_entities(query, index.named) if config.link_query_entities else []
-    seeds = entity_seeds(index, fact_ids, fact_scores, linked, config.max_seed_entities)
+    seeds = entity_seeds(index, fact_ids, fact_scores, linked, config.max_seed_entities, config)
     seed_facts = tuple(
         SeedFact(sub, pred, obj, round(float(score), 6))
         for (sub, pred, obj), score in zip(fact_triples(index, fact_ids), fact_scores)
@@ -157,8 +174,10 @@ def rank_passages(
     scores = personalized_pagerank(
         index.transition, s.reset, damping=config.damping, tol=config.tol, max_iter=config.max_iter
     )
-    passage_scores = scores[index.n_entities :]
-    order = top_k_indices(passage_scores, top_k)
+    passage_scores = fuse(
+        scores[index.n_entities :], dense, config.fusion, config.fusion_alpha, config.rrf_k
+    )
+    order = pin_dense_top(top_k_indices(passage_scores, top_k), dense, config.pin_dense_margin)
     return [
         RankedPassage(
             int(c),

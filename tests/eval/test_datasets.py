@@ -242,7 +242,7 @@ def _broken(record: dict[str, Any], **changes: Any) -> list[dict[str, Any]]:
             _broken(HOTPOT[0], _id=[1]),
             "field '_id' must be a string or an integer, got list",
         ),
-        (load_2wikimultihopqa, _broken(TWOWIKI[0], context=None), "missing field 'context'"),
+        (load_2wikimultihopqa, _broken(TWOWIKI[0], context="x"), "field 'context' must be a list"),
         (load_corpus, [{"title": "A"}], "passage 0: missing field 'text'"),
         (
             load_corpus,
