@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -120,6 +121,15 @@ class Memory(Closing):
         self._index.refresh(self.store)
         return self._index
 
+    @contextmanager
+    def _snapshot_index(self, *, model: bool = True) -> Iterator[GraphIndex]:
+        """The index refreshed inside one store snapshot that stays open for the block, so the
+        passages read there match it. Readiness is checked first, outside: the first call may
+        record the embedder in the store, a write a read snapshot cannot hold."""
+        self._ready_index(model=model)
+        with self.store.snapshot():
+            yield self._ready_index(model=model)
+
     # ---- writes -------------------------------------------------------------------------------
 
     def add(
@@ -169,12 +179,10 @@ class Memory(Closing):
         """:meth:`retrieve` for several queries, embedding them in one batch."""
         _check_queries("retrieve_many", queries, top_k)
         with self._lock:
-            self._ready_index()  # the first query loads the model and checks its dimension
             vectors = self.embedder.encode(list(queries))
             # one snapshot from the index refresh to the passage texts: a write committed
             # meanwhile is seen by the next call, never half by this one
-            with self.store.snapshot():
-                index = self._ready_index()
+            with self._snapshot_index() as index:
                 if index.n_chunks == 0:
                     return [[] for _ in queries]
                 cfg = self.config.retrieve
@@ -225,10 +233,7 @@ class Memory(Closing):
         Embeds the queries with this memory's embedder in one batch.
         """
         _check_queries("dense_ranking", queries, top_k)
-        with self._lock:
-            self._ready_index()  # outside the snapshot: the first call may record the embedder
-        with self._lock, self.store.snapshot():
-            index = self._ready_index()
+        with self._lock, self._snapshot_index() as index:
             if index.n_chunks == 0:
                 return [[] for _ in queries]
             if self._chunk_docs is None or self._chunk_docs[0] != index.generation:
@@ -295,10 +300,7 @@ class Memory(Closing):
         """
         import networkx as nx
 
-        with self._lock:
-            self._ready_index(model=False)  # outside the snapshot: may record the embedder
-        with self._lock, self.store.snapshot():
-            index = self._ready_index(model=False)
+        with self._lock, self._snapshot_index(model=False) as index:
             g = nx.Graph()
             for name, label, kind in zip(index.entity_names, index.entity_labels, index.entity_kinds):
                 g.add_node(f"entity:{name}", kind="entity", label=label, type=kind)
