@@ -69,6 +69,14 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "np-0.3": {"noun_phrase_seed_scale": 0.3},
     "np-0.1+rrf-a0.5": {"noun_phrase_seed_scale": 0.1, "fusion": "rrf", "fusion_alpha": 0.5},
     "np-0.1+score-a0.5": {"noun_phrase_seed_scale": 0.1, "fusion": "score", "fusion_alpha": 0.5},
+    "pin-0": {"pin_dense_margin": 0.0},
+    "pin-0+hub": {"pin_dense_margin": 0.0, "hub_damping": True},
+    "pin-0.1+hub": {"pin_dense_margin": 0.1, "hub_damping": True},
+    "pin-0.05+hub+fact-0.3": {"pin_dense_margin": 0.05, "hub_damping": True, "fact_seed_scale": 0.3},
+    "pnw-0.1+hub": {"passage_node_weight": 0.1, "hub_damping": True},
+    "pnw-0.2+hub": {"passage_node_weight": 0.2, "hub_damping": True},
+    "pnw-0.1+pin-0.05+hub": {"passage_node_weight": 0.1, "pin_dense_margin": 0.05, "hub_damping": True},
+    "pnw-0.2+pin-0.05+hub": {"passage_node_weight": 0.2, "pin_dense_margin": 0.05, "hub_damping": True},
 }
 """Variant name → ``RetrieveConfig`` overrides (everything else at the defaults)."""
 KEYS = ("recall@1", "recall@2", "recall@5", "mrr")

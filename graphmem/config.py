@@ -97,7 +97,7 @@ class GraphConfig:
 
 @dataclass(frozen=True)
 class RetrieveConfig:
-    """Query-time parameters (HippoRAG 2 defaults).
+    """Query-time parameters (HippoRAG 2's defaults, except the ranking options below).
 
     ``linking_top_k`` facts are linked by cosine. HippoRAG 2 then lets an LLM keep the relevant
     ones (recognition memory); with no LLM, graphmem keeps them by score: only facts whose
@@ -112,21 +112,23 @@ class RetrieveConfig:
     residual is below ``tol``; 1e-8 leaves an L1 error near 1e-8, far below what could reorder
     passages, and saves a quarter of the solver steps over PRPACK's 1e-10.
 
-    Opt-in ranking options (issue 11; defaults keep the plain walk, see
-    ``graphmem/retrieve/fusion.py`` and ``benchmarks/top_rank_analysis.md`` for why they exist):
-    ``fusion`` "score" ranks by ``fusion_alpha · minmax(PPR) + (1 − fusion_alpha) ·
-    minmax(dense)``, "rrf" by ``fusion_alpha / (rrf_k + PPR rank) + (1 − fusion_alpha) /
-    (rrf_k + dense rank)`` (60 is the constant of Cormack et al.'s reciprocal-rank fusion);
-    ``pin_dense_margin`` puts dense's best passage first when its cosine leads the runner-up by
-    at least that much (inf: never); ``hub_damping`` divides every entity seed weight by
-    ``1 + ln(passages mentioning it)``; ``numeric_seed_scale`` multiplies the seed weight of
-    dates, times and letterless names (1.0: unchanged, 0.0: they never seed), and
-    ``noun_phrase_seed_scale`` that of plain noun phrases (kind "NP", reached through facts: a
-    top fact's one-passage noun phrase seeds at weight 1.0, the commonest cause of a lost rank 1
-    on MuSiQue-100, see the analysis); ``fact_seed_scale`` multiplies every weight that comes
-    from a linked fact (query-linked names keep 1 / passages), so a noisy spaCy fact no longer
-    outweighs a name the question states. The values swept
-    are in ``benchmarks/dev_sweep.py``; its dev-set results in ``benchmarks/results/dev_sweep.json``."""
+    Ranking options (``graphmem/retrieve/fusion.py``; why they exist:
+    ``benchmarks/top_rank_analysis.md``). Defaults chosen on all three dev sets together
+    (MuSiQue-100, HotpotQA-100, 2WikiMultiHopQA dev 400; ``benchmarks/dev_sweep.py``, results and
+    leave-one-set-out in ``benchmarks/results/dev_sweep.json``): ``pin_dense_margin`` 0.05 puts
+    dense's best passage first when its cosine leads the runner-up by at least that much (inf:
+    never), which keeps a confident dense answer at rank 1 and lets the walk order the rest;
+    ``hub_damping`` divides every entity seed weight by ``1 + ln(passages mentioning it)`` so a
+    name in hundreds of passages does not seed like a rare one. Together they were the best
+    variant on all three sets and never worse than the plain walk at Recall@1/2/5 or MRR.
+    Opt-in, measured and not better across sets: ``fusion`` "score" ranks by
+    ``fusion_alpha · minmax(PPR) + (1 − fusion_alpha) · minmax(dense)``, "rrf" by
+    ``fusion_alpha / (rrf_k + PPR rank) + (1 − fusion_alpha) / (rrf_k + dense rank)`` (60 is
+    the constant of Cormack et al.'s reciprocal-rank fusion); both lost 0.08–0.11 Recall@5 on
+    2Wiki. ``numeric_seed_scale`` multiplies the seed weight of dates, times and letterless
+    names (1.0: unchanged, 0.0: they never seed), ``noun_phrase_seed_scale`` that of plain noun
+    phrases (kind "NP", reached through facts), ``fact_seed_scale`` every weight that comes from
+    a linked fact (query-linked names keep 1 / passages)."""
 
     linking_top_k: int = 5
     fact_score_floor: float = 0.98
@@ -139,8 +141,8 @@ class RetrieveConfig:
     fusion: str = "none"
     fusion_alpha: float = 0.5
     rrf_k: float = 60.0
-    pin_dense_margin: float = float("inf")
-    hub_damping: bool = False
+    pin_dense_margin: float = 0.05
+    hub_damping: bool = True
     numeric_seed_scale: float = 1.0
     noun_phrase_seed_scale: float = 1.0
     fact_seed_scale: float = 1.0

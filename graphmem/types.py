@@ -84,7 +84,9 @@ class Explanation:
     ``seed_facts`` and ``seed_entities`` are the query's seeds (shared by all hits of a query);
     ``matched_facts`` are seed facts this passage supports; ``bridge_entities`` are entities
     mentioned in the passage, by PPR mass, that carried the walk there; ``dense_score`` is the
-    passage's cosine to the query; ``mode`` is ``"ppr"`` or ``"dense"`` (no seeds were found).
+    passage's cosine to the query; ``mode`` is ``"ppr"``, ``"dense"`` (no seeds were found) or ``"pinned"`` (dense's confident
+    best passage put first, see ``RetrieveConfig.pin_dense_margin``; its score is the walk's best
+    so that scores never increase down the list).
     """
 
     mode: str

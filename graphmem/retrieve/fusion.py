@@ -1,6 +1,7 @@
 """Combining the walk's passage scores with dense scores, and seed-weight adjustments.
 
-Opt-in ranking options of :class:`graphmem.config.RetrieveConfig` (all off by default):
+Ranking options of :class:`graphmem.config.RetrieveConfig` (the dense pin and hub damping are
+on by default, the rest opt-in; the measurements are in that class's docstring):
 
 * **score fusion** — ``alpha · minmax(ppr) + (1 − alpha) · minmax(dense)``;
 * **reciprocal-rank fusion** — ``alpha / (k + rank_ppr) + (1 − alpha) / (k + rank_dense)``,

@@ -6,7 +6,7 @@ facade turns its output into :class:`graphmem.Hit` objects with text and metadat
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -42,10 +42,11 @@ def entity_seeds(
 ) -> dict[int, float]:
     """Entity seed weights: a fact's score / passages mentioning the entity (HippoRAG 2), the best
     value per entity; query-linked named entities get 1 / passages (an exact name match counts as
-    a top fact). ``config``'s opt-in ``fact_seed_scale`` multiplies the fact-derived weights;
+    a top fact). ``config``'s ``fact_seed_scale`` multiplies the fact-derived weights;
     ``hub_damping``, ``numeric_seed_scale`` and
     ``noun_phrase_seed_scale`` then adjust each
-    weight. Only the ``max_seeds`` heaviest entities are kept."""
+    weight (``config=None``: the plain HippoRAG 2 weights, no adjustment). Only the
+    ``max_seeds`` heaviest entities are kept."""
     counts = index.entity_passage_counts
     fact_scale = config.fact_seed_scale if config is not None else 1.0
     weights: dict[int, float] = {}
@@ -177,8 +178,9 @@ def rank_passages(
     passage_scores = fuse(
         scores[index.n_entities :], dense, config.fusion, config.fusion_alpha, config.rrf_k
     )
-    order = pin_dense_top(top_k_indices(passage_scores, top_k), dense, config.pin_dense_margin)
-    return [
+    walk_order = top_k_indices(passage_scores, top_k)
+    order = pin_dense_top(walk_order, dense, config.pin_dense_margin)
+    ranked = [
         RankedPassage(
             int(c),
             float(passage_scores[c]),
@@ -186,6 +188,16 @@ def rank_passages(
         )
         for c in order
     ]
+    if order.size and walk_order.size and order[0] != walk_order[0]:
+        # The pinned passage ranks first by dense confidence, not by its walk score: say so, and
+        # give it the walk's best score so that scores never increase down the list.
+        top = ranked[0]
+        ranked[0] = replace(
+            top,
+            score=max(top.score, float(passage_scores[walk_order[0]])),
+            explanation=replace(top.explanation, mode="pinned"),
+        )
+    return ranked
 
 
 def _explain(

@@ -1,4 +1,4 @@
-"""Opt-in ranking options: score and rank fusion, dense pin, hub damping, numeric-seed scale.
+"""Ranking options: score and rank fusion, dense pin, hub damping, numeric-seed scale.
 
 Vectorised versions against the plain references on random inputs, hand-worked examples, and
 the seed adjustments on a tiny real memory (real spaCy and MiniLM)."""
@@ -115,11 +115,11 @@ def test_seed_adjustments_on_a_real_graph(memory_factory) -> None:
     damped = entity_seeds(index, none, np.zeros(0), linked, 5, RetrieveConfig(hub_damping=True))
     assert damped == pytest.approx({year: 1.0, velk: 1.0, oslo: 1.0 / 3 / (1 + math.log(3))})
     scaled = entity_seeds(
-        index, none, np.zeros(0), linked, 5, RetrieveConfig(numeric_seed_scale=0.1)
+        index, none, np.zeros(0), linked, 5, RetrieveConfig(numeric_seed_scale=0.1, hub_damping=False)
     )
     assert scaled == pytest.approx({velk: 1.0, oslo: 1.0 / 3, year: 0.1})
     assert entity_seeds(
-        index, none, np.zeros(0), linked, 5, RetrieveConfig(numeric_seed_scale=0.0)
+        index, none, np.zeros(0), linked, 5, RetrieveConfig(numeric_seed_scale=0.0, hub_damping=False)
     ) == {velk: 1.0, oslo: 1.0 / 3}
     # a fact seed: (oslo, host, winter games) at score 1.0 seeds its one-passage noun phrase at 1.0
     [host] = [f for f in range(index.n_facts) if index.fact_predicates[f] == "host"]
@@ -128,11 +128,11 @@ def test_seed_adjustments_on_a_real_graph(memory_factory) -> None:
     facts, scores = np.array([host]), np.array([1.0])
     assert entity_seeds(index, facts, scores, [], 5) == {games: 1.0, oslo: 1.0 / 3}
     assert entity_seeds(
-        index, facts, scores, [], 5, RetrieveConfig(noun_phrase_seed_scale=0.25)
+        index, facts, scores, [], 5, RetrieveConfig(noun_phrase_seed_scale=0.25, hub_damping=False)
     ) == {oslo: 1.0 / 3, games: 0.25}
     # fact weights scaled; a query-linked name keeps 1 / passages
     assert entity_seeds(
-        index, facts, scores, [velk], 5, RetrieveConfig(fact_seed_scale=0.2)
+        index, facts, scores, [velk], 5, RetrieveConfig(fact_seed_scale=0.2, hub_damping=False)
     ) == pytest.approx({velk: 1.0, games: 0.2, oslo: 0.2 / 3})
 
 
@@ -150,3 +150,23 @@ def test_fusion_reorders_real_retrieval(memory_factory) -> None:
     dense = mem.dense_ranking([q], top_k=3)[0]
     assert rankings["dense-only score fusion"] == dense
     assert rankings["ppr-only score fusion"] == rankings["plain"]
+
+
+@pytest.mark.parametrize(
+    "q", ["Who was born in Oslo in 1961?", "Which games did Oslo host?", "Who moved to Oslo?"]
+)
+def test_pinned_hit_is_marked_and_scores_never_increase(memory_factory, q: str) -> None:
+    walk = memory_factory("walk", config=MemoryConfig(retrieve=RetrieveConfig(pin_dense_margin=math.inf)))
+    walk.add(DOCS)
+    pinned = memory_factory("pin", config=MemoryConfig(retrieve=RetrieveConfig(pin_dense_margin=0.0)))
+    pinned.add(DOCS)
+    plain = walk.retrieve(q, top_k=3)
+    hits = pinned.retrieve(q, top_k=3)
+    assert hits[0].doc_id == pinned.dense_ranking([q], top_k=1)[0][0]
+    scores = [h.score for h in hits]
+    assert scores == sorted(scores, reverse=True)
+    moved = hits[0].doc_id != plain[0].doc_id
+    assert [h.explanation.mode for h in hits] == ["pinned" if moved else "ppr", "ppr", "ppr"]
+    assert [h.doc_id for h in hits if h.doc_id != hits[0].doc_id] == [
+        h.doc_id for h in plain if h.doc_id != hits[0].doc_id
+    ][:2]
