@@ -41,6 +41,7 @@ DEV_SETS: dict[str, tuple[str, str]] = {
 }
 VARIANTS: dict[str, dict[str, Any]] = {
     "default": {},
+    "plain-walk": {},
     "no-fact-seeds": {"linking_top_k": 0},
     "score-a0.3": {"fusion": "score", "fusion_alpha": 0.3},
     "score-a0.5": {"fusion": "score", "fusion_alpha": 0.5},
@@ -78,7 +79,15 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "pnw-0.1+pin-0.05+hub": {"passage_node_weight": 0.1, "pin_dense_margin": 0.05, "hub_damping": True},
     "pnw-0.2+pin-0.05+hub": {"passage_node_weight": 0.2, "pin_dense_margin": 0.05, "hub_damping": True},
 }
-"""Variant name → ``RetrieveConfig`` overrides (everything else at the defaults)."""
+"""Variant name → ``RetrieveConfig`` overrides of the plain walk (:data:`PLAIN`); "default" is
+the library's defaults as they are now."""
+PLAIN: dict[str, Any] = {"pin_dense_margin": float("inf"), "hub_damping": False}
+"""The HippoRAG 2 walk with no ranking option: what every other variant is relative to."""
+
+
+def variant_config(name: str) -> RetrieveConfig:
+    """The retrieval settings of variant ``name``."""
+    return RetrieveConfig() if name == "default" else RetrieveConfig(**{**PLAIN, **VARIANTS[name]})
 KEYS = ("recall@1", "recall@2", "recall@5", "mrr")
 EXTRA = ("recall@10", "all@2", "all@5", "latency_ms_p50")
 """Also kept in the JSON (latency only for the ``graphmem eval`` runs of defaults and dense)."""
@@ -155,7 +164,7 @@ def sweep_set(
     variants then rank every question on that memory, its retrieval settings
     replaced per variant (the graph and its stored edges do not depend on them)."""
     qpath, cpath = (data / p for p in DEV_SETS[name])
-    meta_key = f"{name}|meta"
+    meta_key = f"{name}|meta|{json.dumps(asdict(RetrieveConfig()), sort_keys=True, default=str)}"
     if meta_key not in done:
         report = run_eval(
             qpath, cpath, ("graphmem", "dense"), top_k=10, cache_dir=cache_dir,
@@ -176,9 +185,12 @@ def sweep_set(
     with Memory(store, embedder=embedder, extractor=extractor) as mem:
         base = mem.config
         for v in variants:
-            key = f"{name}|{v}|{json.dumps(VARIANTS[v], sort_keys=True)}"
+            # keyed by the whole resolved config, so a result measured under other defaults
+            # is never reused for a variant of the same name
+            cfg = variant_config(v)
+            key = f"{name}|{json.dumps(asdict(cfg), sort_keys=True, default=str)}"
             if key not in done:
-                mem.config = replace(base, retrieve=RetrieveConfig(**VARIANTS[v]))
+                mem.config = replace(base, retrieve=cfg)
                 rankings, ms = _rank(mem, questions, 10)
                 done[key] = {**_metrics(rankings, gold), "ms_per_question": round(ms, 2)}
                 partial.write_text(json.dumps(done, indent=1) + "\n", encoding="utf-8")
