@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.graphmem-installed
 DEMO_STORE := .demo-store
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: setup demo test test-slow test-llm bench bench-quality bench-ablations bench-ingest bench-llm bench-viz chromium clean
+.PHONY: setup demo test test-slow test-llm bench bench-quality bench-sweep bench-ablations bench-ingest bench-llm bench-viz chromium clean
 
 setup: $(STAMP)
 
@@ -49,6 +49,10 @@ bench: $(STAMP)
 bench-quality: $(STAMP)
 	$(VENV)/bin/graphmem eval --questions ../shared/data/musique-100/questions.json --corpus ../shared/data/musique-100/corpus.json --json benchmarks/results/eval-musique.json
 	$(VENV)/bin/graphmem eval --questions ../shared/data/hotpotqa-100/questions.json --corpus ../shared/data/hotpotqa-100/corpus.json --json benchmarks/results/eval-hotpotqa.json
+	$(VENV)/bin/graphmem eval --questions ../shared/data/2wiki-corpus/dev-questions.json --corpus ../shared/data/2wiki-corpus/corpus.json --json benchmarks/results/eval-2wiki-dev.json
+
+bench-sweep: $(STAMP)
+	OMP_NUM_THREADS=1 $(PY) benchmarks/dev_sweep.py --stores $(or $(STORES),/tmp/graphmem-dev-stores) --out benchmarks/results/dev_sweep.json
 
 bench-ablations: $(STAMP)
 	$(PY) benchmarks/ablations.py --out benchmarks/results/ablations.json

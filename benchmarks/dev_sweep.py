@@ -33,7 +33,7 @@ from graphmem.eval.metrics import evaluate_rankings
 from graphmem.extract import SpacyExtractor
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = Path("/work/shared/data")
+DATA = ROOT.parent / "shared" / "data"
 DEV_SETS: dict[str, tuple[str, str]] = {
     "musique-100": ("musique-100/questions.json", "musique-100/corpus.json"),
     "hotpotqa-100": ("hotpotqa-100/questions.json", "hotpotqa-100/corpus.json"),
