@@ -14,10 +14,15 @@ Predicate convention (all lowercase, single spaces):
 * copula "X is/was/are Y" -> (x, ``is``, y) whatever the tense; "X is in Y" -> ``is in``;
   "X is famous for Y" -> ``famous for`` (adjective lemma + preposition);
 * relational nouns, in copulas and appositions alike: "X is the capital of Y" and
-  "X, the capital of Y," -> (x, ``capital of``, y) (noun lemma + preposition). The plain ``is``
+  "X, the capital of Y," -> (x, ``capital of``, y) (noun lemma + preposition); a named possessor
+  is the same relation: "X is Y's capital" -> (x, ``capital of``, y). The plain ``is``
   triple to the attribute is then emitted only when the attribute carries descriptive modifiers
   ("an American writer of ..." -> (x, ``is``, ``american writer``) as well), because a bare
   "capital"/"son" node would be a hub joining unrelated passages;
+* the same complement expansion for verb objects and prepositional objects (see
+  :mod:`graphmem.extract._args`): "wrote a book about Y" -> (x, ``write book about``, y), never
+  the false (x, ``write``, y); "is on the island of Y" -> (x, ``is on island of``, y); and for
+  genitive subjects: "Y's novel was published in Z" -> (y, ``novel published in``, z);
 * negation prefixes ``not`` ("did not win" -> ``not win``; "is not" for the copula).
 
 Arguments are graph nodes; how they are chosen (and the mentions derived from them) is described
@@ -31,7 +36,6 @@ from typing import TYPE_CHECKING
 from graphmem.extract._args import (
     _NOUN_POS,
     _TEMPORAL,
-    JUNK_ENT_LABELS,
     Arg,
     _DocArgs,
 )
@@ -81,30 +85,24 @@ class _DocRules(_DocArgs):
                 for s in subjs:
                     self.add(s, is_pred, a)
             return
-        relational = False
-        head_lemma = attr.lemma_.lower()
-        for child in attr.children:
-            if child.dep_ == "prep":
-                objs = self.prep_objects(child)
-                if objs:
-                    relational = True
-                    pred = f"{head_lemma} {child.lower_}"
-                    self.add_all(subjs, f"not {pred}" if neg else pred, objs)
+        # (x, "capital of", y): the complement's via is the whole predicate
+        if attr.pos_ == "NOUN" and attr.i not in self.ent_of:
+            objs = self.complements(attr, subject=False)
+        else:  # a proper noun read as a title ("King of Italy", NER on "Bishop" only)
+            head_lemma = attr.lemma_.lower()
+            objs = [
+                y._replace(via=f"{head_lemma} {c.lower_}")
+                for c in attr.children
+                if c.dep_ == "prep"
+                for y in self.args_of(g for g in c.children if g.dep_ == "pobj")
+            ]
+        self.add_all(subjs, "not" if neg else "", objs)
         if a is None:
             return
-        if relational and not self._has_descriptive_modifier(attr, a):
+        if objs and not self._has_descriptive_modifier(attr, a):
             return
         for s in subjs:
             self.add(s, is_pred, a)
-
-    def _has_descriptive_modifier(self, head: Token, a: Arg) -> bool:
-        """Whether the argument span has a non-numeric modifier before its head noun."""
-        for t in self.doc[a.start : head.i]:
-            ent = self.ent_of.get(t.i)
-            numeric = ent is not None and ent.label_ in JUNK_ENT_LABELS
-            if not numeric and t.pos_ not in ("NUM", "PUNCT", "PART"):
-                return True
-        return False
 
     # ------------------------------------------------------------------ clauses
 
@@ -162,7 +160,7 @@ class _DocRules(_DocArgs):
         subj_toks, passive = self.subjects(verb)
         if not subj_toks:
             return
-        subjs = self.args_of(subj_toks)
+        subjs = self.subjects_of(subj_toks)
         children = list(verb.children)
         neg = any(c.dep_ == "neg" for c in children)
         relational_subj = [t for t in subj_toks if self._is_relational(t)]
@@ -180,7 +178,7 @@ class _DocRules(_DocArgs):
         for c in children:
             dep = c.dep_
             if dep == "dobj" or (dep == "npadvmod" and self._is_date(c)):
-                objs = self.args_of([c])
+                objs = self.objects([c])
                 self.add_all(subjs, base, objs)
                 # "met Merkel in Berlin": a non-"of" PP on a proper-name object is the verb's.
                 if c.i in self.ent_of or c.pos_ == "PROPN":
@@ -188,7 +186,9 @@ class _DocRules(_DocArgs):
                         if p.dep_ == "prep" and p.lower_ != "of":
                             self.add_all(subjs, f"{base} {p.lower_}", self.prep_objects(p))
             elif dep == "agent" and passive:
-                self.add_all(self.prep_objects(c), active, subjs)
+                # the agent is the subject and the patient the object of the active verb
+                agents = self.subjects_of(g for g in c.children if g.dep_ == "pobj")
+                self.add_all(agents, active, self.objects(subj_toks))
             elif dep == "prep" or (dep == "dative" and c.pos_ == "ADP"):
                 self.add_all(subjs, f"{base} {c.lower_}", self.prep_objects(c))
             elif dep == "attr" and not passive:  # "X became the king of Y"
@@ -219,10 +219,12 @@ class _DocRules(_DocArgs):
                     self.add_all(subjs, f"{base} {c.lower_}", self.prep_objects(c))
 
     def _is_relational(self, tok: Token) -> bool:
+        """A common noun with a prepositional complement or a named possessor ("the capital of
+        France", "France's capital")."""
         return (
             tok.i not in self.ent_of
             and tok.pos_ in _NOUN_POS
-            and any(c.dep_ == "prep" for c in tok.children)
+            and any(c.dep_ == "prep" or self._is_genitive_relation(tok, c) for c in tok.children)
         )
 
     def _is_date(self, tok: Token) -> bool:

@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 
 #: Bumped whenever the rules change what they extract; part of :attr:`SpacyExtractor.name` so a
 #: store built with older rules can tell.
-RULES_VERSION = 2
+RULES_VERSION = 3
 
 #: Installed packages carrying the same weights under another import name. Fallback stays inside
 #: one model family: an unknown or misspelt name fails loudly instead of silently parsing with a
