@@ -156,7 +156,9 @@ def build_content(
     timings.extract += t2 - t0
     for (cid, did, pos, text), vec in zip(chunk_rows, passage_vectors):
         content.chunks.append(NewChunk(cid, did, pos, text, vec))
-    content.extractions = [with_title(ex, t) for ex, t in zip(extractions, titles)]
+    owners = [d for d in docs for _ in d.passages]
+    names = title_names(titles, texts, extractions, owners)
+    content.extractions = [with_title(ex, names.get(id(d))) for ex, d in zip(extractions, owners)]
 
     t3 = time.perf_counter()
     labels, facts = _references(content.extractions)
@@ -262,18 +264,53 @@ def _synonyms(
     return out
 
 
-def with_title(extraction: Extraction, title: str | None) -> Extraction:
-    """The extraction plus the document title as an entity mentioned by the passage.
+def title_names(
+    titles: Sequence[str | None],
+    texts: Sequence[str],
+    extractions: Sequence[Extraction],
+    owners: Sequence[object],
+) -> dict[int, tuple[str, str]]:
+    """The entity name of each document's title, keyed by ``id(owner)``: (name, title).
+
+    Normally ``normalize_name(title)``. When a passage of the document writes the whole title
+    and the extractor, reading it in context, named it without its first word ("The Salt
+    Lantern" in the text, mention ``salt lantern``: the parse saw an article), the title takes
+    the extractor's name, so that title and text meet at one node. This defers to the parse
+    instead of a list of articles, so it holds in any language the extractor handles."""
+    out: dict[int, tuple[str, str]] = {}
+    shortened: dict[int, str] = {}
+    for title, text, ex, owner in zip(titles, texts, extractions, owners):
+        if not title:
+            continue
+        name = normalize_name(title)
+        if not name:
+            continue
+        out.setdefault(id(owner), (name, title))
+        if id(owner) in shortened or any(m.name == name for m in ex.mentions):
+            continue
+        head, _, rest = name.partition(" ")
+        if head and rest and f" {name} " in f" {normalize_name(text)} " and any(
+            m.name == rest for m in ex.mentions
+        ):
+            shortened[id(owner)] = rest
+    for key, rest in shortened.items():
+        out[key] = (rest, out[key][1])
+    return out
+
+
+def with_title(extraction: Extraction, title: tuple[str, str] | None) -> Extraction:
+    """The extraction plus the document title, ``(entity name, title as written)`` from
+    :func:`title_names`, as an entity mentioned by the passage.
 
     A title names what the passage is about, and the text often refers to it only by pronoun or
     not at all in later windows; as a node it joins every window of the document and any other
     passage that names the same thing, and queries can link to it by name."""
-    if not title:
+    if title is None:
         return extraction
-    name = normalize_name(title)
-    if not name or any(m.name == name for m in extraction.mentions):
+    name, written = title
+    if any(m.name == name for m in extraction.mentions):
         return extraction
-    return Extraction(extraction.mentions + (Mention(name, title, TITLE),), extraction.triples)
+    return Extraction(extraction.mentions + (Mention(name, written, TITLE),), extraction.triples)
 
 
 def _references(
