@@ -348,7 +348,7 @@ def evaluate(
         o = report.openie
         click.echo(
             f"OpenIE {o['file']}: {o['matched_passages']} of {report.passages} passages matched, "
-            f"{o['problems']} problems in the file"
+            f"{o['problems']} problem{'' if o['problems'] == 1 else 's'} in the file"
         )
     click.echo(report.table())
     if json_out is not None:

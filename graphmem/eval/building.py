@@ -122,7 +122,7 @@ def openie_extractor(
     }
     say(
         f"OpenIE {path}: {len(pairs)} of {len(corpus)} passages matched; "
-        f"{len(source.problems)} problems in the file"
+        f"{len(source.problems)} problem{'' if len(source.problems) == 1 else 's'} in the file"
     )
     if len(pairs) < len(corpus):
         log.warning(
