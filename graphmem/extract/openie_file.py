@@ -15,7 +15,8 @@ Only a file that cannot be read, is not JSON or holds no ``docs`` list raises
 Rules, item by item (``docs[i]``):
 
 * the passage is ``title`` + ``text`` when ``text`` is given (``passage`` is then only checked to
-  agree), else ``passage`` as it is; an item with neither but an ``idx`` can still be matched to
+  agree), else ``passage``, less its first line when that line is the item's ``title`` (HippoRAG
+  writes ``"title\\ntext"``); an item with neither but an ``idx`` can still be matched to
   a corpus by position (an int) or by HippoRAG 2's passage id ``chunk-<md5 of title\\ntext>``
   (a string), see :meth:`OpenIEFile.match_corpus`; an item with none of them is skipped;
 * a passage text that :func:`graphmem.validate.validate_document` refuses (empty, a lone
