@@ -16,6 +16,7 @@ from typing import Any
 
 import click
 
+from graphmem.cli_openie import import_openie_command
 from graphmem.cli_options import llm_config as _llm_config
 from graphmem.cli_options import llm_options, store_option
 from graphmem.errors import GraphMemError
@@ -73,6 +74,9 @@ def main(verbose: int) -> None:
     if verbose == 0:
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
         os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
+
+main.add_command(import_openie_command)
 
 
 def _hit_json(hit: Hit) -> dict[str, Any]:
@@ -298,6 +302,13 @@ def check(store: Path, as_json: bool) -> None:
     "Default: a temporary directory, removed afterwards.",
 )
 @click.option("--per-question", is_flag=True, help="Include every question's rankings in the JSON.")
+@click.option(
+    "--openie",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Build the memory from this OpenIE file's triples (HippoRAG's {\"docs\": [...]} "
+    "format, matched to the passages by title and text) instead of spaCy's.",
+)
 def evaluate(
     questions: Path,
     corpus: Path | None,
@@ -307,6 +318,7 @@ def evaluate(
     cache_dir: Path | None,
     store: Path | None,
     per_question: bool,
+    openie: Path | None,
 ) -> None:
     """Compare retrieval methods on a multi-hop QA question file: recall@1/2/5/10, all@2/5/8,
     MRR and latency per method, printed as a table."""
@@ -323,6 +335,7 @@ def evaluate(
             store_dir=store,
             progress=lambda line: click.echo(line, err=True),
             include_rankings=per_question,
+            openie=openie,
         )
     except (GraphMemError, ValueError) as exc:
         _fail(exc)
@@ -331,6 +344,12 @@ def evaluate(
         f"{report.questions} {report.format} questions, {report.passages} passages, "
         f"top {report.top_k}; memory built in {report.build_seconds}s"
     )
+    if report.openie is not None:
+        o = report.openie
+        click.echo(
+            f"OpenIE {o['file']}: {o['matched_passages']} of {report.passages} passages matched, "
+            f"{o['problems']} problem{'' if o['problems'] == 1 else 's'} in the file"
+        )
     click.echo(report.table())
     if json_out is not None:
         json_out.parent.mkdir(parents=True, exist_ok=True)

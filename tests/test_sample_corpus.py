@@ -25,9 +25,5 @@ def test_sample_corpus_two_hop(memory_factory):
     assert book.explanation.mode == "ppr"
     assert "Odile Marchetti" in book.explanation.bridge_entities
 
-    index = mem._ready_index()
-    recs = mem.store.passages([int(i) for i in index.chunks.ids])
-    chunk_docs = [recs[int(i)].doc_id for i in index.chunks.ids]
-    dense = index.chunks.vectors @ mem.query_vector(q)
-    dense_top5 = [chunk_docs[i] for i in dense.argsort()[::-1][:5]]
-    assert "salt-lantern" not in dense_top5
+    [dense_top5] = mem.dense_ranking([q], top_k=5)
+    assert len(dense_top5) == 5 and "salt-lantern" not in dense_top5

@@ -12,7 +12,8 @@ takes the passages of a corpus file or, without one, the questions' own paragrap
 
 The build goes through :class:`~graphmem.cache.CachingExtractor` and
 :class:`~graphmem.cache.CachingEmbedder`, so evaluating the same corpus again (with other
-retrieval settings) skips spaCy and the embedder. Queries go to the models directly: latency is
+retrieval settings) skips spaCy and the embedder (:mod:`graphmem.eval.building`). With an
+OpenIE file (``openie=``) the memory holds that file's triples instead of spaCy's. Queries go to the models directly: latency is
 measured one question at a time, in the steady state — after an untimed pass that embeds every
 question once (first-shape kernel builds) and one untimed query per method (index load, JIT
 compile) — and includes everything a user would wait for: query embedding for ``dense``, the
@@ -32,11 +33,11 @@ from typing import Any
 
 import numpy as np
 
-from graphmem.cache import CachingEmbedder, CachingExtractor, open_cache
 from graphmem.config import MemoryConfig
 from graphmem.embed import Embedder, SentenceTransformerEmbedder
-from graphmem.errors import GraphMemError, InputError
+from graphmem.errors import InputError
 from graphmem.eval.bm25 import BM25Index
+from graphmem.eval.building import build_memory, openie_extractor
 from graphmem.eval.datasets import CorpusPassage, load_corpus, match_gold
 from graphmem.eval.formats import load_questions
 from graphmem.eval.metrics import evaluate_rankings
@@ -85,6 +86,7 @@ class EvalReport:
     store: dict[str, int]
     cache: dict[str, int]
     per_question: tuple[dict[str, Any], ...] | None = None
+    openie: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The report as one JSON-ready dict (``per_question`` only when it was collected)."""
@@ -98,6 +100,8 @@ class EvalReport:
             "store": self.store,
             "cache": self.cache,
         }
+        if self.openie is not None:
+            out["openie"] = self.openie
         if self.per_question is not None:
             out["per_question"] = list(self.per_question)
         return out
@@ -130,21 +134,6 @@ def check_methods(methods: Sequence[str]) -> tuple[str, ...]:
     return chosen
 
 
-def _cache_variants(embedder: Embedder, extractor: Extractor) -> tuple[str, str]:
-    """Settings that change model outputs but not the models' names, for the cache keys."""
-    embed = (
-        f"dtype={embedder.config.dtype}"
-        if isinstance(embedder, SentenceTransformerEmbedder)
-        else ""
-    )
-    extract = (
-        f"pronouns={extractor.config.resolve_pronouns}"
-        if isinstance(extractor, SpacyExtractor)
-        else ""
-    )
-    return embed, extract
-
-
 def _first_docs(doc_ids: Sequence[str], k: int) -> list[str]:
     """The first ``k`` distinct documents of a passage ranking (long documents span passages)."""
     out: dict[str, None] = {}
@@ -153,33 +142,6 @@ def _first_docs(doc_ids: Sequence[str], k: int) -> list[str]:
         if len(out) == k:
             break
     return list(out)
-
-
-def _build(
-    mem_dir: Path,
-    docs: list[Document],
-    config: MemoryConfig,
-    embedder: Embedder,
-    extractor: Extractor,
-    cache_dir: str | Path | None,
-) -> tuple[float, dict[str, int]]:
-    """Add ``docs`` to the memory in ``mem_dir`` through the cache; seconds taken, cache stats."""
-    embed_variant, extract_variant = _cache_variants(embedder, extractor)
-    with open_cache(cache_dir) as cache:
-        cached_embedder = CachingEmbedder(embedder, cache, variant=embed_variant)
-        cached_extractor = CachingExtractor(extractor, cache, variant=extract_variant)
-        with Memory(mem_dir, config, embedder=cached_embedder, extractor=cached_extractor) as mem:
-            start = time.perf_counter()
-            mem.add(docs, source=f"evaluation corpus in {mem_dir}")
-            seconds = time.perf_counter() - start
-            stored = mem.stats()["documents"]
-        stats = cache.stats()
-    if stored != len(docs):
-        raise GraphMemError(
-            f"store {mem_dir} holds {stored} documents but the corpus has {len(docs)}; "
-            "evaluate into an empty directory or one built from this corpus"
-        )
-    return seconds, stats
 
 
 @dataclass
@@ -262,6 +224,7 @@ def run_eval(
     embedder: Embedder | None = None,
     extractor: Extractor | None = None,
     include_rankings: bool = False,
+    openie: str | Path | None = None,
 ) -> EvalReport:
     """Evaluate ``methods`` on the questions in ``questions_path``.
 
@@ -273,13 +236,18 @@ def run_eval(
     ``config`` configures the memory (chunking, models, graph, retrieval); ``embedder`` and
     ``extractor`` share already loaded models. Metrics at a cut-off beyond ``top_k`` see only
     ``top_k`` documents. ``progress`` receives one line per stage; ``include_rankings`` adds
-    every question's rankings to the report.
+    every question's rankings to the report. ``openie`` is a HippoRAG-style OpenIE file
+    (:mod:`graphmem.extract.openie_file`) whose triples build the memory instead of the
+    extractor's; its passages are matched to the corpus by title and text, and the report's
+    ``openie`` entry says how many matched.
     """
     chosen = check_methods(methods)
     if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1:
         raise ValueError(f"top_k must be an integer >= 1, got {top_k!r}")
     config = config if config is not None else MemoryConfig()
     say = progress or (lambda line: None)
+    if openie is not None and extractor is not None:
+        raise ValueError("give either extractor or openie, not both")
 
     question_set = load_questions(questions_path)
     if corpus_path is not None:
@@ -305,7 +273,12 @@ def run_eval(
     build_seconds = 0.0
     cache_stats: dict[str, int] = {}
     store_counts: dict[str, int] = {}
+    openie_summary: dict[str, Any] | None = None
     if "graphmem" in chosen or "dense" in chosen:
+        from_file = None
+        if openie is not None:
+            from_file, openie_summary = openie_extractor(openie, corpus, config, say)
+            extractor = from_file
         if embedder is None:
             embedder = SentenceTransformerEmbedder(config.embed)
         if extractor is None:
@@ -319,10 +292,13 @@ def run_eval(
         )
         try:
             say(f"building the memory in {mem_dir} ...")
-            build_seconds, cache_stats = _build(
+            build_seconds, cache_stats = build_memory(
                 mem_dir, docs, config, embedder, extractor, cache_dir
             )
             say(f"built in {build_seconds:.1f}s (cache: {cache_stats})")
+            if from_file is not None and openie_summary is not None:
+                # windows the build asked for that the file lacked (0 when the store was reused)
+                openie_summary["windows_not_in_file"] = from_file.missing
             with Memory(mem_dir, config, embedder=embedder, extractor=extractor) as mem:
                 stats = mem.stats()
                 store_counts = {k: int(stats[k]) for k in STORE_COUNTS if k in stats}
@@ -364,4 +340,5 @@ def run_eval(
         store=store_counts,
         cache=cache_stats,
         per_question=per_question,
+        openie=openie_summary,
     )

@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+from graphmem.cli import main
 from graphmem.errors import InputError
 from graphmem.eval.datasets import load_corpus, match_gold
 from graphmem.eval.formats import detect_format, load_questions
@@ -132,3 +134,42 @@ def test_eval_with_corpus_maps_gold_and_ranks(tmp_path: Path) -> None:
     assert report.methods["bm25"]["recall@1"] == 0.5
     assert report.methods["bm25"]["recall@2"] == 0.75
     assert report.methods["bm25"]["recall@5"] == 1.0
+
+
+def test_eval_of_contextless_questions_logs_no_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, embedder: Any, extractor: Any
+) -> None:
+    """Every method, the whole run: not one warning (there used to be one per supporting
+    title, "not in context"), and the gold passages are the corpus passages of those titles."""
+    questions = _write(tmp_path / "dev-questions.json", QUESTIONS)
+    corpus = _write(tmp_path / "corpus.json", CORPUS)
+    caplog.set_level(logging.WARNING)
+    report = run_eval(
+        questions,
+        corpus,
+        top_k=5,
+        cache_dir=tmp_path / "cache",
+        store_dir=tmp_path / "store",
+        embedder=embedder,
+        extractor=extractor,
+        include_rankings=True,
+    )
+    assert [r.getMessage() for r in caplog.records] == []
+    assert report.per_question is not None
+    assert [q["gold"] for q in report.per_question] == [["p2", "p4"], ["p1", "p3"]]
+    assert list(report.methods) == ["graphmem", "dense", "bm25"]
+
+
+def test_cli_eval_of_contextless_questions_prints_no_warning(tmp_path: Path) -> None:
+    questions = _write(tmp_path / "dev-questions.json", QUESTIONS)
+    corpus = _write(tmp_path / "corpus.json", CORPUS)
+    args = ["eval", "--questions", questions, "--corpus", corpus, "--methods", "bm25"]
+    r = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    assert r.stderr.splitlines() == [
+        "2 2wikimultihopqa questions, 5 passages",
+        "bm25: ranking 2 questions ...",
+    ]
+    assert r.stdout.splitlines()[0] == (
+        "2 2wikimultihopqa questions, 5 passages, top 10; memory built in 0.0s"
+    )

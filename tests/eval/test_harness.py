@@ -10,113 +10,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from graphmem import Memory
 from graphmem.cli import main
 from graphmem.eval.harness import METHODS, METRIC_KEYS, check_methods, run_eval
 
-# title -> sentences (HotpotQA style: a following sentence keeps its leading space)
-PASSAGES: dict[str, list[str]] = {
-    "Quillfeather Observatory": [
-        "The Quillfeather Observatory was built in 1911 by the astronomer Vantongeren",
-        " on a hill above Brackwater.",
-    ],
-    "Marisol Vantongeren": [
-        "Marisol Vantongeren was born in Ostrelund, a fishing town on the Sarn estuary.",
-    ],
-    "Ostrelund": ["Ostrelund lies in the province of Kelvary and is known for its salt markets."],
-    "Brackwater": ["Brackwater is a market town on the river Idle, famous for its copper bells."],
-    "Tobias Renn": [
-        "Tobias Renn composed the opera The Glass Heron,",
-        " first staged in Valdoria in 1887.",
-    ],
-    "The Glass Heron": ["The Glass Heron is an opera in three acts about a lighthouse keeper."],
-    "Valdoria": ["Valdoria is the capital of the island nation of Meriva."],
-    "Sarn estuary": ["The Sarn estuary is a wide tidal inlet, home to flocks of wading birds."],
-}
-EXTRA = {"Meriva": ["Meriva is an island nation in the Pellucid Sea."]}
+from .toy import CORPUS, HOTPOT, MUSIQUE, MUSIQUE_TITLES, write
 
-
-def text(title: str) -> str:
-    return "".join(PASSAGES.get(title) or EXTRA[title])
-
-
-def paragraph(idx: int, title: str, supporting: bool) -> dict:
-    return {"idx": idx, "title": title, "paragraph_text": text(title), "is_supporting": supporting}
-
-
-MUSIQUE = [
-    {
-        "id": "q1",
-        "question": "In which town was the builder of the Quillfeather Observatory born?",
-        "answer": "Ostrelund",
-        "paragraphs": [
-            paragraph(0, "Quillfeather Observatory", True),
-            paragraph(1, "Marisol Vantongeren", True),
-            paragraph(2, "Brackwater", False),
-            paragraph(3, "Sarn estuary", False),
-        ],
-    },
-    {
-        "id": "q2",
-        "question": "In which province was Marisol Vantongeren born?",
-        "answer": "Kelvary",
-        "paragraphs": [
-            paragraph(0, "Marisol Vantongeren", True),
-            paragraph(1, "Ostrelund", True),
-            paragraph(2, "Valdoria", False),
-        ],
-    },
-    {
-        "id": "q3",
-        "question": "Who composed the opera The Glass Heron?",
-        "answer": "Tobias Renn",
-        "paragraphs": [
-            paragraph(0, "Tobias Renn", True),
-            paragraph(1, "The Glass Heron", True),
-            paragraph(2, "Ostrelund", False),
-        ],
-    },
-]
-
-HOTPOT = [
-    {
-        "_id": "h1",
-        "question": "Which island nation has as its capital the city where The Glass Heron was "
-        "first staged?",
-        "answer": "Meriva",
-        "type": "bridge",
-        "supporting_facts": [["Tobias Renn", 1], ["Valdoria", 0]],
-        "context": [[t, PASSAGES[t]] for t in ("Tobias Renn", "Valdoria", "Brackwater")],
-    },
-    {
-        "_id": "h2",
-        "question": "On which river is the town below the Quillfeather Observatory?",
-        "answer": "Idle",
-        "type": "bridge",
-        "supporting_facts": [["Quillfeather Observatory", 1], ["Brackwater", 0]],
-        "context": [
-            [t, PASSAGES[t]] for t in ("Quillfeather Observatory", "Brackwater", "Ostrelund")
-        ],
-    },
-]
-
-CORPUS = [{"title": t, "text": text(t)} for t in [*PASSAGES, *EXTRA]]
-# the MuSiQue records' own paragraphs, deduplicated, in first-seen order
-MUSIQUE_TITLES = [
-    "Quillfeather Observatory",
-    "Marisol Vantongeren",
-    "Brackwater",
-    "Sarn estuary",
-    "Ostrelund",
-    "Valdoria",
-    "Tobias Renn",
-    "The Glass Heron",
-]
 RANK_METRICS = [k for k in METRIC_KEYS if not k.startswith("latency")]
-
-
-def write(path: Path, data: object) -> Path:
-    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    return path
 
 
 def check_shape(report: dict, questions: int, passages: int, methods: tuple[str, ...]) -> None:
@@ -135,16 +35,64 @@ def musique_file(tmp_path: Path) -> Path:
     return write(tmp_path / "musique.json", MUSIQUE)
 
 
+# Every question's full ranking (8 documents), pinned: real spaCy, real MiniLM, no tie within
+# reach of float noise (the closest neighbours differ by 0.002 in cosine and 2% in PPR score).
+# graphmem differs from dense where the graph carries a hop: q2's second gold passage
+# (Ostrelund, which the first, Marisol Vantongeren's, names) rises from 4th to 2nd.
+RANKINGS = {
+    "graphmem": [
+        ["Quillfeather Observatory", "Brackwater", "The Glass Heron", "Tobias Renn",
+         "Marisol Vantongeren", "Valdoria", "Sarn estuary", "Ostrelund"],
+        ["Marisol Vantongeren", "Ostrelund", "Sarn estuary", "Valdoria",
+         "Quillfeather Observatory", "Tobias Renn", "Brackwater", "The Glass Heron"],
+        ["The Glass Heron", "Tobias Renn", "Sarn estuary", "Brackwater",
+         "Quillfeather Observatory", "Marisol Vantongeren", "Valdoria", "Ostrelund"],
+    ],
+    "dense": [
+        ["Quillfeather Observatory", "The Glass Heron", "Tobias Renn", "Brackwater",
+         "Marisol Vantongeren", "Valdoria", "Sarn estuary", "Ostrelund"],
+        ["Marisol Vantongeren", "Valdoria", "Quillfeather Observatory", "Ostrelund",
+         "Tobias Renn", "Sarn estuary", "Brackwater", "The Glass Heron"],
+        ["The Glass Heron", "Tobias Renn", "Sarn estuary", "Brackwater",
+         "Quillfeather Observatory", "Marisol Vantongeren", "Valdoria", "Ostrelund"],
+    ],
+}
+
+
+def titles(ranking: list[str]) -> list[str]:
+    return [MUSIQUE_TITLES[int(doc_id.removeprefix("p"))] for doc_id in ranking]
+
+
 def test_musique_own_paragraphs_and_warm_cache(tmp_path, musique_file, embedder, extractor):
     kwargs = {"cache_dir": tmp_path / "cache", "embedder": embedder, "extractor": extractor}
-    first = run_eval(musique_file, include_rankings=True, **kwargs)
+    store = tmp_path / "store"
+    first = run_eval(musique_file, include_rankings=True, store_dir=store, **kwargs)
     data = first.to_json()
     check_shape(data, 3, len(MUSIQUE_TITLES), METHODS)
     assert data["format"] == "musique" and data["top_k"] == 10
     assert data["store"]["documents"] == data["store"]["chunks"] == len(MUSIQUE_TITLES)
-    for values in data["methods"].values():
-        # 8 passages, 10 ranked: every method ranks every gold passage somewhere
-        assert (values["recall@10"], values["all@8"]) == (1.0, 1.0)
+    for method in ("graphmem", "dense"):
+        assert [titles(q["rankings"][method]) for q in data["per_question"]] == RANKINGS[method]
+    # the metrics of exactly those rankings (gold: q1 Quillfeather + Marisol, q2 Marisol +
+    # Ostrelund, q3 Tobias Renn + The Glass Heron)
+    graph, dense = data["methods"]["graphmem"], data["methods"]["dense"]
+    assert {k: round(graph[k], 4) for k in RANK_METRICS} == {
+        "recall@1": 0.5, "recall@2": 0.8333, "recall@5": 1.0, "recall@10": 1.0,
+        "all@2": 0.6667, "all@5": 1.0, "all@8": 1.0, "mrr": 1.0,
+    }
+    assert {k: round(dense[k], 4) for k in RANK_METRICS} == {
+        "recall@1": 0.5, "recall@2": 0.6667, "recall@5": 1.0, "recall@10": 1.0,
+        "all@2": 0.3333, "all@5": 1.0, "all@8": 1.0, "mrr": 1.0,
+    }
+    assert graph["ppr_share"] == 1.0
+    # the harness ranks as the memory's own API does: Memory.dense_ranking and retrieve
+    questions = [q["question"] for q in MUSIQUE]
+    with Memory(store, embedder=embedder, extractor=extractor) as mem:
+        assert [titles(r) for r in mem.dense_ranking(questions, 10)] == RANKINGS["dense"]
+        retrieved = [
+            list(dict.fromkeys(h.doc_id for h in mem.retrieve(q, top_k=30))) for q in questions
+        ]
+        assert [titles(r) for r in retrieved] == RANKINGS["graphmem"]
     # BM25 is determined by the words: each question's rarest terms sit in its gold passages
     bm25 = data["methods"]["bm25"]
     assert (bm25["recall@2"], bm25["all@2"], bm25["mrr"]) == (1.0, 1.0, 1.0)
@@ -152,7 +100,6 @@ def test_musique_own_paragraphs_and_warm_cache(tmp_path, musique_file, embedder,
     q3 = data["per_question"][2]
     assert (q3["id"], set(q3["gold"])) == ("q3", gold_q3)
     assert set(q3["rankings"]["bm25"][:2]) == gold_q3
-    assert all(len(q3["rankings"][m]) == len(MUSIQUE_TITLES) for m in METHODS)
     assert first.cache["extraction_misses"] == len(MUSIQUE_TITLES)
     assert first.cache["embedding_misses"] > 0
 
