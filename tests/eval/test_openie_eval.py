@@ -17,6 +17,8 @@ from graphmem import Memory
 from graphmem.cli import main
 from graphmem.errors import GraphMemError
 from graphmem.eval.harness import run_eval
+from graphmem.config import ExtractConfig
+from graphmem.extract import SpacyExtractor
 from graphmem.extract.openie_file import load_openie
 
 from .toy import CORPUS, MUSIQUE, text, write
@@ -161,7 +163,7 @@ def test_eval_builds_the_memory_from_the_file(
                  cache_dir=tmp_path / "cache")
     assert str(err.value) == (
         f"store {store} was built with extractor {name!r}, this evaluation uses "
-        "'spacy:en_core_web_sm:r2'; give another --store (or remove this one)"
+        f"{SpacyExtractor(ExtractConfig()).name!r}; give another --store (or remove this one)"
     )
 
 
