@@ -49,7 +49,14 @@ from pipelines.backends import cache_variant, make_backend, torch_threads
 from pipelines.config import IngestConfig
 from pipelines.progress import Progress
 from pipelines.report import IngestError, IngestInterrupted, IngestReport, Tally, count_failures
-from pipelines.sources import BadRecord, Record, count_records, expand_paths, iter_records
+from pipelines.sources import (
+    BadRecord,
+    InputFile,
+    Record,
+    count_records,
+    expand_paths,
+    iter_records,
+)
 
 __all__ = ["run_ingest"]
 
@@ -117,7 +124,7 @@ class _Job:
     def __init__(
         self,
         paths: list[str],
-        files: list[Path],
+        files: list[InputFile],
         store: Path,
         config: IngestConfig,
         extractor: Extractor | None,
