@@ -22,8 +22,12 @@ def test_documents_lists_ids_titles_passages_and_metadata(memory_factory):
     mem = memory_factory(config=MemoryConfig(chunk=ChunkConfig(max_tokens=12, overlap=2)))
     mem.add(
         [
-            Document(id="ada", title="Ada\tLovelace", text="Ada Lovelace was born in London.",
-                     metadata={"year": 1815, "tags": ["math"]}),
+            Document(
+                id="ada",
+                title="Ada\tLovelace",
+                text="Ada Lovelace was born in London.",
+                metadata={"year": 1815, "tags": ["math"]},
+            ),
             Document(
                 id="thames",
                 text="The Thames is a river. It flows east through Oxford and Reading. "

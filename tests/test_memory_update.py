@@ -114,7 +114,10 @@ def test_update_of_an_unknown_id_raises_and_changes_nothing(memory_factory):
     with pytest.raises(NotFoundError) as err:
         mem.update("nope", "Some text.")
     assert isinstance(err.value, KeyError)
-    assert str(err.value) == "update(): no document with id 'nope' is stored (add() or upsert() adds one)"
+    assert (
+        str(err.value)
+        == "update(): no document with id 'nope' is stored (add() or upsert() adds one)"
+    )
     assert dump(mem) == before and mem.stats()["generation"] == generation
 
 
@@ -123,7 +126,11 @@ def test_update_of_an_unknown_id_raises_and_changes_nothing(memory_factory):
     [
         ("ada", "   ", "update(): text is empty"),
         ("ada", 42, "update(): expected str or Document, got int"),
-        ("ada", Document(id="london", text="x"), "update(): the document's id 'london' is not 'ada'"),
+        (
+            "ada",
+            Document(id="london", text="x"),
+            "update(): the document's id 'london' is not 'ada'",
+        ),
         ("", "text", "update(): doc_id must be a non-empty string, got ''"),
     ],
 )
@@ -149,7 +156,9 @@ def test_update_with_unchanged_content_writes_nothing_and_metadata_alone_replace
     assert mem.retrieve("Analytical Engine", top_k=1)[0].metadata == {"year": 1834}
 
 
-def test_an_error_between_the_delete_and_the_write_keeps_the_old_version(memory_factory, monkeypatch):
+def test_an_error_between_the_delete_and_the_write_keeps_the_old_version(
+    memory_factory, monkeypatch
+):
     mem = memory_factory()
     mem.add(DOCS)
     before, generation = dump(mem), mem.stats()["generation"]
@@ -159,7 +168,9 @@ def test_an_error_between_the_delete_and_the_write_keeps_the_old_version(memory_
 
     def delete_seen_then_fail(c, batch, path):
         # inside the transaction: the old version is already deleted, the new one half written
-        assert c.execute("SELECT count(*) FROM chunks WHERE chunk_id = 'london#0'").fetchone() == (0,)
+        assert c.execute("SELECT count(*) FROM chunks WHERE chunk_id = 'london#0'").fetchone() == (
+            0,
+        )
         original(c, batch, path)
         raise RuntimeError("power cut")
 
