@@ -16,6 +16,7 @@ from typing import Any
 
 import click
 
+from graphmem.cli_documents import documents
 from graphmem.cli_openie import import_openie_command
 from graphmem.cli_options import llm_config as _llm_config
 from graphmem.cli_options import llm_options, store_option
@@ -358,6 +359,8 @@ def evaluate(
         )
         click.echo(f"wrote {json_out}")
 
+
+main.add_command(documents)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

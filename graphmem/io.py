@@ -30,7 +30,7 @@ def read_documents(path: str | Path) -> list[Document]:
     p = Path(path)
     if p.is_dir():
         files = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in TEXT_SUFFIXES)
-        return [doc for f in files for doc in read_documents(f)]
+        return [_text_file(f, p) for f in files]
     if not p.exists():
         raise InputError("no such file or directory", source=str(p))
     suffix = p.suffix.lower()
@@ -39,20 +39,46 @@ def read_documents(path: str | Path) -> list[Document]:
     if suffix == ".json":
         return _json_list(p)
     if suffix in TEXT_SUFFIXES:
-        text = read_text(p)
-        if not text.strip():
-            raise InputError("file is empty", source=str(p))
-        return [text_document(p, text)]
+        return [_text_file(p, None)]
     raise InputError(
         f"unsupported file type {suffix or '(none)'}: expected .jsonl, .json, .txt, .md or a directory",
         source=str(p),
     )
 
 
-def text_document(p: Path, text: str) -> Document:
-    """The document for a ``.txt``/``.md`` file: id = the path as given (POSIX form), title = the
-    file name without suffix. Public so streaming readers (``pipelines``) build the same ids."""
-    return Document(text=text, id=str(p.as_posix()), title=p.stem, metadata={"path": str(p)})
+def text_document_id(path: Path, root: Path | None = None) -> str:
+    """The id of the document read from the ``.txt``/``.md`` file ``path``: the name of the
+    directory it was found in, then its path below that directory, in POSIX form.
+
+    ``root`` is the directory given (``path`` lies below it, as found by walking it); a file
+    given by itself (``root=None``) counts as found in its own directory. The directory is
+    resolved, so its name does not depend on how it was typed: ``notes``, ``notes/``,
+    ``$PWD/notes``, ``../x/notes`` and a symlink to it all give ``notes/a.txt``, and so does
+    ``notes/a.txt`` given alone. The path below it is kept as found (a symlinked file inside
+    the directory is named by its link). Ids are relative to the directory given: ingest the
+    same directory each time (``notes/sub`` gives ``sub/b.txt`` where ``notes`` gives
+    ``notes/sub/b.txt``), and two directories of the same name give the same ids."""
+    if root is None or root == path:
+        base, below = path.parent, Path(path.name)
+    else:
+        base, below = root, path.relative_to(root)
+    name = base.resolve().name
+    return f"{name}/{below.as_posix()}" if name else below.as_posix()
+
+
+def text_document(p: Path, text: str, root: Path | None = None) -> Document:
+    """The document for a ``.txt``/``.md`` file: id = :func:`text_document_id` (also kept as
+    ``metadata["path"]``), title = the file name without suffix. Public so streaming readers
+    (``pipelines``) build the same documents."""
+    doc_id = text_document_id(p, root)
+    return Document(text=text, id=doc_id, title=p.stem, metadata={"path": doc_id})
+
+
+def _text_file(p: Path, root: Path | None) -> Document:
+    text = read_text(p)
+    if not text.strip():
+        raise InputError("file is empty", source=str(p))
+    return text_document(p, text, root)
 
 
 def read_text(p: Path) -> str:

@@ -19,13 +19,14 @@ from graphmem.errors import GraphMemError, StoreError
 from graphmem.extract import Extractor, SpacyExtractor
 from graphmem.graph.builder import BuildTimings, build_content, prepare, resolve_batch
 from graphmem.graph.index import GraphIndex
+from graphmem.graph.update import for_update, plan_upsert, resolve_upsert
 from graphmem.retrieve.retriever import (
     RankedPassage,
     candidate_facts,
     fact_triples,
     rank_passages,
 )
-from graphmem.store.base import DeleteReport
+from graphmem.store.base import DeleteReport, DocumentInfo
 from graphmem.store.sqlite import SQLiteStore
 from graphmem.types import Answer, Document, Hit
 
@@ -164,6 +165,58 @@ class Memory(Closing):
             log.info("added %d documents (%s)", len(batch.documents), timings.counts)
             return ids
 
+    def update(self, doc_id: str, item: str | Document) -> None:
+        """Replace stored document ``doc_id`` with ``item`` (a text, or a Document whose id is
+        unset or ``doc_id``): one transaction, leaving exactly what ``delete(doc_id)`` then
+        ``add`` would leave. The model work runs unlocked; the delete and the write of the new
+        version commit together, so an error or crash in between leaves the old version.
+        Unchanged content (text, title, metadata) writes nothing. An id that is not stored
+        raises :class:`graphmem.NotFoundError` naming it; bad input raises InputError."""
+        self._upsert([for_update(doc_id, item)], "update()", must_exist=True)
+
+    def upsert(
+        self, items: Iterable[str | Document] | str | Document, *, source: str = "upsert()"
+    ) -> list[str]:
+        """Add the documents that are new, replace those stored with other content (text,
+        title or metadata), skip those stored unchanged; returns every item's id in input
+        order. One transaction, equal to deleting the replaced documents and then adding the
+        items; an id given twice counts with its last item."""
+        if isinstance(items, (str, Document)):
+            items = [items]
+        return self._upsert(items, source, must_exist=False)
+
+    def _upsert(self, items: Iterable[object], source: str, *, must_exist: bool) -> list[str]:
+        with self._lock:
+            plan = plan_upsert(items, self.store, self.config.chunk, source, must_exist=must_exist)
+            if not plan.docs:
+                return plan.ids
+            index = self._ready_index()
+            self.last_build = timings = BuildTimings()
+            content = build_content(
+                plan.docs,
+                self.store,
+                self.embedder,
+                self.extractor,
+                self.config.graph,
+                timings,
+                embed_new=not plan.replaces,
+            )
+            with self.store.writing():  # the plan's checks, the deletes, the write: one transaction
+                batch, deleted = resolve_upsert(
+                    plan,
+                    content,
+                    self.store,
+                    index,
+                    self.embedder,
+                    self.config.graph,
+                    timings,
+                    source,
+                    must_exist=must_exist,
+                )
+                self.store.write(batch)
+            log.info("%s: %d documents replaced (%s)", source, len(deleted), timings.counts)
+            return plan.ids
+
     def delete(self, doc_id: str) -> DeleteReport:
         """Remove a document and everything only it supported. Unknown id: NotFoundError."""
         with self._lock:
@@ -286,8 +339,9 @@ class Memory(Closing):
                 out["llm"] = self._llm.usage.as_dict()
             return out
 
-    def documents(self) -> list[tuple[str, str | None, int]]:
-        """(doc_id, title, passage count) of every stored document, oldest first."""
+    def documents(self) -> list[DocumentInfo]:
+        """Every stored document (id, title, passage count, metadata, when it was stored),
+        oldest first."""
         with self._lock:
             return self.store.documents()
 

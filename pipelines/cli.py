@@ -3,7 +3,8 @@
 Run it as ``python -m pipelines ingest ...``; graphmem's own CLI loads it through the
 ``graphmem.commands`` entry-point group. Output: a summary on stdout, bad records and errors on
 stderr, the JSON report with ``--report``. Exit status 0 when the job completed (bad records
-skipped and counted), 1 when it stopped early, 130 when interrupted.
+skipped and counted), 1 when it stopped early (--strict, --on-conflict error, a failure), 130
+when interrupted.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from graphmem.cli_options import llm_limit_options
 from graphmem.config import MemoryConfig
 from graphmem.errors import GraphMemError
 from graphmem.memory import LLM_CACHE_FILE
-from pipelines.config import IngestConfig
+from pipelines.config import ON_CONFLICT, IngestConfig
 from pipelines.job import run_ingest
 from pipelines.report import IngestError, IngestInterrupted, IngestReport
 from pipelines.sources import expand_paths
@@ -28,8 +29,8 @@ from pipelines.sources import expand_paths
 __all__ = ["ingest"]
 
 _EPILOG = """\b
-Resume: rerun the same command; stored documents are skipped by id before extraction and
-passages already extracted come from the cache in the store directory.
+Resume: rerun the same command; documents stored with the same content are skipped before
+extraction and passages already extracted come from the cache in the store directory.
 \b
 Examples:
   python -m pipelines ingest corpus.jsonl notes/ --store ./mem --workers 2
@@ -144,6 +145,16 @@ def _finish(report: IngestReport, report_path: Path | None) -> None:
     help="Stop at the first bad record or failed extraction (exit status 1).",
 )
 @click.option(
+    "--on-conflict",
+    type=click.Choice(ON_CONFLICT),
+    default="error",
+    show_default=True,
+    help="A record whose id is already stored (or earlier in the input) with other text, title "
+    "or metadata. error: stop before its batch, exit status 1, nothing of it written. skip: "
+    "report it as a bad record, keep the stored one, exit 0. replace: replace the stored "
+    "document (in the batch's transaction).",
+)
+@click.option(
     "--report",
     "report_path",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -174,6 +185,7 @@ def ingest(
     llm_timeout: float | None,
     llm_retries: int | None,
     strict: bool,
+    on_conflict: str,
     report_path: Path | None,
     no_cache: bool,
     progress: bool | None,
@@ -183,7 +195,10 @@ def ingest(
 
     PATHS are .jsonl files (one {"id"?, "title"?, "text", "metadata"?} per line), .json lists
     of {"title", "text"} (read incrementally), or directories of .txt/.md files. Bad records
-    are reported with file and line, counted, and skipped (--strict stops instead).
+    are reported with file and line, counted, and skipped (--strict stops instead). A record
+    whose id is taken by other content (an edited record) is settled by --on-conflict.
+    A .txt/.md file's id is the name of the directory given (resolved, so `notes`, `./notes/`
+    and `$PWD/notes` agree) and its path below it: notes/sub/a.md.
     Documents whose extraction failed (an unusable model reply) are stored without entities
     and facts, counted and listed (--strict stops before their batch instead). Ctrl-C stops at
     once, keeping the batches committed so far (exit status 130).
@@ -202,6 +217,7 @@ def ingest(
         runner=runner,  # type: ignore[arg-type]
         ray_address=ray_address,
         strict=strict,
+        on_conflict=on_conflict,  # type: ignore[arg-type]
         cache=not no_cache,
         progress=progress,
         memory=MemoryConfig(),

@@ -8,9 +8,12 @@ from typing import Literal
 
 from graphmem.config import MemoryConfig
 
-__all__ = ["IngestConfig", "Runner"]
+__all__ = ["ON_CONFLICT", "IngestConfig", "OnConflict", "Runner"]
 
 Runner = Literal["local", "ray"]
+#: What a job does with a record whose id is taken by other content (:mod:`pipelines.conflicts`).
+OnConflict = Literal["error", "skip", "replace"]
+ON_CONFLICT: tuple[OnConflict, ...] = ("error", "skip", "replace")
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,11 @@ class IngestConfig:
     * ``strict`` (False): stop at the first bad record. Batches before the one holding it are
       committed, nothing after; :class:`pipelines.IngestError` is raised. Otherwise bad records
       are reported, counted and skipped.
+    * ``on_conflict`` ("error"): a record whose id is already taken (stored, or earlier in the
+      input) by other content: ``"error"`` stops the job before its batch (the job cannot tell
+      an intended edit from two records colliding on one id, and guessing either way loses
+      something), ``"skip"`` reports it as a bad record and keeps what is stored, ``"replace"``
+      replaces the stored document (``Memory.upsert``). See :mod:`pipelines.conflicts`.
     * ``cache`` (True): keep extractions in an on-disk cache (keyed by passage text and
       extractor), written as each task finishes, so a rerun never extracts a passage twice.
     * ``cache_dir`` (None): directory of the cache file; ``None`` = the store directory.
@@ -67,6 +75,7 @@ class IngestConfig:
     ray_num_cpus: int | None = None
     embed_threads: int | None = None
     strict: bool = False
+    on_conflict: OnConflict = "error"
     cache: bool = True
     cache_dir: Path | None = None
     progress: bool | None = None
@@ -85,6 +94,11 @@ class IngestConfig:
             if not ok:
                 low = 0 if name in ("workers", "prefetch", "max_reported_bad") else 1
                 raise ValueError(f"IngestConfig.{name} must be >= {low}, got {getattr(self, name)}")
+        if self.on_conflict not in ON_CONFLICT:
+            raise ValueError(
+                f"IngestConfig.on_conflict must be one of {', '.join(ON_CONFLICT)}, "
+                f"got {self.on_conflict!r}"
+            )
         if self.runner not in ("local", "ray"):
             raise ValueError(f"IngestConfig.runner must be 'local' or 'ray', got {self.runner!r}")
         for name in ("ray_num_cpus", "embed_threads"):

@@ -8,7 +8,9 @@ threads) and to passage embedding (one thread), so the models work while the wri
 entities, links synonyms and commits.
 
 Resuming is rerunning: batches are formed from the input alone, so a rerun forms the same
-batches; documents already stored are skipped by id before anything is extracted, and passages
+batches; documents stored with the record's content are skipped before anything is extracted
+(a record whose id is taken by other content is settled by ``on_conflict``, see
+:mod:`pipelines.conflicts`; ``"replace"`` commits through ``Memory.upsert``), and passages
 extracted by an interrupted run come from the extraction cache (written as each task finishes,
 before the batch is committed). Every model call sees the same inputs in the same company as in
 an uninterrupted run, so the resumed store is identical to it, and identical whatever the
@@ -40,16 +42,23 @@ from graphmem.cache import CACHE_FILE, CachingExtractor, DiskCache
 from graphmem.embed import Embedder
 from graphmem.errors import StoreError
 from graphmem.extract import Cancellable, Extractor
-from graphmem.graph.builder import passage_input, prepare
-from graphmem.ids import content_hash, doc_id_for
+from graphmem.graph.builder import passage_input, prepare_document
 from graphmem.memory import Memory
 from graphmem.types import Document, Extraction
 from pipelines.adapters import BackendExtractor, BatchExtractor, PrefetchEmbedder, TimedEmbedder
 from pipelines.backends import cache_variant, make_backend, torch_threads
 from pipelines.config import IngestConfig
+from pipelines.conflicts import conflict_stop, sort_batch
 from pipelines.progress import Progress
 from pipelines.report import IngestError, IngestInterrupted, IngestReport, Tally, count_failures
-from pipelines.sources import BadRecord, Record, count_records, expand_paths, iter_records
+from pipelines.sources import (
+    BadRecord,
+    InputFile,
+    Record,
+    count_records,
+    expand_paths,
+    iter_records,
+)
 
 __all__ = ["run_ingest"]
 
@@ -104,6 +113,8 @@ class _Planned:
     number: int
     records: int
     skipped: int
+    added: int
+    replaced: int
     docs: list[Document]
     ids: list[str]
     texts: list[str]
@@ -117,7 +128,7 @@ class _Job:
     def __init__(
         self,
         paths: list[str],
-        files: list[Path],
+        files: list[InputFile],
         store: Path,
         config: IngestConfig,
         extractor: Extractor | None,
@@ -260,29 +271,21 @@ class _Job:
         return False
 
     def _plan(self, number: int, records: list[Record]) -> _Planned | None:
-        """Skip stored documents by id, chunk the new ones, send them to the models.
-        ``None`` when strict mode stops on a conflicting id."""
+        """Skip documents stored unchanged, settle conflicts (:mod:`pipelines.conflicts`),
+        chunk the documents to write, send them to the models. ``None`` when the job stops
+        here (a conflict under ``on_conflict="error"``, or a bad record in strict mode)."""
         t0 = time.perf_counter()
-        keyed = [
-            (r, r.document.id or doc_id_for(r.document.text), content_hash(r.document.text))
-            for r in records
-        ]
-        stored = self.mem.store.document_hashes([k for _, k, _ in keyed])
-        seen: dict[str, str] = {}
-        docs: list[Document] = []
-        skipped = 0
-        for rec, doc_id, digest in keyed:
-            previous = self.in_flight.get(doc_id) or seen.get(doc_id) or stored.get(doc_id)
-            if previous is None:
-                seen[doc_id] = digest
-                docs.append(rec.document)
-            elif previous == digest:
-                skipped += 1
-            else:
-                reason = f"document {doc_id!r} is already stored (or earlier in the input) with different text"
-                if self._bad(BadRecord(rec.source, rec.line, reason), advance=False):
-                    return None
-        _, prepared = prepare(docs, self.mem.store, self.config.memory.chunk, f"batch {number}")
+        on_conflict = self.config.on_conflict
+        batch = sort_batch(records, self.mem.store, self.in_flight, on_conflict)
+        for rec, reason in batch.conflicts:
+            if on_conflict == "error":
+                self.stopped = conflict_stop(rec, reason)
+                return None
+            if self._bad(BadRecord(rec.source, rec.line, reason), advance=False):
+                return None
+        chunking = self.config.memory.chunk
+        prepared = [prepare_document(d, doc_id, chunking) for doc_id, d in batch.docs.items()]
+        docs, seen = list(batch.docs.values()), batch.fingerprints
         texts = [p for d in prepared for p in d.passages]
         owners = [d.doc_id for d in prepared for _ in d.passages]
         inputs = [passage_input(d.title, p) for d in prepared for p in d.passages]
@@ -297,8 +300,8 @@ class _Job:
         ]
         vectors = self.embedding.submit(self.models.encode, inputs) if inputs else None
         return _Planned(
-            number, len(records), skipped, docs, list(seen), texts, owners, inputs, extractions,
-            vectors,
+            number, len(records), batch.skipped, batch.added, batch.replaced, docs, list(seen),
+            texts, owners, inputs, extractions, vectors,
         )
 
     def _start_models(self) -> None:
@@ -345,7 +348,8 @@ class _Job:
             self.batch_extractor.load(dict(zip(plan.texts, extractions)))
             self.writer_embedder.load(plan.inputs, vectors)
             embedded_before = self.writer_embedder.seconds
-            self.mem.add(plan.docs, source=f"batch {plan.number}")
+            write = self.mem.upsert if self.config.on_conflict == "replace" else self.mem.add
+            write(plan.docs, source=f"batch {plan.number}")
             elapsed = time.perf_counter() - t1
             build = self.mem.last_build
             self.batch_extractor.load({})
@@ -356,15 +360,13 @@ class _Job:
             tally.count_batch(build.counts)
         for doc_id in plan.ids:
             self.in_flight.pop(doc_id, None)
-        tally.added += len(plan.docs)
+        tally.added += plan.added
+        tally.replaced += plan.replaced
         tally.skipped += plan.skipped
         self.progress.advance(plan.records, added=tally.added, skipped=tally.skipped, bad=tally.bad)
         log.info(
-            "batch %d: %d documents added, %d skipped (%d passages)",
-            plan.number,
-            len(plan.docs),
-            plan.skipped,
-            len(plan.texts),
+            "batch %d: %d documents added, %d replaced, %d skipped (%d passages)",
+            *(plan.number, plan.added, plan.replaced, plan.skipped, len(plan.texts)),
         )
         return True
 

@@ -40,6 +40,7 @@ class Tally:
     records: int = 0
     read: int = 0
     added: int = 0
+    replaced: int = 0
     skipped: int = 0
     bad: int = 0
     unread: int = 0
@@ -103,6 +104,7 @@ class Tally:
             documents_read=self.read,
             documents_added=self.added,
             documents_skipped=self.skipped,
+            documents_replaced=self.replaced,
             bad_records=self.bad,
             bad_record_examples=tuple(self.bad_examples),
             records_unread=self.unread,
@@ -128,8 +130,11 @@ class IngestReport:
 
     * ``documents_read``: valid records read from the input;
     * ``documents_added``: documents written by this run;
-    * ``documents_skipped``: already stored with the same text (a rerun, or repeated in the
+    * ``documents_skipped``: already stored with the same content (a rerun, or repeated in the
       input), so neither extracted nor embedded;
+    * ``documents_replaced``: records that replaced a document of the same id with other
+      content, stored or earlier in the input (``on_conflict="replace"``; counted in
+      ``documents_read``, not in ``documents_added``);
     * ``bad_records``: records skipped as invalid (all counted; the first ones listed in
       ``bad_record_examples`` as ``"FILE:LINE: reason"``);
     * ``failed_extractions``: documents this run stored whose extraction failed for at least
@@ -175,6 +180,7 @@ class IngestReport:
     store: dict[str, int]
     error: str | None = None
     records_unread: int = 0
+    documents_replaced: int = 0
 
     @property
     def ok(self) -> bool:
@@ -199,8 +205,10 @@ class IngestReport:
         stages = ", ".join(f"{k} {s[k]:.1f}s" for k in STAGES if k != "wall")
         lines = [
             (
-                f"read {self.documents_read} documents: added {self.documents_added}, skipped "
-                f"{self.documents_skipped} already stored, {self.bad_records} bad records skipped"
+                f"read {self.documents_read} documents: added {self.documents_added}, "
+                + (f"replaced {self.documents_replaced}, " if self.documents_replaced else "")
+                + f"skipped {self.documents_skipped} already stored, "
+                f"{self.bad_records} bad records skipped"
             ),
             (
                 f"added {self.chunks} passages, {self.entities} entities, {self.facts} facts, "

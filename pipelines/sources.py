@@ -10,7 +10,9 @@ current file, so memory stays bounded whatever the input size:
   a valid record (nested too deeply to decode included) is reported and skipped, but a syntax
   error ends that file (where the next element starts is unknown): its bad record says which
   record it hit and about how many came after it unread (``BadRecord.unread``);
-* directories: ``.txt``/``.md`` files found recursively, sorted by path, one document each.
+* directories: ``.txt``/``.md`` files found recursively, sorted by path, one document each,
+  whose id does not depend on how the directory was typed (:func:`graphmem.io.text_document_id`:
+  the resolved directory's name, then the path below it).
 
 A ``.jsonl`` file with no record at all (empty or blank lines only) and a ``.json`` file holding
 an empty list are reported as a bad record ``FILE: no records`` (as an empty ``.txt`` file is
@@ -43,7 +45,7 @@ from graphmem.types import Document
 from graphmem.validate import validate_document
 from pipelines.jsonstream import JSONStreamError, iter_json_list
 
-__all__ = ["BadRecord", "Record", "count_records", "expand_paths", "iter_records"]
+__all__ = ["BadRecord", "InputFile", "Record", "count_records", "expand_paths", "iter_records"]
 
 SUFFIXES = (".jsonl", ".json", *TEXT_SUFFIXES)
 
@@ -78,7 +80,16 @@ class BadRecord:
 Item = Record | BadRecord
 
 
-def expand_paths(paths: Sequence[str | Path]) -> list[Path]:
+@dataclass(frozen=True)
+class InputFile:
+    """A file to read and the directory argument it was found in (``None``: given by itself),
+    which a ``.txt``/``.md`` document's id is relative to."""
+
+    path: Path
+    root: Path | None = None
+
+
+def expand_paths(paths: Sequence[str | Path]) -> list[InputFile]:
     """The input files, in order: each argument, directories replaced by their ``.txt``/``.md``
     files (recursive, sorted). Checked before anything is read or written.
 
@@ -87,13 +98,14 @@ def expand_paths(paths: Sequence[str | Path]) -> list[Path]:
     """
     if not paths:
         raise InputError("no input paths given")
-    files: list[Path] = []
+    files: list[InputFile] = []
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            files.extend(
-                sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in TEXT_SUFFIXES)
+            found = sorted(
+                f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in TEXT_SUFFIXES
             )
+            files.extend(InputFile(f, p) for f in found)
         elif not p.exists():
             raise InputError("no such file or directory", source=str(p))
         elif p.suffix.lower() not in SUFFIXES:
@@ -103,27 +115,33 @@ def expand_paths(paths: Sequence[str | Path]) -> list[Path]:
                 source=str(p),
             )
         else:
-            files.append(p)
+            files.append(InputFile(p))
     return files
 
 
-def iter_records(files: Iterable[Path]) -> Iterator[Item]:
-    """Records of every file in ``files`` (as :func:`expand_paths` returns them), in order."""
-    for f in files:
+def _input(f: InputFile | Path) -> InputFile:
+    return f if isinstance(f, InputFile) else InputFile(f)
+
+
+def iter_records(files: Iterable[InputFile | Path]) -> Iterator[Item]:
+    """Records of every file in ``files`` (as :func:`expand_paths` returns them; a bare path
+    counts as given by itself), in order."""
+    for item in map(_input, files):
+        f = item.path
         suffix = f.suffix.lower()
         if suffix == ".jsonl":
             yield from _jsonl(f)
         elif suffix == ".json":
             yield from _json_list(f)
         else:
-            yield _text_file(f)
+            yield _text_file(f, item.root)
 
 
-def count_records(files: Iterable[Path]) -> int:
+def count_records(files: Iterable[InputFile | Path]) -> int:
     """How many records :func:`iter_records` will yield (good or bad), reading the files once
     without building documents: cheap next to ingestion, used for a progress bar's total."""
     n = 0
-    for f in files:
+    for f in (i.path for i in map(_input, files)):
         suffix = f.suffix.lower()
         if suffix == ".jsonl":
             with f.open("rb") as fh:
@@ -209,7 +227,7 @@ def _validated(value: object, source: str, line: int) -> Item:
         return BadRecord(source, line, exc.reason)
 
 
-def _text_file(path: Path) -> Item:
+def _text_file(path: Path, root: Path | None) -> Item:
     try:
         text = read_text(path)
     except InputError as exc:
@@ -219,7 +237,7 @@ def _text_file(path: Path) -> Item:
     if not text.strip():
         return BadRecord(str(path), None, "file is empty")
     try:
-        document = validate_document(text_document(path, text), str(path))
+        document = validate_document(text_document(path, text, root), str(path))
     except InputError as exc:
         return BadRecord(str(path), None, exc.reason)
     return Record(document, str(path), None)

@@ -32,7 +32,7 @@ def dump(mem: Memory) -> dict[str, set]:
     """Store content by name (ids differ between stores), for exact comparisons."""
     c = sqlite3.connect(mem.path / STORE_FILE)
     q = {
-        "documents": "SELECT doc_id FROM documents",
+        "documents": "SELECT doc_id, title, metadata FROM documents",
         "chunks": "SELECT chunk_id, text FROM chunks",
         "entities": "SELECT name FROM entities",
         "facts": "SELECT s.name, f.predicate, o.name FROM facts f JOIN entities s ON s.id=f.subject_id "

@@ -86,13 +86,26 @@ def prepare(
             if previous != h:
                 raise ConflictError(
                     f"{source} item {i}: document {doc_id!r} is already stored with different "
-                    "text; delete it first to replace it"
+                    "text; update() or upsert() replaces it"
                 )
             continue
         seen[doc_id] = h
-        title = doc.title if doc.title is None else doc.title.strip() or None
-        out.append(PreparedDocument(doc_id, h, title, dict(doc.metadata), tuple(split_text(doc.text, chunking))))
+        out.append(prepare_document(doc, doc_id, chunking, h))
     return ids, out
+
+
+def stored_title(title: str | None) -> str | None:
+    """The title as stored: stripped, and None when blank."""
+    return title if title is None else title.strip() or None
+
+
+def prepare_document(
+    doc: Document, doc_id: str, chunking: ChunkConfig, digest: str | None = None
+) -> PreparedDocument:
+    """One validated document as it will be written: id, text hash, title, passages."""
+    digest = digest if digest is not None else content_hash(doc.text)
+    passages = tuple(split_text(doc.text, chunking))
+    return PreparedDocument(doc_id, digest, stored_title(doc.title), dict(doc.metadata), passages)
 
 
 def passage_input(title: str | None, text: str) -> str:
@@ -124,8 +137,16 @@ def build_content(
     extractor: Extractor,
     graph: GraphConfig,
     timings: BuildTimings | None = None,
+    *,
+    embed_new: bool = True,
 ) -> BatchContent:
-    """Extract and embed everything in ``docs`` that is likely new to the store."""
+    """Extract and embed everything in ``docs`` that is likely new to the store.
+
+    ``embed_new=False`` embeds the passages only and leaves the entity names and facts to
+    :func:`resolve_batch`, which embeds what is missing under the write lock. A replacement
+    needs that: before the old version is deleted its entities look stored, so the texts
+    embedded together here would not be those a delete followed by an add embeds together,
+    and vectors depend (in their last bits) on the company they are computed in."""
     timings = timings if timings is not None else BuildTimings()
     start = time.perf_counter()
     chunk_rows: list[tuple[str, str, int, str]] = []
@@ -160,6 +181,9 @@ def build_content(
     names = title_names(titles, texts, extractions, owners)
     content.extractions = [with_title(ex, names.get(id(d))) for ex, d in zip(extractions, owners)]
 
+    if not embed_new:
+        timings.wall += time.perf_counter() - start
+        return content
     t3 = time.perf_counter()
     labels, facts = _references(content.extractions)
     known = store.existing_entities(list(labels))

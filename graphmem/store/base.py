@@ -74,6 +74,19 @@ class DeleteReport:
 
 
 @dataclass(frozen=True)
+class DocumentInfo:
+    """A stored document as listed by :meth:`Store.documents`: what was given for it (title,
+    metadata, the hash of its text), its passage count and when it was stored (Unix seconds)."""
+
+    doc_id: str
+    title: str | None
+    passages: int
+    metadata: Mapping[str, Any]
+    content_hash: str
+    added_at: float
+
+
+@dataclass(frozen=True)
 class EntityRows:
     ids: np.ndarray
     names: list[str]
@@ -166,6 +179,6 @@ class Store(Protocol):
 
     def passages(self, chunk_ids: Sequence[int]) -> dict[int, PassageRecord]: ...
 
-    def documents(self) -> list[tuple[str, str | None, int]]: ...
+    def documents(self, doc_ids: Sequence[str] | None = None) -> list[DocumentInfo]: ...
 
     def close(self) -> None: ...

@@ -24,6 +24,7 @@ from graphmem.errors import ConflictError, EmbedderMismatchError, StoreError
 from graphmem.store.base import (
     ChunkRows,
     DeleteReport,
+    DocumentInfo,
     EdgeRows,
     EntityRows,
     FactRows,
@@ -328,13 +329,26 @@ class SQLiteStore:
                     found[rid] = PassageRecord(cid, did, text, title, json.loads(meta))
         return found
 
-    def documents(self) -> list[tuple[str, str | None, int]]:
-        """(doc_id, title, number of passages) for every stored document, oldest first."""
+    def documents(self, doc_ids: Sequence[str] | None = None) -> list[DocumentInfo]:
+        """Every stored document (``doc_ids=None``) or those of ``doc_ids`` that are stored,
+        oldest first, with its passage count. One read transaction."""
+        q = (
+            "SELECT d.id, d.doc_id, d.title, (SELECT count(*) FROM chunks k WHERE k.doc = d.id), "
+            "d.metadata, d.content_hash, d.added_at FROM documents d"
+        )
         with self._txn("read", "list documents") as c:
-            return c.execute(
-                "SELECT d.doc_id, d.title, count(k.id) FROM documents d "
-                "LEFT JOIN chunks k ON k.doc = d.id GROUP BY d.id ORDER BY d.id"
-            ).fetchall()
+            if doc_ids is None:
+                rows = c.execute(q + " ORDER BY d.id").fetchall()
+            else:
+                rows = []
+                for part in _chunks(list(dict.fromkeys(doc_ids))):
+                    where = f" WHERE d.doc_id IN ({','.join('?' * len(part))})"
+                    rows.extend(c.execute(q + where, tuple(part)).fetchall())
+                rows.sort()
+        return [
+            DocumentInfo(doc_id, title, n, json.loads(meta), digest, added)
+            for _, doc_id, title, n, meta, digest, added in rows
+        ]
 
     def close(self) -> None:
         with self._lock:

@@ -196,13 +196,16 @@ def test_ids_duplicates_and_conflicts(tmp_path, ingest):
         ],
     )
     store = tmp_path / "mem"
-    report = ingest([corpus], store, batch_size=2, prefetch=2)
+    report = ingest([corpus], store, batch_size=2, prefetch=2, on_conflict="skip")
     assert (report.documents_read, report.documents_added, report.documents_skipped) == (5, 3, 1)
     assert report.bad_record_examples == (
-        f"{corpus}:4: document 'x' is already stored (or earlier in the input) with different text",
+        (
+            f"{corpus}:4: document 'x' is already stored (or earlier in the input) with "
+            "different text; skipped, the earlier one kept (--on-conflict replace replaces it)"
+        ),
     )
     assert sorted(r[1] for r in dump_store(store)["documents"]) == sorted([doc_id_for(a), "x", "y"])
-    again = ingest([corpus], store, batch_size=2)
+    again = ingest([corpus], store, batch_size=2, on_conflict="skip")
     assert (again.documents_added, again.documents_skipped, again.bad_records) == (0, 4, 1)
 
 

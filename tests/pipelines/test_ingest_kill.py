@@ -30,11 +30,13 @@ except ImportError:  # pragma: no cover
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _start(corpus: Path, store: Path, batch: int, report: Path) -> subprocess.Popen[bytes]:
-    """``python -m pipelines ingest`` in a subprocess; its stderr goes to ``report``'s
-    directory (a file, not a pipe nobody reads while it runs)."""
+def _start(
+    corpus: Path, store: Path, batch: int, report: Path, *extra: str
+) -> subprocess.Popen[bytes]:
+    """``python -m pipelines ingest`` (plus ``extra`` options) in a subprocess; its stderr goes
+    to ``report``'s directory (a file, not a pipe nobody reads while it runs)."""
     command = [sys.executable, "-m", "pipelines", "ingest", str(corpus), "--store", str(store)]
-    command += ["--batch-size", str(batch), "--workers", "1", "--no-progress"]
+    command += ["--batch-size", str(batch), "--workers", "1", "--no-progress", *extra]
     command += ["--report", str(report)]
     with (report.parent / "stderr.txt").open("ab") as err:
         return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err)
@@ -78,8 +80,8 @@ def _kill(
     return doc_count(store)
 
 
-def _finish(corpus: Path, store: Path, batch: int, report: Path) -> dict:
-    proc = _start(corpus, store, batch, report)
+def _finish(corpus: Path, store: Path, batch: int, report: Path, *extra: str) -> dict:
+    proc = _start(corpus, store, batch, report, *extra)
     assert proc.wait(timeout=300) == 0, _stderr(report)
     return json.loads(report.read_text(encoding="utf-8"))
 
@@ -117,6 +119,33 @@ def test_killed_twice_then_resumed_equals_an_uninterrupted_run(tmp_path, ingest,
         + final["extraction_cache"]["extraction_hits"]
         == n - second
     )
+    _check_same_store(store, reference, embedder)
+
+
+def test_replacing_job_killed_then_resumed_equals_an_uninterrupted_run(tmp_path, ingest, embedder):
+    """--on-conflict replace: every batch deletes old versions and writes new ones in its
+    transaction; a kill leaves whole batches, and the rerun replaces only what is left."""
+    n, batch = 40, 10
+    old = make_corpus(n)
+    changed = [{**r, "text": r["text"] + " It was rebuilt later."} for r in old[::2]]
+    new = make_corpus(n + len(changed))[n:]
+    edited = []  # each batch: 5 edited documents and 5 new ones (the document count grows)
+    for b in range(0, len(changed), 5):
+        edited += changed[b : b + 5] + new[b : b + 5]
+    first = write_jsonl(tmp_path / "v1.jsonl", old)
+    corpus = write_jsonl(tmp_path / "v2.jsonl", edited)
+    reference = tmp_path / "reference"
+    ingest([first], reference, batch_size=batch)
+    ingest([corpus], reference, batch_size=batch, on_conflict="replace")
+
+    store, report = tmp_path / "mem", tmp_path / "report.json"
+    ingest([first], store, batch_size=batch)
+    replace = ("--on-conflict", "replace")
+    killed = _kill(_start(corpus, store, batch, report, *replace), store, report, docs=n + 5)
+    assert n + 5 <= killed < n + len(new) and (killed - n) % 5 == 0  # whole batches only
+    final = _finish(corpus, store, batch, report, *replace)
+    assert final["documents_skipped"] == 2 * (killed - n)
+    assert final["documents_replaced"] + final["documents_added"] == len(edited) - 2 * (killed - n)
     _check_same_store(store, reference, embedder)
 
 

@@ -149,11 +149,32 @@ def test_directory_recursive_sorted_with_bad_files(tmp_path: Path) -> None:
     (d / "skip.csv").write_text("ignored", encoding="utf-8")
     items = _items(d)
     assert [str(i) if isinstance(i, BadRecord) else i.document.id for i in items] == [
-        f"{d / 'b.txt'}".replace("\\", "/"),
+        "notes/b.txt",
         f"{d / 'c.txt'}:2: not valid UTF-8 (byte offset 18)",
         f"{d / 'empty.md'}: file is empty",
-        f"{d / 'sub' / 'a.md'}".replace("\\", "/"),
+        "notes/sub/a.md",
     ]
+
+
+def test_text_file_ids_do_not_depend_on_how_the_path_is_typed(tmp_path: Path, monkeypatch) -> None:
+    notes = tmp_path / "x" / "notes"
+    (notes / "sub").mkdir(parents=True)
+    (notes / "a.txt").write_text("Alpha note.", encoding="utf-8")
+    (notes / "sub" / "b.md").write_text("Bravo note.", encoding="utf-8")
+    (tmp_path / "link").symlink_to(notes, target_is_directory=True)
+    (tmp_path / "x" / "other").mkdir()
+    monkeypatch.chdir(tmp_path / "x")
+    want = ["notes/a.txt", "notes/sub/b.md"]
+    for spelling in ("notes", "notes/", "./notes/.", str(notes), "other/../notes", "../x/notes",
+                     "../link", str(tmp_path / "link") + "/"):
+        docs = [i.document for i in _items(Path(spelling)) if isinstance(i, Record)]
+        assert [(d.id, d.metadata) for d in docs] == [(i, {"path": i}) for i in want], spelling
+        assert docs == read_documents(spelling)
+    for spelling in ("notes/a.txt", str(notes / "a.txt"), "../link/a.txt"):  # a file alone
+        assert [i.document.id for i in _items(Path(spelling))] == ["notes/a.txt"], spelling
+    monkeypatch.chdir(notes)
+    assert [i.document.id for i in _items(Path("."))] == want
+    assert [i.document.id for i in _items(Path("sub"))] == ["sub/b.md"]  # relative to the root given
 
 
 def test_documents_equal_graphmem_read_documents(tmp_path: Path) -> None:

@@ -49,7 +49,7 @@ def test_one_writer_four_readers(tmp_path):
     assert all(r[1] > 0 for r in results)
     assert consistency(store) == ()
     with Memory(store) as mem:
-        assert sorted(d for d, _, _ in mem.documents()) == alive
+        assert sorted(d.doc_id for d in mem.documents()) == alive
         c = sqlite3.connect(store / STORE_FILE)
         texts = dict(
             c.execute("SELECT d.doc_id, k.text FROM chunks k JOIN documents d ON d.id = k.doc")

@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 from races import RacingEmbedder, add_docs, before_statement
 
-from graphmem import ConflictError, Document, Memory
+from graphmem import ConflictError, Document, Memory, NotFoundError
 from graphmem.memory import STORE_FILE
 
 ADA = Document(
@@ -169,3 +169,47 @@ def test_hits_pair_text_by_id_when_a_delete_lands_before_the_fetch(pair):
     after = reader.retrieve("Which town did Odile Marchetti visit?", top_k=3)
     assert top[0].doc_id not in {h.doc_id for h in after} and len(after) == 3
     assert all(h.text == text_of[h.doc_id] for h in after)
+
+
+def _racing_before_the_build(pair, action) -> Memory:
+    """A handle whose ``action`` runs after an update's plan, before its model work (the
+    first encode call: the passages)."""
+    racing = pair(action=action)
+    racing.embedder.before_call = 1
+    return racing
+
+
+def test_update_whose_document_is_deleted_meanwhile_writes_nothing(pair, tmp_path):
+    other = pair()
+    other.add([ADA])
+    racing = _racing_before_the_build(pair, lambda: other.delete("ada"))
+    with pytest.raises(NotFoundError, match="update\\(\\): no document with id 'ada' is stored"):
+        racing.update("ada", LATER.text)
+    assert racing.embedder.fired
+    assert all(not rows for rows in dump(tmp_path / "m").values())
+
+
+def test_update_racing_another_update_commits_after_it(pair, tmp_path):
+    """Both updates replace whatever is stored when they commit: the store equals the two
+    applied one after the other (the later commit wins)."""
+    other = pair()
+    other.add([ADA])
+    racing = _racing_before_the_build(pair, lambda: other.update("ada", NOVEL.text))
+    racing.update("ada", LATER.text)
+    assert racing.embedder.fired
+    sequential = pair(name="seq")
+    sequential.add([ADA])
+    sequential.update("ada", NOVEL.text)
+    sequential.update("ada", LATER.text)
+    assert dump(tmp_path / "m") == dump(tmp_path / "seq")
+    assert dump(tmp_path / "m")["chunks"] == {("ada#0", LATER.text)}
+
+
+def test_upsert_whose_unchanged_document_changed_meanwhile_writes_nothing(pair, tmp_path):
+    other = pair()
+    other.add([ADA])
+    racing = _racing_before_the_build(pair, lambda: other.update("ada", NOVEL.text))
+    with pytest.raises(ConflictError, match="'ada' was changed by another writer"):
+        racing.upsert([ADA, BOOK])  # ADA looked stored unchanged when planned
+    got = dump(tmp_path / "m")
+    assert got["chunks"] == {("ada#0", NOVEL.text)}

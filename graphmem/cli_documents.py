@@ -1,0 +1,60 @@
+"""``graphmem documents``: what a memory holds, one line per document (over
+:meth:`graphmem.Memory.documents`). Registered on the ``graphmem`` group by :mod:`graphmem.cli`."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from graphmem.cli_options import store_option
+from graphmem.errors import GraphMemError
+from graphmem.text import printable
+
+if TYPE_CHECKING:
+    from graphmem.store.base import DocumentInfo
+
+__all__ = ["document_json", "documents"]
+
+
+def document_json(doc: DocumentInfo) -> dict[str, Any]:
+    """One document as the ``--json`` output lists it (``added_at`` in ISO-8601, UTC)."""
+    added = datetime.fromtimestamp(doc.added_at, tz=timezone.utc).isoformat(timespec="seconds")
+    return {
+        "id": doc.doc_id,
+        "title": doc.title,
+        "passages": doc.passages,
+        "metadata": dict(doc.metadata),
+        "added_at": added,
+    }
+
+
+@click.command("documents")
+@store_option
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
+def documents(store: Path, as_json: bool) -> None:
+    """List the stored documents, oldest first.
+
+    Text: one line per document, ID, passage count and title separated by tabs (no title: empty;
+    control characters, tabs included, are shown escaped). --json: {"count": N, "documents":
+    [{"id", "title", "passages", "metadata", "added_at"}, ...]}, added_at in ISO-8601 UTC.
+    Reads only: no model is loaded and the store is not written."""
+    from graphmem.cli import _fail, _open  # the group's own helpers (it imports this module)
+
+    try:
+        with _open(store) as mem:
+            listed = mem.documents()
+    except GraphMemError as exc:
+        _fail(exc)
+        return
+    if as_json:
+        out = {"count": len(listed), "documents": [document_json(d) for d in listed]}
+        click.echo(json.dumps(out, ensure_ascii=False))
+        return
+    for d in listed:
+        click.echo(f"{printable(d.doc_id)}\t{d.passages}\t{printable(d.title or '')}")
+    if not listed:
+        click.echo("(no documents)", err=True)
