@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import statistics
 import time
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -69,11 +70,17 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "np-0.3": {"noun_phrase_seed_scale": 0.3},
     "np-0.1+rrf-a0.5": {"noun_phrase_seed_scale": 0.1, "fusion": "rrf", "fusion_alpha": 0.5},
     "np-0.1+score-a0.5": {"noun_phrase_seed_scale": 0.1, "fusion": "score", "fusion_alpha": 0.5},
+    "fuzzy-0.75": {"fuzzy_link_threshold": 0.75},
+    "fuzzy-0.80": {"fuzzy_link_threshold": 0.80},
+    "fuzzy-0.85": {"fuzzy_link_threshold": 0.85},
+    "fuzzy-0.90": {"fuzzy_link_threshold": 0.90},
+    "ngram-16": {"link_max_ngram": 16},
+    "ngram-16+fuzzy-0.80": {"link_max_ngram": 16, "fuzzy_link_threshold": 0.80},
 }
 """Variant name → ``RetrieveConfig`` overrides (everything else at the defaults)."""
 KEYS = ("recall@1", "recall@2", "recall@5", "mrr")
 EXTRA = ("recall@10", "all@2", "all@5", "latency_ms_p50")
-"""Also kept in the JSON (latency only for the ``graphmem eval`` runs of defaults and dense)."""
+"""Also kept in the JSON (every variant's latency is its median ms per ``retrieve`` call)."""
 
 
 def objective(m: dict[str, float]) -> float:
@@ -116,14 +123,20 @@ def table(results: dict[str, dict[str, dict[str, float]]], sets: list[str]) -> s
     return "\n".join(rows)
 
 
-def _rank(mem: Memory, questions: list[str], top_k: int) -> tuple[list[list[str]], float]:
+def _rank(
+    mem: Memory, questions: list[str], top_k: int
+) -> tuple[list[list[str]], float, float]:
     """graphmem's document rankings (``DEPTH_FACTOR × top_k`` passages cut to ``top_k``
-    documents) and ms per question. One query per call, exactly as ``graphmem eval`` does: a
-    batch embeds in bf16 with last-bit differences that moved MuSiQue-100 R@1 by 0.005."""
-    start = time.perf_counter()
-    hits = [mem.retrieve(q, top_k=DEPTH_FACTOR * top_k) for q in questions]
-    ms = (time.perf_counter() - start) * 1000.0 / len(questions)
-    return [_first_docs([h.doc_id for h in hs], top_k) for hs in hits], ms
+    documents), mean and median ms per question. One query per call, exactly as ``graphmem
+    eval`` does: a batch embeds in bf16 with last-bit differences that moved MuSiQue-100 R@1 by
+    0.005."""
+    hits, millis = [], []
+    for q in questions:
+        start = time.perf_counter()
+        hits.append(mem.retrieve(q, top_k=DEPTH_FACTOR * top_k))
+        millis.append((time.perf_counter() - start) * 1000.0)
+    rankings = [_first_docs([h.doc_id for h in hs], top_k) for hs in hits]
+    return rankings, sum(millis) / len(millis), statistics.median(millis)
 
 
 def _metrics(rankings: list[list[str]], gold: list[frozenset[str]]) -> dict[str, float]:
@@ -171,8 +184,12 @@ def sweep_set(
             key = f"{name}|{v}|{json.dumps(VARIANTS[v], sort_keys=True)}"
             if key not in done:
                 mem.config = replace(base, retrieve=RetrieveConfig(**VARIANTS[v]))
-                rankings, ms = _rank(mem, questions, 10)
-                done[key] = {**_metrics(rankings, gold), "ms_per_question": round(ms, 2)}
+                rankings, ms, p50 = _rank(mem, questions, 10)
+                done[key] = {
+                    **_metrics(rankings, gold),
+                    "ms_per_question": round(ms, 2),
+                    "latency_ms_p50": round(p50, 2),
+                }
                 partial.write_text(json.dumps(done, indent=1) + "\n", encoding="utf-8")
             out[v] = done[key]
             print(f"[{name}] {v}: " + " ".join(f"{k}={out[v][k]:.3f}" for k in KEYS), flush=True)

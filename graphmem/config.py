@@ -126,7 +126,14 @@ class RetrieveConfig:
     on MuSiQue-100, see the analysis); ``fact_seed_scale`` multiplies every weight that comes
     from a linked fact (query-linked names keep 1 / passages), so a noisy spaCy fact no longer
     outweighs a name the question states. The values swept
-    are in ``benchmarks/dev_sweep.py``; its dev-set results in ``benchmarks/results/dev_sweep.json``."""
+    are in ``benchmarks/dev_sweep.py``; its dev-set results in ``benchmarks/results/dev_sweep.json``.
+
+    ``fuzzy_link_threshold`` (inf: off) also links names in the question that are no exact
+    n-gram of an entity name: spaCy's NER and proper-noun runs on the query, each linked to the
+    nearest named entity by name-embedding cosine when at least this value
+    (``graphmem/retrieve/mentions.py``; measured in ``benchmarks/results/dev_sweep_linking.json``).
+    ``link_max_ngram`` is the longest name, in words, that exact linking matches: 2Wiki titles
+    such as "Maria Of Austria, Duchess Of Jülich-Cleves-Berg" (8 words) exceed the old 6."""
 
     linking_top_k: int = 5
     fact_score_floor: float = 0.98
@@ -144,6 +151,8 @@ class RetrieveConfig:
     numeric_seed_scale: float = 1.0
     noun_phrase_seed_scale: float = 1.0
     fact_seed_scale: float = 1.0
+    fuzzy_link_threshold: float = float("inf")
+    link_max_ngram: int = 6
 
     def __post_init__(self) -> None:
         if self.fusion not in ("none", "score", "rrf"):
@@ -164,6 +173,13 @@ class RetrieveConfig:
             )
         if not self.fact_seed_scale >= 0:
             raise ValueError(f"RetrieveConfig.fact_seed_scale must be >= 0, got {self.fact_seed_scale}")
+        if self.link_max_ngram < 1:
+            raise ValueError(f"RetrieveConfig.link_max_ngram must be >= 1, got {self.link_max_ngram}")
+        if not (-1.0 <= self.fuzzy_link_threshold <= 1.0 or self.fuzzy_link_threshold == float("inf")):
+            raise ValueError(
+                "RetrieveConfig.fuzzy_link_threshold must be a cosine in [-1, 1] or inf (off), "
+                f"got {self.fuzzy_link_threshold}"
+            )
         if not self.noun_phrase_seed_scale >= 0:
             raise ValueError(
                 "RetrieveConfig.noun_phrase_seed_scale must be >= 0, "

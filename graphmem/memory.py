@@ -19,6 +19,7 @@ from graphmem.errors import GraphMemError, StoreError
 from graphmem.extract import Extractor, SpacyExtractor
 from graphmem.graph.builder import BuildTimings, build_content, prepare, resolve_batch
 from graphmem.graph.index import GraphIndex
+from graphmem.retrieve.mentions import QueryMentions, parse_mentions, query_parser
 from graphmem.retrieve.retriever import (
     RankedPassage,
     candidate_facts,
@@ -187,10 +188,24 @@ class Memory(Closing):
                     return [[] for _ in queries]
                 cfg = self.config.retrieve
                 facts = self._recognized_facts(index, queries, vectors)
+                mentions = self._query_mentions(index, queries)
                 return [
-                    self._hits(index, partial(rank_passages, index, q, v, cfg, facts=f), top_k)
-                    for q, v, f in zip(queries, vectors, facts)
+                    self._hits(
+                        index, partial(rank_passages, index, q, v, cfg, facts=f, mentions=m), top_k
+                    )
+                    for q, v, f, m in zip(queries, vectors, facts, mentions)
                 ]
+
+    def _query_mentions(
+        self, index: GraphIndex, queries: Sequence[str]
+    ) -> Sequence[QueryMentions | None]:
+        """The queries' mentions for fuzzy linking, when ``fuzzy_link_threshold`` is set (spaCy
+        and one more embedding batch per call; nothing is parsed otherwise)."""
+        cfg = self.config.retrieve
+        if not (cfg.link_query_entities and cfg.fuzzy_link_threshold <= 1):
+            return [None] * len(queries)
+        nlp = query_parser(self.extractor, self.config.extract.model)
+        return parse_mentions(nlp, self.embedder, index, queries, cfg.link_max_ngram)
 
     def _recognized_facts(
         self, index: GraphIndex, queries: Sequence[str], vectors: np.ndarray
