@@ -15,7 +15,7 @@ import numpy as np
 from graphmem.closing import Closing
 from graphmem.config import MemoryConfig
 from graphmem.embed import Embedder, SentenceTransformerEmbedder
-from graphmem.errors import GraphMemError, StoreError
+from graphmem.errors import GraphMemError, InputError, StoreError
 from graphmem.extract import Extractor, SpacyExtractor
 from graphmem.graph.builder import BuildTimings, build_content, prepare, resolve_batch
 from graphmem.graph.index import GraphIndex
@@ -29,6 +29,7 @@ from graphmem.retrieve.retriever import (
 from graphmem.store.base import DeleteReport
 from graphmem.store.sqlite import SQLiteStore
 from graphmem.types import Answer, Document, Hit
+from graphmem.validate import query_problem
 
 if TYPE_CHECKING:
     from graphmem.llm.client import LLMClient
@@ -174,6 +175,7 @@ class Memory(Closing):
 
     def retrieve(self, query: str, top_k: int = 5) -> list[Hit]:
         """The ``top_k`` passages for ``query``, best first, each with an explanation."""
+        _check_queries("retrieve", [query], top_k)  # errors name retrieve(), not retrieve_many()
         return self.retrieve_many([query], top_k=top_k)[0]
 
     def retrieve_many(self, queries: Sequence[str], top_k: int = 5) -> list[list[Hit]]:
@@ -355,5 +357,8 @@ def _check_queries(method: str, queries: Sequence[str], top_k: int) -> None:
     for i, q in enumerate(queries):
         if not isinstance(q, str) or not q.strip():
             raise ValueError(f"query {i} must be a non-empty string, got {q!r}")
+        problem = query_problem(q)
+        if problem is not None:  # an InputError, which is a ValueError too
+            raise InputError(problem, source=f"{method}() query {i}")
     if top_k < 1:
         raise ValueError(f"top_k must be >= 1, got {top_k}")

@@ -32,18 +32,33 @@ from graphmem.retrieve.linking import (
     link_query_entity_spans,
     quantize_rows,
 )
-from graphmem.text import normalize_name
+from graphmem.text import is_word, normalize_name, token_spans
 
 if TYPE_CHECKING:
     from graphmem.embed import Embedder
     from graphmem.graph.index import GraphIndex
 
-__all__ = ["QueryMentions", "fuzzy_link", "parse_mentions", "query_mentions", "query_parser"]
+__all__ = [
+    "QueryMentions",
+    "fuzzy_link",
+    "may_mention",
+    "parse_mentions",
+    "query_mentions",
+    "query_parser",
+]
 
 # NER labels that are quantities, not names: exact linking already matches "1995" as written.
 _NUMERIC_LABELS = frozenset({"DATE", "TIME", "CARDINAL", "ORDINAL", "QUANTITY", "PERCENT", "MONEY"})
 # Tokens trimmed off a mention's edges: "the Bubye River" → "Bubye River", "Achebe's" → "Achebe".
-_EDGE_POS = frozenset({"DET", "PART", "PUNCT", "ADP", "CCONJ"})
+# NER sometimes takes in a sentence-initial verb ("Are King Vidor"), hence AUX and PRON.
+_EDGE_POS = frozenset({"DET", "PART", "PUNCT", "ADP", "CCONJ", "AUX", "PRON"})
+# Capitalised only because they open a question (English, as is the spaCy model that parses).
+_OPENER_WORDS = (
+    "who whom whose what which when where why how is are was were do does did has have had "
+    "can could will would should in on at of for from by with to the a an and or name "
+    "this that these those as after before during since between among"
+)
+_OPENERS = frozenset(_OPENER_WORDS.split())
 # Pipes the mentions need (NER, and the tagger for PROPN); the parser is the slowest one.
 _SKIP_PIPES = ("parser", "lemmatizer", "graphmem_sentence_hints")
 
@@ -62,7 +77,8 @@ def query_mentions(
     """Normalised mention names of a parsed query (a spaCy ``Doc``), in query order.
 
     Mentions are NER spans other than quantities and maximal runs of proper nouns, trimmed of
-    edge determiners, particles, adpositions and punctuation. Dropped: a mention inside an exact
+    edge determiners, particles, adpositions, conjunctions, auxiliaries, pronouns and
+    punctuation. Dropped: a mention inside an exact
     match (character spans ``exact_spans``, so "York Times" inside a linked "New York Times"
     does not link again; a longer one, "Akinoshu Kenji" around a linked "Kenji", stays), one
     whose name is in ``known`` (it has matched exactly elsewhere or is an entity name already),
@@ -100,6 +116,31 @@ def query_mentions(
     return [name for _, name in sorted(out)]
 
 
+def may_mention(query: str, exact_spans: Sequence[tuple[int, int]]) -> bool:
+    """Whether ``query`` may hold a name that exact linking left: a word outside the exact
+    matches with a capital letter (not a question word opening the query: "Who", "Which") or
+    with letters of a script without case. Most questions name only what links exactly, and
+    skipping their parse saves spaCy's ~5 ms: 67-94% of the dev-set questions are skipped. What
+    it misses: lowercase mentions ("rugby union") and NER spans joining exact matches ("Han
+    Vodka" around a linked "Han"), mostly junk joins ("Exies or Circus Diablo"); 19 of the 600
+    dev questions lose a mention (measured with
+    ``benchmarks/results/dev_sweep_linking.json``'s stores)."""
+    first = True
+    for a, b in token_spans(query):
+        word = query[a:b]
+        if not is_word(word):
+            continue
+        opening, first = first, False
+        if any(e0 <= a and b <= e1 for e0, e1 in exact_spans):
+            continue
+        letters = [c for c in word if c.isalpha()]
+        if any(not (c.isupper() or c.islower()) for c in letters):
+            return True  # uncased script: no capitalisation to go by
+        if any(c.isupper() for c in letters) and not (opening and word.casefold() in _OPENERS):
+            return True
+    return False
+
+
 def parse_mentions(
     nlp: Any,
     embedder: Embedder,
@@ -107,14 +148,18 @@ def parse_mentions(
     queries: Sequence[str],
     max_ngram: int = DEFAULT_MAX_NGRAM,
 ) -> list[QueryMentions]:
-    """:class:`QueryMentions` of each query: parsed in one ``nlp.pipe`` call, the mentions of
-    all queries embedded in one batch (none when no query has one). ``max_ngram`` must be the
-    retriever's (``RetrieveConfig.link_max_ngram``), so exact matches are the ones it makes."""
-    per_query: list[list[str]] = []
+    """:class:`QueryMentions` of each query: the queries that :func:`may_mention` a name parsed
+    in one ``nlp.pipe`` call, the mentions of all queries embedded in one batch (none when no
+    query has one). ``max_ngram`` must be the retriever's (``RetrieveConfig.link_max_ngram``),
+    so exact matches are the ones it makes."""
+    exact = [
+        [(a, b) for _, a, b in link_query_entity_spans(q, index.named, max_ngram)] for q in queries
+    ]
+    per_query: list[list[str]] = [[] for _ in queries]
+    todo = [i for i, q in enumerate(queries) if may_mention(q, exact[i])]
     skipped = [p for p in _SKIP_PIPES if p in nlp.pipe_names]
-    for query, doc in zip(queries, nlp.pipe(list(queries), disable=skipped)):
-        exact = link_query_entity_spans(query, index.named, max_ngram)
-        per_query.append(query_mentions(doc, [(a, b) for _, a, b in exact], index.named.keys()))
+    for i, doc in zip(todo, nlp.pipe([queries[i] for i in todo], disable=skipped)):
+        per_query[i] = query_mentions(doc, exact[i], index.named.keys())
     unique = list(dict.fromkeys(name for names in per_query for name in names))
     dim = index.dim
     vectors = dict(zip(unique, embedder.encode(unique))) if unique else {}
