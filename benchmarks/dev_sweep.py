@@ -76,6 +76,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "fuzzy-0.90": {"fuzzy_link_threshold": 0.90},
     "ngram-16": {"link_max_ngram": 16},
     "ngram-16+fuzzy-0.80": {"link_max_ngram": 16, "fuzzy_link_threshold": 0.80},
+    "ngram-16+fuzzy-0.85": {"link_max_ngram": 16, "fuzzy_link_threshold": 0.85},
 }
 """Variant name → ``RetrieveConfig`` overrides (everything else at the defaults)."""
 KEYS = ("recall@1", "recall@2", "recall@5", "mrr")

@@ -32,7 +32,7 @@ from graphmem.eval.harness import DEPTH_FACTOR
 from graphmem.extract import SpacyExtractor
 
 log = logging.getLogger("linking_latency")
-SETTINGS = ("default", "ngram-16", "fuzzy-0.85", "ngram-16+fuzzy-0.80")
+SETTINGS = ("default", "ngram-16", "fuzzy-0.85", "ngram-16+fuzzy-0.85")
 
 
 def time_set(

@@ -128,12 +128,17 @@ class RetrieveConfig:
     outweighs a name the question states. The values swept
     are in ``benchmarks/dev_sweep.py``; its dev-set results in ``benchmarks/results/dev_sweep.json``.
 
+    ``link_max_ngram`` is the longest name, in words, that exact linking matches: 17 of the
+    2Wiki dev questions name a title longer than the old 6 ("Maria Of Austria, Duchess Of
+    Jülich-Cleves-Berg", 8); 16 raised every dev set's R@1/2/5 and MRR or left them equal
+    (2Wiki dev 400 R@1 0.411 → 0.418, MRR 0.966 → 0.974) at the same p50 latency.
     ``fuzzy_link_threshold`` (inf: off) also links names in the question that are no exact
     n-gram of an entity name: spaCy's NER and proper-noun runs on the query, each linked to the
     nearest named entity by name-embedding cosine when at least this value
-    (``graphmem/retrieve/mentions.py``; measured in ``benchmarks/results/dev_sweep_linking.json``).
-    ``link_max_ngram`` is the longest name, in words, that exact linking matches: 2Wiki titles
-    such as "Maria Of Austria, Duchess Of Jülich-Cleves-Berg" (8 words) exceed the old 6."""
+    (``graphmem/retrieve/mentions.py``). 0.85 was best of 0.75-0.90 on the three dev sets and
+    in every leave-one-set-out fold, but by one or two questions per set (none on 2Wiki) for
+    p50 +4-22% and p95 ~+85% (queries with a name to link are parsed and embedded), so it is
+    off by default (``benchmarks/results/dev_sweep_linking.json``, ``linking_latency.json``)."""
 
     linking_top_k: int = 5
     fact_score_floor: float = 0.98
@@ -152,7 +157,7 @@ class RetrieveConfig:
     noun_phrase_seed_scale: float = 1.0
     fact_seed_scale: float = 1.0
     fuzzy_link_threshold: float = float("inf")
-    link_max_ngram: int = 6
+    link_max_ngram: int = 16
 
     def __post_init__(self) -> None:
         if self.fusion not in ("none", "score", "rrf"):

@@ -12,7 +12,7 @@ import numpy as np
 from graphmem.text import is_word, normalize_name, token_spans
 
 #: Longest name, in words, that exact query linking matches (``RetrieveConfig.link_max_ngram``).
-DEFAULT_MAX_NGRAM = 6
+DEFAULT_MAX_NGRAM = 16
 
 
 def quantize_rows(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

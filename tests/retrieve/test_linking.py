@@ -117,8 +117,8 @@ def test_long_names_link_up_to_max_ngram_words():
     title = "maria of austria, duchess of jülich-cleves-berg"
     named = {title: 1, "maria": 2, "austria": 3, "berg": 4}
     query = "Where was the place of burial of Maria Of Austria, Duchess Of Jülich-Cleves-Berg's husband?"
-    assert link_query_entities(query, named) == [2, 3, 4]  # 8 words: over the default 6
-    assert link_query_entities(query, named, max_ngram=16) == [1]
+    assert link_query_entities(query, named) == [1]  # 8 words; the default reaches 16
+    assert link_query_entities(query, named, max_ngram=6) == [2, 3, 4]  # the old limit
     assert link_query_entities(query, named, max_ngram=8) == [1]
     assert link_query_entities(query, named, max_ngram=7) == [2, 3, 4]
 
