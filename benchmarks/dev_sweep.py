@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import statistics
 import time
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -78,6 +79,13 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "pnw-0.2+hub": {"passage_node_weight": 0.2, "hub_damping": True},
     "pnw-0.1+pin-0.05+hub": {"passage_node_weight": 0.1, "pin_dense_margin": 0.05, "hub_damping": True},
     "pnw-0.2+pin-0.05+hub": {"passage_node_weight": 0.2, "pin_dense_margin": 0.05, "hub_damping": True},
+    "fuzzy-0.75": {"fuzzy_link_threshold": 0.75},
+    "fuzzy-0.80": {"fuzzy_link_threshold": 0.80},
+    "fuzzy-0.85": {"fuzzy_link_threshold": 0.85},
+    "fuzzy-0.90": {"fuzzy_link_threshold": 0.90},
+    "ngram-16": {"link_max_ngram": 16},
+    "ngram-16+fuzzy-0.80": {"link_max_ngram": 16, "fuzzy_link_threshold": 0.80},
+    "ngram-16+fuzzy-0.85": {"link_max_ngram": 16, "fuzzy_link_threshold": 0.85},
 }
 """Variant name → ``RetrieveConfig`` overrides of the plain walk (:data:`PLAIN`); "default" is
 the library's defaults as they are now."""
@@ -90,7 +98,7 @@ def variant_config(name: str) -> RetrieveConfig:
     return RetrieveConfig() if name == "default" else RetrieveConfig(**{**PLAIN, **VARIANTS[name]})
 KEYS = ("recall@1", "recall@2", "recall@5", "mrr")
 EXTRA = ("recall@10", "all@2", "all@5", "latency_ms_p50")
-"""Also kept in the JSON (latency only for the ``graphmem eval`` runs of defaults and dense)."""
+"""Also kept in the JSON (every variant's latency is its median ms per ``retrieve`` call)."""
 
 
 def objective(m: dict[str, float]) -> float:
@@ -133,14 +141,20 @@ def table(results: dict[str, dict[str, dict[str, float]]], sets: list[str]) -> s
     return "\n".join(rows)
 
 
-def _rank(mem: Memory, questions: list[str], top_k: int) -> tuple[list[list[str]], float]:
+def _rank(
+    mem: Memory, questions: list[str], top_k: int
+) -> tuple[list[list[str]], float, float]:
     """graphmem's document rankings (``DEPTH_FACTOR × top_k`` passages cut to ``top_k``
-    documents) and ms per question. One query per call, exactly as ``graphmem eval`` does: a
-    batch embeds in bf16 with last-bit differences that moved MuSiQue-100 R@1 by 0.005."""
-    start = time.perf_counter()
-    hits = [mem.retrieve(q, top_k=DEPTH_FACTOR * top_k) for q in questions]
-    ms = (time.perf_counter() - start) * 1000.0 / len(questions)
-    return [_first_docs([h.doc_id for h in hs], top_k) for hs in hits], ms
+    documents), mean and median ms per question. One query per call, exactly as ``graphmem
+    eval`` does: a batch embeds in bf16 with last-bit differences that moved MuSiQue-100 R@1 by
+    0.005."""
+    hits, millis = [], []
+    for q in questions:
+        start = time.perf_counter()
+        hits.append(mem.retrieve(q, top_k=DEPTH_FACTOR * top_k))
+        millis.append((time.perf_counter() - start) * 1000.0)
+    rankings = [_first_docs([h.doc_id for h in hs], top_k) for hs in hits]
+    return rankings, sum(millis) / len(millis), statistics.median(millis)
 
 
 def _metrics(rankings: list[list[str]], gold: list[frozenset[str]]) -> dict[str, float]:
@@ -191,8 +205,12 @@ def sweep_set(
             key = f"{name}|{json.dumps(asdict(cfg), sort_keys=True, default=str)}"
             if key not in done:
                 mem.config = replace(base, retrieve=cfg)
-                rankings, ms = _rank(mem, questions, 10)
-                done[key] = {**_metrics(rankings, gold), "ms_per_question": round(ms, 2)}
+                rankings, ms, p50 = _rank(mem, questions, 10)
+                done[key] = {
+                    **_metrics(rankings, gold),
+                    "ms_per_question": round(ms, 2),
+                    "latency_ms_p50": round(p50, 2),
+                }
                 partial.write_text(json.dumps(done, indent=1) + "\n", encoding="utf-8")
             out[v] = done[key]
             print(f"[{name}] {v}: " + " ".join(f"{k}={out[v][k]:.3f}" for k in KEYS), flush=True)

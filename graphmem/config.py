@@ -128,7 +128,19 @@ class RetrieveConfig:
     2Wiki. ``numeric_seed_scale`` multiplies the seed weight of dates, times and letterless
     names (1.0: unchanged, 0.0: they never seed), ``noun_phrase_seed_scale`` that of plain noun
     phrases (kind "NP", reached through facts), ``fact_seed_scale`` every weight that comes from
-    a linked fact (query-linked names keep 1 / passages)."""
+    a linked fact (query-linked names keep 1 / passages).
+
+    ``link_max_ngram`` is the longest name, in words, that exact linking matches: 17 of the
+    2Wiki dev questions name a title longer than the old 6 ("Maria Of Austria, Duchess Of
+    Jülich-Cleves-Berg", 8); 16 raised every dev set's R@1/2/5 and MRR or left them equal
+    (2Wiki dev 400 R@1 0.411 → 0.418, MRR 0.966 → 0.974) at the same p50 latency.
+    ``fuzzy_link_threshold`` (inf: off) also links names in the question that are no exact
+    n-gram of an entity name: spaCy's NER and proper-noun runs on the query, each linked to the
+    nearest named entity by name-embedding cosine when at least this value
+    (``graphmem/retrieve/mentions.py``). 0.85 was best of 0.75-0.90 on the three dev sets and
+    in every leave-one-set-out fold, but by one or two questions per set (none on 2Wiki) for
+    p50 +4-22% and p95 ~+85% (queries with a name to link are parsed and embedded), so it is
+    off by default (``benchmarks/results/dev_sweep_linking.json``, ``linking_latency.json``)."""
 
     linking_top_k: int = 5
     fact_score_floor: float = 0.98
@@ -146,6 +158,8 @@ class RetrieveConfig:
     numeric_seed_scale: float = 1.0
     noun_phrase_seed_scale: float = 1.0
     fact_seed_scale: float = 1.0
+    fuzzy_link_threshold: float = float("inf")
+    link_max_ngram: int = 16
 
     def __post_init__(self) -> None:
         if self.fusion not in ("none", "score", "rrf"):
@@ -166,6 +180,13 @@ class RetrieveConfig:
             )
         if not self.fact_seed_scale >= 0:
             raise ValueError(f"RetrieveConfig.fact_seed_scale must be >= 0, got {self.fact_seed_scale}")
+        if self.link_max_ngram < 1:
+            raise ValueError(f"RetrieveConfig.link_max_ngram must be >= 1, got {self.link_max_ngram}")
+        if not (-1.0 <= self.fuzzy_link_threshold <= 1.0 or self.fuzzy_link_threshold == float("inf")):
+            raise ValueError(
+                "RetrieveConfig.fuzzy_link_threshold must be a cosine in [-1, 1] or inf (off), "
+                f"got {self.fuzzy_link_threshold}"
+            )
         if not self.noun_phrase_seed_scale >= 0:
             raise ValueError(
                 "RetrieveConfig.noun_phrase_seed_scale must be >= 0, "

@@ -15,11 +15,12 @@ import numpy as np
 from graphmem.closing import Closing
 from graphmem.config import MemoryConfig
 from graphmem.embed import Embedder, SentenceTransformerEmbedder
-from graphmem.errors import GraphMemError, StoreError
+from graphmem.errors import GraphMemError, InputError, StoreError
 from graphmem.extract import Extractor, SpacyExtractor
 from graphmem.graph.builder import BuildTimings, build_content, prepare, resolve_batch
 from graphmem.graph.index import GraphIndex
 from graphmem.graph.update import for_update, plan_upsert, resolve_upsert
+from graphmem.retrieve.mentions import QueryMentions, parse_mentions, query_parser
 from graphmem.retrieve.retriever import (
     RankedPassage,
     candidate_facts,
@@ -29,6 +30,7 @@ from graphmem.retrieve.retriever import (
 from graphmem.store.base import DeleteReport, DocumentInfo
 from graphmem.store.sqlite import SQLiteStore
 from graphmem.types import Answer, Document, Hit
+from graphmem.validate import query_problem
 
 if TYPE_CHECKING:
     from graphmem.llm.client import LLMClient
@@ -226,6 +228,7 @@ class Memory(Closing):
 
     def retrieve(self, query: str, top_k: int = 5) -> list[Hit]:
         """The ``top_k`` passages for ``query``, best first, each with an explanation."""
+        _check_queries("retrieve", [query], top_k)  # errors name retrieve(), not retrieve_many()
         return self.retrieve_many([query], top_k=top_k)[0]
 
     def retrieve_many(self, queries: Sequence[str], top_k: int = 5) -> list[list[Hit]]:
@@ -240,10 +243,24 @@ class Memory(Closing):
                     return [[] for _ in queries]
                 cfg = self.config.retrieve
                 facts = self._recognized_facts(index, queries, vectors)
+                mentions = self._query_mentions(index, queries)
                 return [
-                    self._hits(index, partial(rank_passages, index, q, v, cfg, facts=f), top_k)
-                    for q, v, f in zip(queries, vectors, facts)
+                    self._hits(
+                        index, partial(rank_passages, index, q, v, cfg, facts=f, mentions=m), top_k
+                    )
+                    for q, v, f, m in zip(queries, vectors, facts, mentions)
                 ]
+
+    def _query_mentions(
+        self, index: GraphIndex, queries: Sequence[str]
+    ) -> Sequence[QueryMentions | None]:
+        """The queries' mentions for fuzzy linking, when ``fuzzy_link_threshold`` is set (spaCy
+        and one more embedding batch per call; nothing is parsed otherwise)."""
+        cfg = self.config.retrieve
+        if not (cfg.link_query_entities and cfg.fuzzy_link_threshold <= 1):
+            return [None] * len(queries)
+        nlp = query_parser(self.extractor, self.config.extract.model)
+        return parse_mentions(nlp, self.embedder, index, queries, cfg.link_max_ngram)
 
     def _recognized_facts(
         self, index: GraphIndex, queries: Sequence[str], vectors: np.ndarray
@@ -394,5 +411,8 @@ def _check_queries(method: str, queries: Sequence[str], top_k: int) -> None:
     for i, q in enumerate(queries):
         if not isinstance(q, str) or not q.strip():
             raise ValueError(f"query {i} must be a non-empty string, got {q!r}")
+        problem = query_problem(q)
+        if problem is not None:  # an InputError, which is a ValueError too
+            raise InputError(problem, source=f"{method}() query {i}")
     if top_k < 1:
         raise ValueError(f"top_k must be >= 1, got {top_k}")

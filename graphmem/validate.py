@@ -31,7 +31,13 @@ from graphmem.errors import InputError
 from graphmem.text import printable
 from graphmem.types import Document
 
-__all__ = ["MAX_METADATA_DEPTH", "metadata_problem", "text_problem", "validate_document"]
+__all__ = [
+    "MAX_METADATA_DEPTH",
+    "metadata_problem",
+    "query_problem",
+    "text_problem",
+    "validate_document",
+]
 
 #: Deepest nesting of containers allowed in metadata (the metadata mapping itself is level 1).
 #: Real metadata is a few levels deep. Every reader that walks it recursively (``json.dumps``
@@ -87,6 +93,17 @@ def text_problem(text: object) -> str | None:
     if all(c.isspace() or unicodedata.category(c) in _INVISIBLE for c in text):
         return "text is empty: only control or zero-width characters"
     return None
+
+
+def query_problem(query: object) -> str | None:
+    """What is wrong with a retrieval query, or ``None``: not a str, blank, or a lone surrogate
+    (the embedder's tokenizer rejects one with a bare TypeError; a command-line argument with
+    bytes that are not UTF-8 arrives as one)."""
+    if not isinstance(query, str):
+        return f"query must be str, got {type(query).__name__}"
+    if not query.strip():
+        return "query is empty"
+    return _surrogate_problem(query, "query")
 
 
 def metadata_problem(metadata: Mapping[Any, Any]) -> str | None:

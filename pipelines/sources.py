@@ -41,6 +41,7 @@ from graphmem.io import (
     record_to_document,
     text_document,
 )
+from graphmem.text import printable
 from graphmem.types import Document
 from graphmem.validate import validate_document
 from pipelines.jsonstream import JSONStreamError, iter_json_list
@@ -73,7 +74,10 @@ class BadRecord:
     unread: int = 0
 
     def __str__(self) -> str:
-        where = f"{self.source}:{self.line}" if self.line is not None else self.source
+        # the source is a path as the OS gave it: undecodable bytes of a file name arrive as
+        # lone surrogates, which no terminal or UTF-8 file can take, so they are shown escaped
+        source = printable(self.source)
+        where = f"{source}:{self.line}" if self.line is not None else source
         return f"{where}: {self.reason}"
 
 

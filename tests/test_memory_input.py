@@ -138,3 +138,21 @@ def test_a_run_longer_than_the_parser_limit_is_split_and_stored(memory_factory):
     assert all(p in text for p in passages)
     names = {n for (n,) in sqlite3.connect(mem.path / STORE_FILE).execute("SELECT name FROM entities")}
     assert {"ada lovelace", "london"} <= names
+
+
+def test_a_query_with_a_lone_surrogate_is_an_input_error_naming_it(memory_factory):
+    """A lone surrogate in a query (a command-line argument with bytes that are not UTF-8
+    arrives as one) used to reach the embedder's tokenizer and fail with a bare TypeError."""
+    mem = memory_factory()
+    mem.add([GOOD])
+    with pytest.raises(InputError) as err:
+        mem.retrieve("Where was Ada \udcff born?")
+    assert str(err.value) == (
+        "retrieve() query 0: query contains a lone surrogate (\\udcff at character 14), "
+        "which is not valid Unicode"
+    )
+    with pytest.raises(InputError, match=r"^retrieve_many\(\) query 1: query contains a lone"):
+        mem.retrieve_many(["fine", "\ud800"])
+    with pytest.raises(InputError, match=r"^dense_ranking\(\) query 0: "):
+        mem.dense_ranking(["x\udfff"])
+    assert [h.doc_id for h in mem.retrieve("Where was Ada born?", top_k=1)] == ["ada"]

@@ -151,3 +151,16 @@ def test_validate_document_names_the_source_and_field() -> None:
 def test_a_valid_document_is_returned_unchanged() -> None:
     doc = Document(text="Ada was born in London.", id="ada", title="Ada", metadata={"k": [1.5]})
     assert validate_document(doc, "add() item 0") is doc
+
+
+def test_query_problems() -> None:
+    from graphmem.validate import query_problem
+
+    assert query_problem("Where was Ada born?") is None
+    assert query_problem("हिन्दी कहाँ बोली जाती है?") is None
+    assert query_problem("\U0001f600 emoji is a valid pair") is None
+    assert query_problem("a \ud800 b") == (
+        "query contains a lone surrogate (\\ud800 at character 2), which is not valid Unicode"
+    )
+    assert query_problem("   ") == "query is empty"
+    assert query_problem(3) == "query must be str, got int"

@@ -9,9 +9,10 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from graphmem.text import normalize_name, token_spans
+from graphmem.text import is_word, normalize_name, token_spans
 
-_MAX_NGRAM = 6
+#: Longest name, in words, that exact query linking matches (``RetrieveConfig.link_max_ngram``).
+DEFAULT_MAX_NGRAM = 16
 
 
 def quantize_rows(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -87,25 +88,41 @@ def link_facts_quantized(
     return top, (exact[order] - lo) / (hi - lo)
 
 
-def link_query_entities(query: str, named: Mapping[str, int]) -> list[int]:
+def link_query_entities(
+    query: str, named: Mapping[str, int], max_ngram: int = DEFAULT_MAX_NGRAM
+) -> list[int]:
     """Entity positions whose normalised name equals a token n-gram of the query.
 
     Longest match wins and matches do not overlap, so "New York Times" links the newspaper and
-    not also "New York". Works in any script: n-grams are rebuilt from the original characters.
-    A match must look like a name where the script has case: it must contain a capital letter
-    (or a letter of an uncased script such as CJK), and a single capitalised word opening the
-    query does not count, since sentence case capitalises it anyway ("Are both ...").
+    not also "New York". Works in any script: n-grams are rebuilt from the original characters
+    (so an NFD query matches NFC names: both normalise alike). A match must look like a name
+    where the script has case: it must contain a capital letter (or a letter of an uncased
+    script such as CJK), and a single capitalised word opening the query does not count, since
+    sentence case capitalises it anyway ("Are both ..."). Names of up to ``max_ngram`` words
+    are matched.
     """
-    spans = _spans(query)
     found: list[int] = []
+    for pos, _, _ in link_query_entity_spans(query, named, max_ngram):
+        if pos not in found:
+            found.append(pos)
+    return found
+
+
+def link_query_entity_spans(
+    query: str, named: Mapping[str, int], max_ngram: int = DEFAULT_MAX_NGRAM
+) -> list[tuple[int, int, int]]:
+    """:func:`link_query_entities` with where each match is: (entity position, start, end) in
+    ``query`` as given, in query order, one row per match (an entity may match twice)."""
+    spans = _spans(query)
+    found: list[tuple[int, int, int]] = []
     i = 0
     while i < len(spans):
-        for n in range(min(_MAX_NGRAM, len(spans) - i), 0, -1):
-            surface = query[spans[i][0] : spans[i + n - 1][1]]
+        for n in range(min(max_ngram, len(spans) - i), 0, -1):
+            start, end = spans[i][0], spans[i + n - 1][1]
+            surface = query[start:end]
             pos = named.get(normalize_name(surface))
             if pos is not None and _name_like(surface, first=(i == 0 and n == 1)):
-                if pos not in found:
-                    found.append(pos)
+                found.append((pos, start, end))
                 i += n
                 break
         else:
@@ -123,5 +140,55 @@ def _name_like(surface: str, first: bool) -> bool:
 
 
 def _spans(text: str) -> list[tuple[int, int]]:
-    """Token spans without lone punctuation marks (which may still sit inside a matched n-gram)."""
-    return [(a, b) for a, b in token_spans(text) if b - a > 1 or text[a].isalnum()]
+    """Spans of word tokens: punctuation (which may still sit inside a matched n-gram) left out.
+    A word keeps its combining marks, so "हिन्दी" and NFD "Marti\u0301" end where they should."""
+    return [(a, b) for a, b in token_spans(text) if is_word(text[a:b])]
+
+
+def link_mentions(
+    candidate_vectors: np.ndarray, mention_vectors: np.ndarray, threshold: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest candidate of each query mention by cosine, kept when at least ``threshold``.
+
+    HippoRAG 1 links every named entity of the question to its nearest graph node; the
+    threshold keeps a mention with no good counterpart ("the band", a misread name) from
+    seeding an unrelated one. All vectors are unit-norm. Returns (candidate row per mention,
+    -1 when none reaches the threshold; its cosine, float64). The plain version: exact float32
+    cosines; equal cosines go to the lower row.
+    """
+    m = len(mention_vectors)
+    if m == 0 or len(candidate_vectors) == 0:
+        return np.full(m, -1, dtype=np.int64), np.zeros(m)
+    scores = mention_vectors.astype(np.float32) @ candidate_vectors.astype(np.float32).T
+    rows = np.argmax(scores, axis=1).astype(np.int64)  # argmax: the first of equal maxima
+    best = scores[np.arange(m), rows].astype(np.float64)
+    return np.where(best >= threshold, rows, -1), best
+
+
+def link_mentions_quantized(
+    codes: np.ndarray,
+    scales: np.ndarray,
+    candidate_vectors: np.ndarray,
+    mention_vectors: np.ndarray,
+    threshold: float,
+    pool: int = 32,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`link_mentions` computed fast, as :func:`link_facts_quantized` does: int8 scores
+    pick each mention's ``pool`` best candidates, which are rescored exactly. Agrees with
+    :func:`link_mentions` unless two candidates' cosines differ by under ~1e-3 or the nearest
+    one falls out of the pool (its int8 score below ``pool`` others': not seen in testing)."""
+    from graphmem.retrieve._scoring import int8_scores
+
+    m = len(mention_vectors)
+    rows = np.full(m, -1, dtype=np.int64)
+    best = np.zeros(m)
+    if m == 0 or len(candidate_vectors) == 0:
+        return rows, best
+    for i, vector in enumerate(mention_vectors):
+        q = np.ascontiguousarray(vector, dtype=np.float32)
+        top = top_k_indices(int8_scores(codes, scales, q), pool)
+        exact = candidate_vectors[top] @ q
+        j = int(np.lexsort((top, -exact))[0])
+        best[i] = float(exact[j])
+        rows[i] = int(top[j]) if best[i] >= threshold else -1
+    return rows, best

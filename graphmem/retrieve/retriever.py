@@ -6,6 +6,7 @@ facade turns its output into :class:`graphmem.Hit` objects with text and metadat
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -19,6 +20,7 @@ from graphmem.retrieve.linking import (
     min_max,
     top_k_indices,
 )
+from graphmem.retrieve.mentions import QueryMentions, fuzzy_link
 from graphmem.retrieve.ppr import personalized_pagerank
 from graphmem.types import Explanation, SeedFact
 
@@ -39,10 +41,13 @@ def entity_seeds(
     linked_entities: list[int],
     max_seeds: int,
     config: RetrieveConfig | None = None,
+    fuzzy: Sequence[tuple[int, float]] = (),
 ) -> dict[int, float]:
     """Entity seed weights: a fact's score / passages mentioning the entity (HippoRAG 2), the best
     value per entity; query-linked named entities get 1 / passages (an exact name match counts as
-    a top fact). ``config``'s ``fact_seed_scale`` multiplies the fact-derived weights;
+    a top fact), and ``fuzzy`` ones (entity, cosine), linked by embedding
+    (:mod:`graphmem.retrieve.mentions`), cosine / passages. ``config``'s
+    ``fact_seed_scale`` multiplies the fact-derived weights;
     ``hub_damping``, ``numeric_seed_scale`` and
     ``noun_phrase_seed_scale`` then adjust each
     weight (``config=None``: the plain HippoRAG 2 weights, no adjustment). Only the
@@ -55,8 +60,9 @@ def entity_seeds(
             w = fact_scale * float(score) / max(int(counts[e]), 1)
             if w > weights.get(e, 0.0):
                 weights[e] = w
-    for e in linked_entities:
-        w = 1.0 / max(int(counts[e]), 1)
+    linked = [(e, 1.0) for e in linked_entities]
+    for e, sim in [*linked, *fuzzy]:
+        w = sim / max(int(counts[e]), 1)
         if w > weights.get(e, 0.0):
             weights[e] = w
     if config is not None and (
@@ -115,12 +121,14 @@ def seed_query(
     query_vector: np.ndarray,
     config: RetrieveConfig,
     facts: tuple[np.ndarray, np.ndarray] | None = None,
+    mentions: QueryMentions | None = None,
 ) -> Seeds:
     """Steps 1–3 of DESIGN.md §4: link facts and entities, build the reset vector.
 
     ``facts`` are linked facts already chosen by a recognition filter (positions and scores from
     :func:`candidate_facts`); without them the facts are linked here and kept by
-    ``config.fact_score_floor``."""
+    ``config.fact_score_floor``. ``mentions`` (from :func:`graphmem.retrieve.mentions.
+    parse_mentions`) link by embedding when ``config.fuzzy_link_threshold`` is finite."""
     from graphmem.retrieve._scoring import f32_scores  # numba: imported on first query only
     n_e, n_c = index.n_entities, index.n_chunks
     q = np.ascontiguousarray(query_vector, dtype=np.float32)
@@ -131,8 +139,17 @@ def seed_query(
         fact_ids, fact_scores = fact_ids[kept], fact_scores[kept]
     else:
         fact_ids, fact_scores = facts
-    linked = link_query_entities(query, index.named) if config.link_query_entities else []
-    seeds = entity_seeds(index, fact_ids, fact_scores, linked, config.max_seed_entities, config)
+    linked = (
+        link_query_entities(query, index.named, config.link_max_ngram)
+        if config.link_query_entities
+        else []
+    )
+    fuzzy: list[tuple[int, float]] = []
+    if mentions is not None and config.link_query_entities and config.fuzzy_link_threshold <= 1:
+        fuzzy = fuzzy_link(index, mentions, config.fuzzy_link_threshold)
+    seeds = entity_seeds(
+        index, fact_ids, fact_scores, linked, config.max_seed_entities, config, fuzzy
+    )
     seed_facts = tuple(
         SeedFact(sub, pred, obj, round(float(score), 6))
         for (sub, pred, obj), score in zip(fact_triples(index, fact_ids), fact_scores)
@@ -155,14 +172,16 @@ def rank_passages(
     config: RetrieveConfig,
     top_k: int,
     facts: tuple[np.ndarray, np.ndarray] | None = None,
+    mentions: QueryMentions | None = None,
 ) -> list[RankedPassage]:
     """Rank passages for one query. Empty memory gives ``[]``; no seeds gives dense ranking.
-    ``facts``: recognition-filtered linked facts, as in :func:`seed_query`."""
+    ``facts``: recognition-filtered linked facts, and ``mentions``: the query's mentions for
+    fuzzy linking, as in :func:`seed_query`."""
     if top_k < 1:
         raise ValueError(f"top_k must be >= 1, got {top_k}")
     if index.n_chunks == 0:
         return []
-    s = seed_query(index, query, query_vector, config, facts)
+    s = seed_query(index, query, query_vector, config, facts, mentions)
     dense = s.dense
     if s.reset is None:
         order = top_k_indices(dense, top_k)

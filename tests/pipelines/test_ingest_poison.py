@@ -4,6 +4,7 @@ skipped and counted, and the good records around it (in the same batch too) are 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -240,3 +241,35 @@ def test_deep_and_malformed_elements_read_the_same_at_any_block_size(block: int)
     e = err.value
     assert (e.index, e.line, e.unread) == (3, 4, 2)
     assert e.reason == "malformed JSON: Expecting ',' delimiter"
+
+
+def test_a_file_name_that_is_not_utf8_is_a_bad_record_not_a_crash(
+    tmp_path: Path, shared_models: None
+) -> None:
+    """Linux hands Python undecodable bytes of a file name as lone surrogates
+    (``b"\\xff"`` → ``"\\udcff"``); the id made from the path carries one, so the file is a bad
+    record naming it, and the job, its summary and its JSON report all finish."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "good.txt").write_text("Velka Stroud was born in Saltmere.\n", encoding="utf-8")
+    bad = Path(os.fsdecode(bytes(docs) + b"/bad\xff.txt"))
+    bad.write_text("Kelvaro is a port.\n", encoding="utf-8")
+    assert "\udcff" in str(bad)
+    at = str(bad).index("\udcff")
+    shown = f"{docs}/bad\\udcff.txt"  # escaped, so it can be printed and written
+    bad_items = [str(i) for i in _items(docs) if isinstance(i, BadRecord)]
+    assert bad_items == [
+        f"{shown}: id contains a lone surrogate (\\udcff at character {at}), which is not valid Unicode"
+    ]
+    store, report_path = tmp_path / "mem", tmp_path / "report.json"
+    args = [str(docs), "--store", str(store), "--workers", "0", "--report", str(report_path)]
+    result = CliRunner().invoke(ingest, args)
+    assert result.exit_code == 0, result.output
+    assert f"bad record: {shown}: id contains a lone surrogate" in result.stdout
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    assert (report["bad_records"], report["documents_added"]) == (1, 1)
+    assert report["bad_record_examples"] == bad_items
+    with connect_ro(store) as c:
+        assert [d for (d,) in c.execute("SELECT doc_id FROM documents")] == [
+            (docs / "good.txt").as_posix()
+        ]

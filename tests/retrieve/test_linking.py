@@ -1,3 +1,5 @@
+import unicodedata
+
 import numpy as np
 import pytest
 
@@ -5,11 +7,16 @@ from graphmem.retrieve._scoring import f32_scores, int8_scores
 from graphmem.retrieve.linking import (
     link_facts,
     link_facts_quantized,
+    link_mentions,
+    link_mentions_quantized,
     link_query_entities,
+    link_query_entity_spans,
     min_max,
     quantize_rows,
     top_k_indices,
 )
+from graphmem.retrieve.linking_reference import link_mentions_reference
+from graphmem.text import normalize_name
 
 
 def unit(rows):
@@ -71,3 +78,86 @@ def test_query_entity_linking_needs_a_name_shape():
     assert link_query_entities("where is paris", named) == []
     assert link_query_entities("Who founded The Who?", named) == [3]
     assert link_query_entities("東京はどこ", named) == [4]
+
+
+# ---- names in any script, NFD queries, long names ------------------------------------------
+
+NAMES = [
+    "हिन्दी साहित्य सम्मेलन",  # Devanagari, ends in a vowel sign
+    "தமிழ் சங்கம்",  # Tamil, ends in a virama
+    "José Martí",
+    "Ῥόδος Ἀθῆναι",
+    "Йошкар-Ола́",
+    "東京タワー",
+    "مِصْر الجديدة",
+]
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("stored_form", ["NFC", "NFD"])
+@pytest.mark.parametrize("query_form", ["NFC", "NFD"])
+def test_names_in_any_script_and_form_link(name, stored_form, query_form):
+    named = {normalize_name(unicodedata.normalize(stored_form, name)): 7, "other": 8}
+    query = unicodedata.normalize(query_form, f"Where is {name} located?")
+    assert link_query_entities(query, named) == [7]
+    ((pos, start, end),) = link_query_entity_spans(query, named)
+    assert pos == 7
+    # the span is on the query as given, so it cuts the name out in the query's own form
+    assert query[start:end] == unicodedata.normalize(query_form, name)
+
+
+def test_a_name_ending_in_a_mark_used_to_lose_its_last_character():
+    named = {"हिन्दी": 1, "marti\u0301": 2}
+    assert link_query_entities("Who speaks हिन्दी?", named) == [1]
+    assert link_query_entities("Where was Jose Marti\u0301 born?", {"martí": 2}) == [2]
+    assert link_query_entity_spans("Was Marti\u0301 a poet?", {"martí": 2}) == [(2, 4, 10)]
+
+
+def test_long_names_link_up_to_max_ngram_words():
+    title = "maria of austria, duchess of jülich-cleves-berg"
+    named = {title: 1, "maria": 2, "austria": 3, "berg": 4}
+    query = "Where was the place of burial of Maria Of Austria, Duchess Of Jülich-Cleves-Berg's husband?"
+    assert link_query_entities(query, named) == [1]  # 8 words; the default reaches 16
+    assert link_query_entities(query, named, max_ngram=6) == [2, 3, 4]  # the old limit
+    assert link_query_entities(query, named, max_ngram=8) == [1]
+    assert link_query_entities(query, named, max_ngram=7) == [2, 3, 4]
+
+
+def test_link_mentions_worked_example():
+    candidates = unit([[1, 0, 0], [0, 1, 0], [0.6, 0.8, 0]])
+    mentions = unit([[1, 0.1, 0], [0, 0, 1], [0.5, 0.8, 0]])
+    rows, scores = link_mentions(candidates, mentions, 0.9)
+    # cosines: mention 0 → 0.995 (row 0); mention 1 → 0 everywhere (first row, below 0.9);
+    # mention 2 → row 2 at (0.3 + 0.64) / 0.94340 = 0.99640
+    assert rows.tolist() == [0, -1, 2]
+    np.testing.assert_allclose(scores, [0.99504, 0.0, 0.99640], atol=1e-5)
+    rows, _ = link_mentions(candidates, mentions, 1.0)
+    assert rows.tolist() == [-1, -1, -1]
+    rows, _ = link_mentions(candidates, mentions, -1.0)
+    assert rows.tolist() == [0, 0, 2]  # equal cosines: the lower row
+    empty = np.zeros((0, 3), np.float32)
+    assert link_mentions(candidates, empty, 0.5)[0].tolist() == []
+    assert link_mentions(empty, mentions, 0.5)[0].tolist() == [-1, -1, -1]
+    c, s = quantize_rows(empty)
+    assert link_mentions_quantized(c, s, empty, mentions, 0.5)[0].tolist() == [-1, -1, -1]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_link_mentions_fast_and_exact_match_the_plain_reference(seed):
+    rng = np.random.default_rng(seed)
+    candidates = unit(rng.normal(size=(2000, 48)))
+    # mentions near some candidates (a partial name), and unrelated ones
+    near = candidates[rng.integers(0, 2000, size=6)] + 0.05 * rng.normal(size=(6, 48))
+    mentions = unit(np.vstack([near, rng.normal(size=(4, 48))]))
+    threshold = 0.8
+    ref = link_mentions_reference(candidates.tolist(), mentions.tolist(), threshold)
+    # keep the comparison away from float32 round-off at the threshold
+    assert all(abs(s - threshold) > 1e-4 for _, s in ref)
+    rows, scores = link_mentions(candidates, mentions, threshold)
+    assert rows.tolist() == [r for r, _ in ref]
+    np.testing.assert_allclose(scores, [s for _, s in ref], atol=1e-5)
+    codes, scales = quantize_rows(candidates)
+    fast_rows, fast_scores = link_mentions_quantized(codes, scales, candidates, mentions, threshold)
+    assert fast_rows.tolist() == rows.tolist()
+    np.testing.assert_allclose(fast_scores, scores, atol=1e-5)
+    assert (rows[:6] >= 0).sum() >= 3 and (rows[6:] == -1).all()
