@@ -86,6 +86,9 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "ngram-16": {"link_max_ngram": 16},
     "ngram-16+fuzzy-0.80": {"link_max_ngram": 16, "fuzzy_link_threshold": 0.80},
     "ngram-16+fuzzy-0.85": {"link_max_ngram": 16, "fuzzy_link_threshold": 0.85},
+    "default+ngram-6": {"pin_dense_margin": 0.05, "hub_damping": True, "link_max_ngram": 6},
+    "default+fuzzy-0.80": {"pin_dense_margin": 0.05, "hub_damping": True, "fuzzy_link_threshold": 0.80},
+    "default+fuzzy-0.85": {"pin_dense_margin": 0.05, "hub_damping": True, "fuzzy_link_threshold": 0.85},
 }
 """Variant name → ``RetrieveConfig`` overrides of the plain walk (:data:`PLAIN`); "default" is
 the library's defaults as they are now."""

@@ -57,7 +57,7 @@ def graph_rows(store: Path, embedder: Any) -> tuple[list[Any], list[Any], list[A
     """(documents, entity (name, kind) pairs, fact triples) stored at ``store``."""
     with Memory(store, embedder=embedder) as mem:
         g = mem.to_networkx()
-        docs = mem.documents()
+        docs = [(d.doc_id, d.title, d.passages) for d in mem.documents()]
     entities = sorted(
         (n.removeprefix("entity:"), d["type"]) for n, d in g.nodes(data=True) if d["kind"] == "entity"
     )

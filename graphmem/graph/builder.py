@@ -28,7 +28,7 @@ from graphmem.graph.index import NOUN_PHRASE, GraphIndex, synonym_eligible
 from graphmem.graph.synonyms import synonym_pairs
 from graphmem.ids import chunk_id_for, content_hash, doc_id_for
 from graphmem.store.base import NewChunk, NewDocument, NewEntity, NewFact, Store, WriteBatch
-from graphmem.text import normalize_name
+from graphmem.text import normalize_name, tokenize
 from graphmem.types import Document, Extraction, Mention
 from graphmem.validate import validate_document
 
@@ -298,9 +298,10 @@ def title_names(
 
     Normally ``normalize_name(title)``. When a passage of the document writes the whole title
     and the extractor, reading it in context, named it without its first word ("The Salt
-    Lantern" in the text, mention ``salt lantern``: the parse saw an article), the title takes
-    the extractor's name, so that title and text meet at one node. This defers to the parse
-    instead of a list of articles, so it holds in any language the extractor handles."""
+    Lantern" in the text, mention ``salt lantern``: the parse saw an article), and that word
+    also appears in lower case in the text (:func:`_function_word`), the title takes the
+    extractor's name, so that title and text meet at one node. This defers to the parse and to
+    letter case instead of a list of articles."""
     out: dict[int, tuple[str, str]] = {}
     shortened: dict[int, str] = {}
     for title, text, ex, owner in zip(titles, texts, extractions, owners):
@@ -313,13 +314,27 @@ def title_names(
         if id(owner) in shortened or any(m.name == name for m in ex.mentions):
             continue
         head, _, rest = name.partition(" ")
-        if head and rest and f" {name} " in f" {normalize_name(text)} " and any(
-            m.name == rest for m in ex.mentions
+        written = title.split()[0] if title.split() else ""
+        if (
+            head
+            and rest
+            and f" {name} " in f" {normalize_name(text)} "
+            and any(m.name == rest for m in ex.mentions)
+            and _function_word(written, text)
         ):
             shortened[id(owner)] = rest
     for key, rest in shortened.items():
         out[key] = (rest, out[key][1])
     return out
+
+
+def _function_word(written: str, text: str) -> bool:
+    """Whether a title's first word, capitalised there, also appears in lower case in the text:
+    the trace an article or other function word leaves in any cased script ("The" / "the",
+    "Der" / "der"), and that a name's first word rarely leaves. Uncased scripts give False, so
+    their titles stay whole rather than trusting a parse of a language the model may not read."""
+    lower = written.lower()
+    return written != lower and lower in tokenize(text)
 
 
 def with_title(extraction: Extraction, title: tuple[str, str] | None) -> Extraction:

@@ -261,7 +261,7 @@ def test_triples_refer_to_mentions(results: dict[str, Extraction]) -> None:
 
 
 def test_rules_version_names_the_extractor(extractor: SpacyExtractor) -> None:
-    assert RULES_VERSION == 3
+    assert RULES_VERSION == 4
     assert extractor.name.endswith(":r4")  # r4: normalize_name keeps balanced brackets
 
 
