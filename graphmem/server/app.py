@@ -83,7 +83,7 @@ def create_app(service: MemoryService, settings: ServerSettings) -> FastAPI:
         listed = await service.read(lambda m: m.documents())
         return {"count": len(listed), "documents": [info_json(d) for d in listed]}
 
-    @v1.get("/documents/{doc_id}", response_model=s.DocumentInfoOut, summary="One document")
+    @v1.get("/documents/{doc_id:path}", response_model=s.DocumentInfoOut, summary="One document")
     async def get_document(doc_id: str) -> dict[str, Any]:
         found = await service.read(lambda m: m.store.documents([doc_id]))
         if not found:
@@ -111,7 +111,7 @@ def create_app(service: MemoryService, settings: ServerSettings) -> FastAPI:
             seen.add(doc_id)
         return {"deleted": await service.write(lambda m: _delete_all(m, body.ids))}
 
-    @v1.delete("/documents/{doc_id}", response_model=s.DeleteReportOut,
+    @v1.delete("/documents/{doc_id:path}", response_model=s.DeleteReportOut,
                summary="Delete one document (Memory.delete)")
     async def delete_one(doc_id: str) -> dict[str, Any]:
         return delete_report_json(await service.write(lambda m: m.delete(doc_id)))

@@ -49,6 +49,8 @@ def field_path(loc: Sequence[Any]) -> str | None:
     """A validation location as a path: ``("body", "documents", 3, "text")`` ->
     ``"documents[3].text"`` (the leading ``body``/``query``/``path`` dropped)."""
     parts = list(loc[1:] if loc and loc[0] in ("body", "query", "path", "header") else loc)
+    if not parts and loc:
+        return str(loc[0])  # the whole body (or query...) is at fault
     out = ""
     for p in parts:
         out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
