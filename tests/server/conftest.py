@@ -102,3 +102,20 @@ def local(store_dir, embedder, extractor) -> Iterator[Memory]:
     """The served store opened in this process too (WAL: both read it at once)."""
     with Memory(store_dir, embedder=embedder, extractor=extractor) as mem:
         yield mem
+
+
+def _texts(tag: str, start: int, n: int) -> list[str]:
+    return [f"{tag}{i} Varnholt was born in Quarrow{i} and taught at Dunmere School {i}. "
+            f"{tag}{i} later moved to Pellham{i % 4}." for i in range(start, start + n)]
+
+
+def sized_batch(url: str, token: str | None, tag: str, seconds: float) -> list[str]:
+    """Texts whose add should take about ``seconds`` on this machine now: 10 are added first
+    and timed (the machine is shared, so its speed is measured, not assumed)."""
+    from graphmem.client import Client
+
+    with Client(url, token=token) as c:
+        started = time.monotonic()
+        c.add(_texts(tag + "Calib", 0, 10))
+        per_doc = max((time.monotonic() - started) / 10, 1e-3)
+    return _texts(tag, 0, max(20, min(1000, int(seconds / per_doc))))

@@ -7,7 +7,7 @@ import time
 
 import httpx
 import pytest
-from conftest import TOKEN
+from conftest import TOKEN, sized_batch
 
 from graphmem import ConflictError, Document, InputError, NotFoundError
 from graphmem.client import Client, ServerError
@@ -116,8 +116,7 @@ def test_errors_are_json(server):
 
 
 def test_retrieve_not_blocked_by_a_write(server, client):
-    batch = [f"Corvin{i} Asterley was born in Wrenmoor{i} and worked at Fellgate Mill {i}. "
-             f"He later moved to Ostbury{i % 5}." for i in range(60)]
+    batch = sized_batch(server.url, TOKEN, "Corvin", seconds=5)
     done: dict[str, float] = {}
 
     def write() -> None:
@@ -126,6 +125,7 @@ def test_retrieve_not_blocked_by_a_write(server, client):
         done["write"] = time.monotonic()
 
     client.retrieve(QUERIES[0], top_k=3)  # this reader warm
+    before = client.stats()["documents"]
     writer = threading.Thread(target=write)
     start = time.monotonic()
     writer.start()
@@ -135,4 +135,5 @@ def test_retrieve_not_blocked_by_a_write(server, client):
     writer.join(120)
     assert hits and not writer.is_alive()
     assert answered < done["write"], (answered - start, done["write"] - start)
-    assert client.retrieve("Where was Corvin7 Asterley born?", top_k=1)[0].text == batch[7]
+    assert client.stats()["documents"] == before + len(batch)  # seen once committed
+    assert client.retrieve("Where was Corvin7 Varnholt born?", top_k=3)[0].text in batch
