@@ -16,13 +16,21 @@ from collections.abc import Iterable
 from typing import Any
 
 from graphmem.closing import Closing
-from graphmem.errors import ConflictError, GraphMemError, InputError, MissingDependencyError
-from graphmem.errors import NotFoundError
+from graphmem.errors import (
+    ConflictError,
+    GraphMemError,
+    InputError,
+    MissingDependencyError,
+    NotFoundError,
+)
+from graphmem.server.wire import (
+    delete_report_from_json,
+    document_json,
+    hit_from_json,
+    info_from_json,
+)
 from graphmem.store.base import DeleteReport, DocumentInfo
 from graphmem.types import Document, Hit
-from graphmem.server.wire import (
-    delete_report_from_json, document_json, hit_from_json, info_from_json,
-)
 
 try:
     import httpx

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Security
 from fastapi.security import HTTPBearer
@@ -56,7 +56,7 @@ def create_app(service: MemoryService, settings: ServerSettings) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
 
-    async def require_token(request: Request, _: Any = Security(_bearer)) -> None:
+    async def require_token(request: Request, _: Annotated[Any, Security(_bearer)]) -> None:
         if settings.tokens and not token_ok(request.headers.get("authorization"),
                                             settings.tokens):
             raise ApiError(401, "unauthorized", "missing or wrong bearer token",
