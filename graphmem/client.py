@@ -99,6 +99,10 @@ class Client(Closing):
         """:meth:`graphmem.Memory.upsert` on the server."""
         return list(self._call("PUT", "/v1/documents", self._batch(items, source))["ids"])
 
+    def update(self, doc_id: str, item: str | Document) -> None:
+        """:meth:`graphmem.Memory.update` on the server (unknown id: NotFoundError)."""
+        self._call("PUT", f"/v1/documents/{_seg(doc_id)}", document_json(item))
+
     def delete(self, doc_id: str) -> DeleteReport:
         """:meth:`graphmem.Memory.delete` on the server (unknown id: NotFoundError)."""
         return delete_report_from_json(self._call("DELETE", f"/v1/documents/{_seg(doc_id)}"))

@@ -37,9 +37,13 @@ def _check_batch(docs: Sequence[s.DocumentIn], settings: ServerSettings) -> None
         raise ApiError(422, "too_many", f"at most {settings.max_documents} documents per "
                        f"request, got {len(docs)}", "documents")
     for i, d in enumerate(docs):
-        if len(d.text) > settings.max_text_chars:
-            raise ApiError(422, "too_long", f"text has {len(d.text)} characters, the limit is "
-                           f"{settings.max_text_chars}", f"documents[{i}].text")
+        _check_text(d.text, f"documents[{i}].text", settings)
+
+
+def _check_text(text: str, field: str, settings: ServerSettings) -> None:
+    if len(text) > settings.max_text_chars:
+        raise ApiError(422, "too_long", f"text has {len(text)} characters, the limit is "
+                       f"{settings.max_text_chars}", field)
 
 
 def create_app(service: MemoryService, settings: ServerSettings) -> FastAPI:
@@ -77,6 +81,14 @@ def create_app(service: MemoryService, settings: ServerSettings) -> FastAPI:
         docs = [document_from_json(d.model_dump()) for d in body.documents]
         source = body.source or "upsert()"
         return {"ids": await service.write(lambda m: m.upsert(docs, source=source))}
+
+    @v1.put("/documents/{doc_id:path}", response_model=s.IdsOut,
+            summary="Replace one stored document (Memory.update; unknown id: 404)")
+    async def update(doc_id: str, body: s.DocumentIn) -> dict[str, Any]:
+        _check_text(body.text, "text", settings)
+        doc = document_from_json(body.model_dump())
+        await service.write(lambda m: m.update(doc_id, doc))
+        return {"ids": [doc_id]}
 
     @v1.get("/documents", response_model=s.DocumentsOut, summary="List stored documents")
     async def list_documents() -> dict[str, Any]:

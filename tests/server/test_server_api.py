@@ -50,6 +50,13 @@ def test_documents_round_trip(client, local):
     assert client.upsert(Document("Mara Quell was born in Ostmere.", id="srv/mara")) == ["srv/mara"]
     hits = client.retrieve("Where was Mara Quell born?", top_k=1)
     assert hits[0].doc_id == "srv/mara" and "Ostmere" in hits[0].text
+    client.update("srv/mara", "Mara Quell was born in Vellmoor.")
+    assert "Vellmoor" in client.retrieve("Where was Mara Quell born?", top_k=1)[0].text
+    with pytest.raises(NotFoundError):
+        client.update("srv/none", "Nobody.")
+    with pytest.raises(InputError) as err:  # the Document's id must be the one updated
+        client.update("srv/mara", Document("Mara Quell.", id="other"))
+    assert "other" in str(err.value)
     with pytest.raises(NotFoundError):  # one unknown id: nothing deleted
         client.delete_many(["srv/mara", "srv/nope"])
     assert client.document("srv/mara")
