@@ -13,6 +13,9 @@ import click
 
 from graphmem.cli_options import store_option
 from graphmem.errors import GraphMemError
+from graphmem.server.settings import ServerSettings  # a plain dataclass: no FastAPI loaded
+
+_D = ServerSettings()  # the documented defaults, one source for the options below
 
 log = logging.getLogger(__name__)
 
@@ -27,20 +30,23 @@ def _after_shutdown(sig: int, _frame: FrameType | None) -> None:
 
 @click.command("serve")
 @store_option
-@click.option("--host", default="127.0.0.1", show_default=True,
+@click.option("--host", default=_D.host, show_default=True,
               help="Address to bind; non-loopback addresses need tokens.")
-@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--port", default=_D.port, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--tokens", "tokens_file", type=click.Path(dir_okay=False, exists=True,
               path_type=Path), default=None,
               help="File of bearer tokens, one per line (also: GRAPHMEM_TOKENS, comma-separated).")
-@click.option("--readers", default=2, show_default=True, type=click.IntRange(min=1),
+@click.option("--readers", default=_D.readers, show_default=True, type=click.IntRange(min=1),
               help="Concurrent retrievals (each reader holds a copy of the graph index).")
-@click.option("--max-body-bytes", default=16 * 1024 * 1024, show_default=True,
+@click.option("--max-body-bytes", default=_D.max_body_bytes, show_default=True,
               type=click.IntRange(min=1))
-@click.option("--max-text-chars", default=200_000, show_default=True, type=click.IntRange(min=1))
-@click.option("--max-documents", default=1_000, show_default=True, type=click.IntRange(min=1),
+@click.option("--max-text-chars", default=_D.max_text_chars, show_default=True,
+              type=click.IntRange(min=1), help="Longest document text, in characters.")
+@click.option("--max-documents", default=_D.max_documents, show_default=True,
+              type=click.IntRange(min=1),
               help="Most documents (or ids) per batch request.")
-@click.option("--max-top-k", default=100, show_default=True, type=click.IntRange(min=1))
+@click.option("--max-top-k", default=_D.max_top_k, show_default=True,
+              type=click.IntRange(min=1), help="Largest top_k a retrieve may ask for.")
 def serve(store: Path, host: str, port: int, tokens_file: Path | None, readers: int,
           max_body_bytes: int, max_text_chars: int, max_documents: int, max_top_k: int) -> None:
     """Serve the memory at --store over HTTP: a JSON API under /v1 (OpenAPI schema at
@@ -51,7 +57,6 @@ def serve(store: Path, host: str, port: int, tokens_file: Path | None, readers: 
     exits 0. A missing store directory is created."""
     from graphmem.server import require_server_extra
     from graphmem.server.auth import load_tokens
-    from graphmem.server.settings import ServerSettings
 
     try:
         settings = ServerSettings(
@@ -66,14 +71,13 @@ def serve(store: Path, host: str, port: int, tokens_file: Path | None, readers: 
     _run(store, settings)
 
 
-def _run(store: Path, settings: object) -> None:
+def _run(store: Path, settings: ServerSettings) -> None:
+    """Load the models, then serve until a signal (uvicorn's graceful shutdown)."""
     import uvicorn
 
     from graphmem.server.app import create_app
     from graphmem.server.service import MemoryService
-    from graphmem.server.settings import ServerSettings
 
-    assert isinstance(settings, ServerSettings)
     service = MemoryService(store, readers=settings.readers)
     try:
         service.start()

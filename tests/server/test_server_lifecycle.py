@@ -18,8 +18,8 @@ from graphmem.client import Client
 
 def test_refuses_non_loopback_without_tokens(tmp_path):
     started = time.monotonic()
-    out = subprocess.run(serve_cmd(tmp_path / "mem", "--host", "0.0.0.0"), env=server_env(), check=False,
-                         capture_output=True, text=True, timeout=60)
+    out = subprocess.run(serve_cmd(tmp_path / "mem", "--host", "0.0.0.0"), env=server_env(),
+                         check=False, capture_output=True, text=True, timeout=60)
     assert out.returncode == 2
     assert "refusing to bind '0.0.0.0' without auth" in out.stderr
     assert time.monotonic() - started < 30  # refused before any model loads
