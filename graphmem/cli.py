@@ -18,9 +18,9 @@ import click
 
 from graphmem.cli_documents import documents
 from graphmem.cli_openie import import_openie_command
-from graphmem.cli_serve import serve
 from graphmem.cli_options import llm_config as _llm_config
 from graphmem.cli_options import llm_options, store_option
+from graphmem.cli_serve import serve
 from graphmem.errors import GraphMemError
 from graphmem.text import printable
 from graphmem.types import Hit
