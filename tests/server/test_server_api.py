@@ -101,6 +101,9 @@ def test_limits_name_the_field(server, client):
     assert r.status_code == 422 and r.json()["error"]["field"] == "documents[0].text"
     r = httpx.post(server.url + "/v1/retrieve", json={"query": "x", "top_k": 21}, headers=_auth())
     assert r.status_code == 422 and r.json()["error"]["field"] == "top_k"
+    with pytest.raises(InputError) as err:  # graphmem's own InputError names the item
+        client.add(["Fine text.", "   "])
+    assert err.value.source == "documents[1]"
     with pytest.raises(InputError) as err:
         client.retrieve("Who?", top_k=0)
     assert err.value.source == "top_k"
