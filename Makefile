@@ -7,14 +7,14 @@ STAMP  := $(VENV)/.graphmem-installed
 DEMO_STORE := .demo-store
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: setup demo test test-slow test-llm bench bench-quality bench-sweep bench-ablations bench-ingest bench-llm bench-viz chromium clean
+.PHONY: setup demo serve test test-slow test-llm bench bench-quality bench-sweep bench-ablations bench-ingest bench-llm bench-viz chromium clean
 
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e '.[offline,dev,llm,viz,ray]'
+	$(PY) -m pip install --quiet -e '.[offline,dev,llm,viz,ray,server]'
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -24,6 +24,11 @@ demo: $(STAMP)
 	$(VENV)/bin/graphmem query "In which valley was the author of The Salt Lantern born?" --store $(DEMO_STORE) --top-k 5
 	$(VENV)/bin/graphmem query "Who founded the company where the drummer of The Lowmoor Signal worked?" --store $(DEMO_STORE) --top-k 5
 	$(VENV)/bin/graphmem query "In which province was the designer of the Ferrow Bridge born?" --store $(DEMO_STORE) --top-k 5
+
+# The HTTP API on the demo memory (built first when missing): http://127.0.0.1:8765/docs
+serve: $(STAMP)
+	test -f $(DEMO_STORE)/graphmem.sqlite || $(MAKE) demo
+	$(VENV)/bin/graphmem serve --store $(DEMO_STORE)
 
 # The browser tests of viz/ drive Debian's chromium headless; install it when missing.
 chromium:

@@ -20,6 +20,7 @@ from graphmem.cli_documents import documents
 from graphmem.cli_openie import import_openie_command
 from graphmem.cli_options import llm_config as _llm_config
 from graphmem.cli_options import llm_options, store_option
+from graphmem.cli_serve import serve
 from graphmem.errors import GraphMemError
 from graphmem.text import printable
 from graphmem.types import Hit
@@ -361,6 +362,7 @@ def evaluate(
 
 
 main.add_command(documents)
+main.add_command(serve)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

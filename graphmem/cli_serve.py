@@ -1,0 +1,99 @@
+"""``graphmem serve``: the memory over HTTP (see :mod:`graphmem.server`). Registered on the
+``graphmem`` group by :mod:`graphmem.cli`; FastAPI and uvicorn load only when it runs."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+from pathlib import Path
+from types import FrameType
+
+import click
+
+from graphmem.cli_options import store_option
+from graphmem.errors import GraphMemError
+from graphmem.server.settings import ServerSettings  # a plain dataclass: no FastAPI loaded
+
+_D = ServerSettings()  # the documented defaults, one source for the options below
+
+log = logging.getLogger(__name__)
+
+__all__ = ["serve"]
+
+
+def _after_shutdown(sig: int, _frame: FrameType | None) -> None:
+    """Handler left in place once uvicorn is done: uvicorn re-raises the signal that stopped
+    it, and the default action would turn a clean, finished shutdown into a kill status."""
+    log.info("stopped by signal %d", sig)
+
+
+@click.command("serve")
+@store_option
+@click.option("--host", default=_D.host, show_default=True,
+              help="Address to bind; non-loopback addresses need tokens.")
+@click.option("--port", default=_D.port, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--tokens", "tokens_file", type=click.Path(dir_okay=False, exists=True,
+              path_type=Path), default=None,
+              help="File of bearer tokens, one per line (also: GRAPHMEM_TOKENS, comma-separated).")
+@click.option("--readers", default=_D.readers, show_default=True, type=click.IntRange(min=1),
+              help="Concurrent retrievals (each reader holds a copy of the graph index).")
+@click.option("--max-body-bytes", default=_D.max_body_bytes, show_default=True,
+              type=click.IntRange(min=1))
+@click.option("--max-text-chars", default=_D.max_text_chars, show_default=True,
+              type=click.IntRange(min=1), help="Longest document text, in characters.")
+@click.option("--max-documents", default=_D.max_documents, show_default=True,
+              type=click.IntRange(min=1),
+              help="Most documents (or ids) per batch request.")
+@click.option("--max-top-k", default=_D.max_top_k, show_default=True,
+              type=click.IntRange(min=1), help="Largest top_k a retrieve may ask for.")
+def serve(store: Path, host: str, port: int, tokens_file: Path | None, readers: int,
+          max_body_bytes: int, max_text_chars: int, max_documents: int, max_top_k: int) -> None:
+    """Serve the memory at --store over HTTP: a JSON API under /v1 (OpenAPI schema at
+    /openapi.json, docs at /docs), /healthz and /readyz.
+
+    Models load once, before the port opens. Writes run one at a time; retrievals run beside
+    them. SIGTERM or Ctrl-C stops accepting, finishes running requests (writes included) and
+    exits 0. A missing store directory is created."""
+    from graphmem.server import require_server_extra
+    from graphmem.server.auth import load_tokens
+
+    try:
+        settings = ServerSettings(
+            host=host, port=port, tokens=load_tokens(tokens_file), readers=readers,
+            max_body_bytes=max_body_bytes, max_text_chars=max_text_chars,
+            max_documents=max_documents, max_top_k=max_top_k)
+        settings.check()  # before seconds of model loading
+        require_server_extra()
+    except (ValueError, OSError, GraphMemError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2 if isinstance(exc, ValueError) else 1)
+    _run(store, settings)
+
+
+def _run(store: Path, settings: ServerSettings) -> None:
+    """Load the models, then serve until a signal (uvicorn's graceful shutdown)."""
+    import uvicorn
+
+    from graphmem.server.app import create_app
+    from graphmem.server.service import MemoryService
+
+    service = MemoryService(store, readers=settings.readers)
+    try:
+        service.start()
+    except GraphMemError as exc:
+        service.close()
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    app = create_app(service, settings)
+    config = uvicorn.Config(app, host=settings.host, port=settings.port, log_config=None,
+                            timeout_graceful_shutdown=None, access_log=False)
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, _after_shutdown)
+    auth = f"{len(settings.tokens)} tokens" if settings.tokens else "no auth, loopback only"
+    click.echo(f"graphmem: serving {store} on http://{settings.host}:{settings.port} ({auth})",
+               err=True)
+    try:
+        uvicorn.Server(config).run()
+    finally:
+        service.close()  # normally done by the app's lifespan already

@@ -1,0 +1,78 @@
+"""The request-body limit, as pure ASGI middleware: a body larger than the limit is refused
+with 413 before it is read whole (a declared ``Content-Length`` over the limit at once; a
+streamed body as soon as the bytes counted so far pass it), so no handler ever buffers it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from graphmem.server.errors import error_body
+
+__all__ = ["BodyLimit"]
+
+Scope = dict[str, Any]
+
+
+class BodyLimit:
+    """Wrap an ASGI app; HTTP request bodies above ``max_bytes`` get a JSON 413.
+
+    The body is read here (up to the limit) and replayed to the app, because an exception
+    raised from inside the app's own body read would surface as some other error there."""
+
+    def __init__(self, app: Any, max_bytes: int):
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None:
+            try:
+                too_big = int(declared) > self.max_bytes
+            except ValueError:
+                await _send_error(send, 400, "bad_request", "invalid Content-Length", None)
+                return
+            if too_big:
+                await self._refuse(send)
+                return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body = message.get("body", b"")
+            size += len(body)
+            if size > self.max_bytes:
+                await self._refuse(send)
+                return
+            chunks.append(body)
+            if not message.get("more_body", False):
+                break
+        replayed = False
+        whole = b"".join(chunks)
+
+        async def replay() -> dict[str, Any]:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": whole, "more_body": False}
+            return await receive()  # after the body: wait for the disconnect, as servers do
+
+        await self.app(scope, replay, send)
+
+    async def _refuse(self, send: Any) -> None:
+        await _send_error(send, 413, "too_large",
+                          f"request body is larger than {self.max_bytes} bytes", "body")
+
+
+async def _send_error(send: Any, status: int, code: str, message: str, field: str | None) -> None:
+    payload = json.dumps(error_body(code, message, field)).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(payload)).encode()),
+                            (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": payload})

@@ -1,0 +1,58 @@
+"""What a server is allowed to do: address, tokens and request limits, fixed at start-up."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+
+__all__ = ["ServerSettings", "is_loopback"]
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """Settings of one ``graphmem serve`` process (frozen: read by every request, changed by none).
+
+    Limits exist so that one request cannot take the process down or hold the single writer
+    for minutes; each is checked before the memory sees the request and answered with a JSON
+    error naming the field (413 for the body, 422 for the rest)."""
+
+    host: str = "127.0.0.1"
+    """Address to bind. Anything but loopback needs ``tokens`` (see :meth:`check`)."""
+    port: int = 8765
+    tokens: tuple[str, ...] = ()
+    """Accepted bearer tokens; empty: no auth (then only loopback may be bound)."""
+    max_body_bytes: int = 16 * 1024 * 1024
+    """Largest request body, counted as it streams in (16 MiB)."""
+    max_text_chars: int = 200_000
+    """Longest document text, in characters (about 40k words: a long article)."""
+    max_documents: int = 1_000
+    """Most documents in one add/upsert/delete batch."""
+    max_top_k: int = 100
+    """Largest ``top_k`` a retrieve may ask for."""
+    max_query_chars: int = 2_000
+    """Longest query, in characters."""
+    readers: int = 2
+    """Reader memories (threads that retrieve concurrently). Each holds its own copy of the
+    graph index, so memory use grows with it; writes always go through one writer."""
+
+    def check(self) -> None:
+        """Refuse settings a server must not start with (raises ValueError saying why)."""
+        if not self.tokens and not is_loopback(self.host):
+            raise ValueError(
+                f"refusing to bind {self.host!r} without auth: give --tokens FILE or "
+                "GRAPHMEM_TOKENS, or bind a loopback address (127.0.0.1, ::1, localhost)"
+            )
+        for name in ("max_body_bytes", "max_text_chars", "max_documents", "max_top_k",
+                     "max_query_chars", "readers"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+
+
+def is_loopback(host: str) -> bool:
+    """True for ``localhost`` and loopback IP addresses (127.0.0.0/8, ::1)."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name other than localhost: may resolve anywhere
