@@ -20,6 +20,7 @@ from graphmem.extract import Extractor, SpacyExtractor
 from graphmem.graph.builder import BuildTimings, build_content, prepare, resolve_batch
 from graphmem.graph.index import GraphIndex
 from graphmem.graph.update import for_update, plan_upsert, resolve_upsert
+from graphmem.graph.view import undirected_view
 from graphmem.retrieve.mentions import QueryMentions, parse_mentions, query_parser
 from graphmem.retrieve.retriever import (
     RankedPassage,
@@ -369,35 +370,8 @@ class Memory(Closing):
         ``"passage:<chunk_id>"`` (``kind="passage"``, ``doc_id``, ``text``); edges carry
         ``kind`` (``fact``, ``mention`` or ``synonym``), ``weight`` and, for facts, ``predicates``.
         """
-        import networkx as nx
-
         with self._lock, self._snapshot_index(model=False) as index:
-            g = nx.Graph()
-            for name, label, kind in zip(index.entity_names, index.entity_labels, index.entity_kinds):
-                g.add_node(f"entity:{name}", kind="entity", label=label, type=kind)
-            by_id = self.store.passages([int(i) for i in index.chunks.ids])
-            records = [by_id[int(i)] for i in index.chunks.ids]  # one snapshot: all present
-            passage_nodes = [f"passage:{r.chunk_id}" for r in records]
-            for node, r in zip(passage_nodes, records):
-                g.add_node(node, kind="passage", doc_id=r.doc_id, text=r.text, title=r.title)
-            ent = [f"entity:{n}" for n in index.entity_names]
-            for f, pred in enumerate(index.fact_predicates):
-                u, v = ent[index.fact_subject[f]], ent[index.fact_object[f]]
-                support = int(index.fact_chunks.indptr[f + 1] - index.fact_chunks.indptr[f])
-                if g.has_edge(u, v) and g[u][v]["kind"] == "fact":
-                    g[u][v]["predicates"].append(pred)
-                    g[u][v]["weight"] += support
-                else:
-                    g.add_edge(u, v, kind="fact", predicates=[pred], weight=support)
-            ce = index.chunk_entities.tocoo()
-            for c, e in zip(ce.row.tolist(), ce.col.tolist()):
-                g.add_edge(passage_nodes[c], ent[e], kind="mention", weight=1.0)
-            adj = index.adjacency.tocoo()
-            n_e = index.n_entities
-            for a, b, w in zip(adj.row.tolist(), adj.col.tolist(), adj.data.tolist()):
-                if a < b < n_e and not g.has_edge(ent[a], ent[b]):
-                    g.add_edge(ent[a], ent[b], kind="synonym", weight=w)
-            return g
+            return undirected_view(index, self.store)
 
     def query_vector(self, query: str) -> np.ndarray:
         """The embedding a query is linked with (exposed for baselines and debugging)."""
