@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from graphmem import GraphConfig, MemoryConfig, RetrieveConfig
+from graphmem import GraphConfig, MemoryConfig
 from graphmem.embed import SentenceTransformerEmbedder
 from graphmem.eval import run_eval
 from graphmem.extract import SpacyExtractor

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+
 from graphmem.store.sqlite import SQLiteStore
 
 ap = argparse.ArgumentParser(description="quick_check cost")

@@ -17,10 +17,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ppr_compare import compare_with_igraph  # noqa: E402
+from ppr_compare import compare_with_igraph
 
-from graphmem import Memory  # noqa: E402
-from graphmem.retrieve.retriever import seed_query  # noqa: E402
+from graphmem import Memory
+from graphmem.retrieve.retriever import seed_query
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 

@@ -15,9 +15,9 @@ from click.testing import CliRunner
 
 from graphmem import Memory
 from graphmem.cli import main
+from graphmem.config import ExtractConfig
 from graphmem.errors import GraphMemError
 from graphmem.eval.harness import run_eval
-from graphmem.config import ExtractConfig
 from graphmem.extract import SpacyExtractor
 from graphmem.extract.openie_file import load_openie
 
