@@ -362,6 +362,15 @@ class Memory(Closing):
         with self._lock:
             return self.store.documents()
 
+    def to_graph(self) -> Any:
+        """The stored graph as a directed ``networkx.MultiDiGraph`` with scalar attributes only
+        (fact edges subject -> object with predicate and provenance, mention and synonym edges),
+        ready for GraphML; see :mod:`graphmem.export`. Loads no model."""
+        from graphmem.export import export_graph
+
+        with self._lock:
+            return export_graph(self.store)
+
     def to_networkx(self) -> Any:
         """The knowledge graph as a ``networkx.Graph``.
 
