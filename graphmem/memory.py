@@ -30,6 +30,7 @@ from graphmem.retrieve.retriever import (
 )
 from graphmem.store.base import DeleteReport, DocumentInfo
 from graphmem.store.sqlite import SQLiteStore
+from graphmem.trace import Trace, trace_query
 from graphmem.types import Answer, Document, Hit
 from graphmem.validate import query_problem
 
@@ -346,6 +347,21 @@ class Memory(Closing):
                 return hits[:top_k]
             want = min(2 * want, index.n_chunks)
 
+    def trace(self, query: str, top_k: int = 5, *, keep: int = 50) -> Trace:
+        """:meth:`retrieve` explained per node: the hits, the PPR score of the ``keep`` best
+        entities and passages, the seeds and the ranks (see :class:`graphmem.trace.Trace`), so
+        explorers need no private state. Recomputes the walk: a few ms more than retrieve."""
+        _check_queries("trace", [query], top_k)
+        with self._lock:
+            vector = self.embedder.encode([query])[0]
+            with self._snapshot_index() as index:
+                facts = self._recognized_facts(index, [query], vector[None, :])[0]
+                mentions = self._query_mentions(index, [query])[0]
+                return trace_query(
+                    index, self.store, query, vector, self.config.retrieve, top_k, keep,
+                    facts, mentions,
+                )
+
     def stats(self) -> dict[str, Any]:
         """Row counts plus store facts: documents, chunks, entities, facts, synonym_edges, ..."""
         with self._lock:
@@ -362,6 +378,15 @@ class Memory(Closing):
         oldest first."""
         with self._lock:
             return self.store.documents()
+
+    def to_graph(self) -> Any:
+        """The stored graph as a directed ``networkx.MultiDiGraph`` with scalar attributes only
+        (fact edges subject -> object with predicate and provenance, mention and synonym edges),
+        ready for GraphML; see :mod:`graphmem.export`. Loads no model."""
+        from graphmem.export import export_graph
+
+        with self._lock:
+            return export_graph(self.store)
 
     def to_networkx(self) -> Any:
         """The knowledge graph as a ``networkx.Graph``.

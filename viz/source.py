@@ -77,7 +77,8 @@ def load_graph(mem: Memory) -> Any:
 
 
 def _index(mem: Memory, *, model: bool = True) -> Any:
-    # TODO(public-api): replace with Memory.facts_about(...) / Memory.trace(...) (see module doc).
+    # TODO(public-api): replace with Memory.facts_about(...) (see module doc); queries use
+    # the public Memory.trace.
     return mem._ready_index(model=model)
 
 
@@ -140,63 +141,12 @@ def entity_facts(
 
 
 def trace_query(mem: Memory, query: str, top_k: int, keep: int) -> QueryTrace:
-    """Retrieve ``query`` (public API) and recompute the walk behind it to score nodes.
-
-    The scores are the same Personalized PageRank the retriever ranks passages by (same index,
-    seeds and config); ``keep`` bounds how many entities and how many passages get a score.
-
-    TODO(public-api): ``Memory.trace(query, top_k) -> QueryTrace`` returning hits, per-node
-    scores keyed like ``to_networkx`` and the seed node ids, so viz need not redo the walk.
-    """
-    from graphmem.retrieve.linking import min_max
-    from graphmem.retrieve.ppr import personalized_pagerank
-    from graphmem.retrieve.retriever import seed_query
-
-    hits = tuple(mem.retrieve(query, top_k=top_k))
-    index = _index(mem)
-    n_e, n_c = index.n_entities, index.n_chunks
-    if n_c == 0:
-        return QueryTrace(query, hits, {}, frozenset(), "empty")
-    config = mem.config.retrieve
-    seeds = seed_query(index, query, mem.query_vector(query), config)
-    if seeds.reset is None:
-        mode = "dense"
-        scores = np.concatenate([np.zeros(n_e), seeds.dense])
-        seed_entities = np.zeros(0, dtype=np.int64)
-        seed_passages = np.zeros(0, dtype=np.int64)
-    else:
-        mode = "ppr"
-        scores = personalized_pagerank(
-            index.transition, seeds.reset, damping=config.damping, tol=config.tol,
-            max_iter=config.max_iter,
-        )
-        seed_entities = np.flatnonzero(seeds.reset[:n_e] > 0)
-        # A seed on an entity found in one passage only is moved to that passage (retriever).
-        direct = seeds.reset[n_e:] - min_max(seeds.dense) * config.passage_node_weight
-        seed_passages = np.flatnonzero(direct > 1e-12)
-    keep = max(keep, top_k)
-    top_entities = _top(scores[:n_e], keep)
-    top_passages = _top(scores[n_e:], keep)
-    passages = sorted(set(top_passages.tolist()) | set(seed_passages.tolist()))
-    chunk_ids = _chunk_ids(mem, index, passages)
-    out: dict[str, float] = {}
-    for e in set(top_entities.tolist()) | set(seed_entities.tolist()):
-        out[entity_node(index.entity_names[e])] = float(scores[e])
-    for c in passages:
-        if c in chunk_ids:
-            out[passage_node(chunk_ids[c])] = float(scores[n_e + c])
-    seed_nodes = {entity_node(index.entity_names[int(e)]) for e in seed_entities}
-    seed_nodes |= {passage_node(chunk_ids[int(c)]) for c in seed_passages if int(c) in chunk_ids}
-    return QueryTrace(query, hits, out, frozenset(seed_nodes), mode)
-
-
-def _top(scores: np.ndarray, k: int) -> np.ndarray:
-    """Positions of the ``k`` largest positive scores."""
-    positive = np.flatnonzero(scores > 0)
-    if positive.size > k:
-        part = np.argpartition(-scores[positive], k - 1)[:k]
-        positive = positive[part]
-    return positive
+    """Retrieve ``query`` and score the nodes of the walk behind it (public API:
+    :meth:`graphmem.Memory.trace`, the retriever's own Personalized PageRank over the same
+    index, seeds and config); ``keep`` bounds how many entities and how many passages get a
+    score (hits and seeds are always scored)."""
+    t = mem.trace(query, top_k=top_k, keep=max(keep, top_k))
+    return QueryTrace(query, t.hits, t.scores, t.seeds, t.mode)
 
 
 def open_memory(store: str | Path) -> Memory:

@@ -90,6 +90,7 @@ class Seeds:
     fact_ids: np.ndarray
     seed_facts: tuple[SeedFact, ...]
     seed_entities: tuple[tuple[str, float], ...]
+    entity_positions: tuple[int, ...] = ()  # index positions of seed_entities, same order
 
 
 def candidate_facts(
@@ -162,7 +163,7 @@ def seed_query(
             home = index.lonely_passage[e]
             reset[e if home < 0 else n_e + home] += w
         reset[n_e:] += min_max(dense) * config.passage_node_weight
-    return Seeds(reset, dense, fact_ids, seed_facts, seed_entities)
+    return Seeds(reset, dense, fact_ids, seed_facts, seed_entities, tuple(seeds))
 
 
 def rank_passages(

@@ -10,12 +10,13 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, FastAPI, Request, Security
+from fastapi import APIRouter, Depends, FastAPI, Request, Response, Security
 from fastapi.security import HTTPBearer
 
 from graphmem.errors import NotFoundError
+from graphmem.export import write_export
 from graphmem.memory import Memory
 from graphmem.server import schemas as s
 from graphmem.server.auth import token_ok
@@ -28,6 +29,9 @@ from graphmem.server.wire import delete_report_json, document_from_json, hit_jso
 log = logging.getLogger(__name__)
 
 __all__ = ["create_app"]
+
+# GraphML has no registered media type; this one makes browsers download it, never render it.
+_EXPORT_TYPES = {"graphml": "application/graphml+xml", "json": "application/json"}
 
 _bearer = HTTPBearer(auto_error=False, description="A token of --tokens / GRAPHMEM_TOKENS.")
 
@@ -144,6 +148,12 @@ def create_app(service: MemoryService, settings: ServerSettings) -> FastAPI:
     @v1.get("/stats", summary="Row counts and store facts (Memory.stats)")
     async def stats() -> dict[str, Any]:
         return await service.read(lambda m: m.stats())
+
+    @v1.get("/graph/export", response_class=Response,
+            summary="The stored graph, directed, as GraphML or node-link JSON (Memory.to_graph)")
+    async def graph_export(format: Literal["graphml", "json"] = "json") -> Response:
+        data = await service.read(lambda m: write_export(m.to_graph(), format))
+        return Response(data, media_type=_EXPORT_TYPES[format])
 
     app.include_router(v1)
 

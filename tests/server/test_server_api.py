@@ -125,6 +125,21 @@ def test_errors_are_json(server):
     assert {"/v1/documents", "/v1/retrieve", "/v1/stats"} <= set(schema["paths"])
 
 
+def test_graph_export_equals_in_process(server, local):
+    from graphmem.export import write_export
+
+    url = server.url + "/v1/graph/export"
+    r = httpx.get(url, params={"format": "json"}, headers=_auth())
+    assert r.status_code == 200 and r.headers["content-type"] == "application/json"
+    assert r.content == write_export(local.to_graph(), "json")
+    r = httpx.get(url, params={"format": "graphml"}, headers=_auth())
+    assert r.headers["content-type"] == "application/graphml+xml"
+    assert r.content == write_export(local.to_graph(), "graphml")
+    r = httpx.get(url, params={"format": "gexf"}, headers=_auth())
+    assert r.status_code == 422 and r.json()["error"]["field"] == "format", r.json()
+    assert httpx.get(url).status_code == 401
+
+
 def test_retrieve_not_blocked_by_a_write(server, client):
     batch = sized_batch(server.url, TOKEN, "Corvin", seconds=5)
     done: dict[str, float] = {}
