@@ -15,13 +15,13 @@ import numpy as np
 from graphmem.closing import Closing
 from graphmem.config import MemoryConfig
 from graphmem.embed import Embedder, SentenceTransformerEmbedder
-from graphmem.errors import GraphMemError, InputError, StoreError
+from graphmem.errors import GraphMemError, StoreError
 from graphmem.extract import Extractor, SpacyExtractor
 from graphmem.graph.builder import BuildTimings, build_content, prepare, resolve_batch
 from graphmem.graph.index import GraphIndex
 from graphmem.graph.update import for_update, plan_upsert, resolve_upsert
 from graphmem.graph.view import undirected_view
-from graphmem.retrieve.mentions import QueryMentions, parse_mentions, query_parser
+from graphmem.retrieve.mentions import QueryMentions, fuzzy_mentions
 from graphmem.retrieve.retriever import (
     RankedPassage,
     candidate_facts,
@@ -32,7 +32,7 @@ from graphmem.store.base import DeleteReport, DocumentInfo
 from graphmem.store.sqlite import SQLiteStore
 from graphmem.trace import Trace, trace_query
 from graphmem.types import Answer, Document, Hit
-from graphmem.validate import query_problem
+from graphmem.validate import check_queries
 
 if TYPE_CHECKING:
     from graphmem.llm.client import LLMClient
@@ -230,12 +230,12 @@ class Memory(Closing):
 
     def retrieve(self, query: str, top_k: int = 5) -> list[Hit]:
         """The ``top_k`` passages for ``query``, best first, each with an explanation."""
-        _check_queries("retrieve", [query], top_k)  # errors name retrieve(), not retrieve_many()
+        check_queries("retrieve", [query], top_k)  # errors name retrieve(), not retrieve_many()
         return self.retrieve_many([query], top_k=top_k)[0]
 
     def retrieve_many(self, queries: Sequence[str], top_k: int = 5) -> list[list[Hit]]:
         """:meth:`retrieve` for several queries, embedding them in one batch."""
-        _check_queries("retrieve_many", queries, top_k)
+        check_queries("retrieve_many", queries, top_k)
         with self._lock:
             vectors = self.embedder.encode(list(queries))
             # one snapshot from the index refresh to the passage texts: a write committed
@@ -256,13 +256,8 @@ class Memory(Closing):
     def _query_mentions(
         self, index: GraphIndex, queries: Sequence[str]
     ) -> Sequence[QueryMentions | None]:
-        """The queries' mentions for fuzzy linking, when ``fuzzy_link_threshold`` is set (spaCy
-        and one more embedding batch per call; nothing is parsed otherwise)."""
-        cfg = self.config.retrieve
-        if not (cfg.link_query_entities and cfg.fuzzy_link_threshold <= 1):
-            return [None] * len(queries)
-        nlp = query_parser(self.extractor, self.config.extract.model)
-        return parse_mentions(nlp, self.embedder, index, queries, cfg.link_max_ngram)
+        """The queries' mentions for fuzzy linking (nothing is parsed when it is off)."""
+        return fuzzy_mentions(self.extractor, self.embedder, index, queries, self.config)
 
     def _recognized_facts(
         self, index: GraphIndex, queries: Sequence[str], vectors: np.ndarray
@@ -304,7 +299,7 @@ class Memory(Closing):
         graph, no PPR): a document scores as its best passage, ties go to the older passage.
         Embeds the queries with this memory's embedder in one batch.
         """
-        _check_queries("dense_ranking", queries, top_k)
+        check_queries("dense_ranking", queries, top_k)
         with self._lock, self._snapshot_index() as index:
             if index.n_chunks == 0:
                 return [[] for _ in queries]
@@ -351,7 +346,7 @@ class Memory(Closing):
         """:meth:`retrieve` explained per node: the hits, the PPR score of the ``keep`` best
         entities and passages, the seeds and the ranks (see :class:`graphmem.trace.Trace`), so
         explorers need no private state. Recomputes the walk: a few ms more than retrieve."""
-        _check_queries("trace", [query], top_k)
+        check_queries("trace", [query], top_k)
         with self._lock:
             vector = self.embedder.encode([query])[0]
             with self._snapshot_index() as index:
@@ -402,16 +397,3 @@ class Memory(Closing):
         """The embedding a query is linked with (exposed for baselines and debugging)."""
         return self.embedder.encode([query])[0]
 
-
-def _check_queries(method: str, queries: Sequence[str], top_k: int) -> None:
-    """Reject a bare string, blank or non-string queries, and ``top_k < 1``, naming the culprit."""
-    if isinstance(queries, str):
-        raise TypeError(f"{method} takes a list of queries; use retrieve() for one")
-    for i, q in enumerate(queries):
-        if not isinstance(q, str) or not q.strip():
-            raise ValueError(f"query {i} must be a non-empty string, got {q!r}")
-        problem = query_problem(q)
-        if problem is not None:  # an InputError, which is a ValueError too
-            raise InputError(problem, source=f"{method}() query {i}")
-    if top_k < 1:
-        raise ValueError(f"top_k must be >= 1, got {top_k}")

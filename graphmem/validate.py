@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from graphmem.errors import InputError
@@ -190,3 +190,17 @@ def _quote(key: str) -> str:
 
 def _short(text: str) -> str:
     return text if len(text) <= _KEY_CHARS else text[:_KEY_CHARS] + "..."
+
+
+def check_queries(method: str, queries: Sequence[str], top_k: int) -> None:
+    """Reject a bare string, blank or non-string queries, and ``top_k < 1``, naming the culprit."""
+    if isinstance(queries, str):
+        raise TypeError(f"{method} takes a list of queries; use retrieve() for one")
+    for i, q in enumerate(queries):
+        if not isinstance(q, str) or not q.strip():
+            raise ValueError(f"query {i} must be a non-empty string, got {q!r}")
+        problem = query_problem(q)
+        if problem is not None:  # an InputError, which is a ValueError too
+            raise InputError(problem, source=f"{method}() query {i}")
+    if top_k < 1:
+        raise ValueError(f"top_k must be >= 1, got {top_k}")

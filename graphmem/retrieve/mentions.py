@@ -35,12 +35,14 @@ from graphmem.retrieve.linking import (
 from graphmem.text import is_word, normalize_name, token_spans
 
 if TYPE_CHECKING:
+    from graphmem.config import MemoryConfig
     from graphmem.embed import Embedder
     from graphmem.graph.index import GraphIndex
 
 __all__ = [
     "QueryMentions",
     "fuzzy_link",
+    "fuzzy_mentions",
     "may_mention",
     "parse_mentions",
     "query_mentions",
@@ -239,3 +241,15 @@ def _load_parser(model: str) -> Any:
     from graphmem.extract import load_spacy_pipeline
 
     return load_spacy_pipeline(model)
+
+
+def fuzzy_mentions(
+    extractor: object, embedder: Embedder, index: GraphIndex, queries: Sequence[str], config: MemoryConfig
+) -> Sequence[QueryMentions | None]:
+    """The queries' mentions for fuzzy linking when ``config.retrieve.fuzzy_link_threshold`` is
+    set (spaCy and one more embedding batch per call); a None per query otherwise."""
+    cfg = config.retrieve
+    if not (cfg.link_query_entities and cfg.fuzzy_link_threshold <= 1):
+        return [None] * len(queries)
+    nlp = query_parser(extractor, config.extract.model)
+    return parse_mentions(nlp, embedder, index, queries, cfg.link_max_ngram)

@@ -147,7 +147,7 @@ def test_nothing_is_parsed_when_fuzzy_linking_is_off(mem, monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("parsed a query with fuzzy linking off")
 
-    monkeypatch.setattr("graphmem.memory.parse_mentions", refuse)
+    monkeypatch.setattr("graphmem.retrieve.mentions.parse_mentions", refuse)
     assert mem.config.retrieve.fuzzy_link_threshold == float("inf")
     assert mem.retrieve(QUERIES[0], top_k=1)[0].doc_id == "achebe"
 
