@@ -17,6 +17,7 @@ from typing import Any
 import click
 
 from graphmem.cli_documents import documents
+from graphmem.cli_mcp import mcp_command
 from graphmem.cli_openie import import_openie_command
 from graphmem.cli_options import llm_config as _llm_config
 from graphmem.cli_options import llm_options, store_option
@@ -363,6 +364,7 @@ def evaluate(
 
 main.add_command(documents)
 main.add_command(serve)
+main.add_command(mcp_command)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,0 +1,65 @@
+"""A real ``graphmem mcp`` subprocess driven by the MCP SDK's own client, over a small real
+memory (the sample corpus, built in-process with the session's models)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from graphmem import Memory, read_documents
+
+pytest.importorskip("mcp.server.mcpserver")
+
+from mcp import ClientSession, StdioServerParameters, stdio_client  # noqa: E402
+from mcp.types import CallToolResult  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "examples" / "sample_corpus.jsonl"
+
+
+def mcp_env() -> dict[str, str]:
+    """This process's environment with the worktree first on PYTHONPATH."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+@asynccontextmanager
+async def stdio_session(store: Path, *args: str) -> AsyncIterator[ClientSession]:
+    """An initialised client session with ``graphmem mcp --store STORE ARGS`` (stderr: ours)."""
+    params = StdioServerParameters(
+        command=sys.executable, args=["-m", "graphmem.cli", "mcp", "--store", str(store), *args],
+        env=mcp_env())
+    async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
+        await session.initialize()
+        yield session
+
+
+def payload(result: CallToolResult) -> dict[str, Any]:
+    """A successful tool result's JSON object (structured content; the text block agrees)."""
+    assert not result.is_error, result.content
+    assert result.structured_content is not None
+    text = result.content[0].text  # type: ignore[union-attr]
+    assert json.loads(text) == result.structured_content
+    return result.structured_content
+
+
+def error_text(result: CallToolResult) -> str:
+    """A failed tool result's message."""
+    assert result.is_error, result
+    return "".join(getattr(c, "text", "") for c in result.content)
+
+
+@pytest.fixture(scope="module")
+def store_dir(tmp_path_factory, embedder, extractor) -> Path:
+    path = tmp_path_factory.mktemp("mcp") / "mem"
+    with Memory(path, embedder=embedder, extractor=extractor) as mem:
+        mem.add(read_documents(SAMPLE))
+    return path
