@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import socket
+import subprocess
 import sys
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -16,12 +20,14 @@ import pytest
 from graphmem import Memory, read_documents
 
 pytest.importorskip("mcp.server.mcpserver")
+httpx = pytest.importorskip("httpx")
 
 from mcp import ClientSession, StdioServerParameters, stdio_client  # noqa: E402
 from mcp.types import CallToolResult  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "examples" / "sample_corpus.jsonl"
+TOKEN = "mcp-test-token"
 
 
 def mcp_env() -> dict[str, str]:
@@ -63,3 +69,39 @@ def store_dir(tmp_path_factory, embedder, extractor) -> Path:
     with Memory(path, embedder=embedder, extractor=extractor) as mem:
         mem.add(read_documents(SAMPLE))
     return path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def http_server(store_dir, tmp_path_factory) -> Iterator[str]:
+    """``graphmem serve`` on the store with token :data:`TOKEN`; yields its base URL and checks
+    that SIGTERM still ends it with status 0 (the MCP session manager shut down cleanly)."""
+    pytest.importorskip("fastapi")
+    port = free_port()
+    log = tmp_path_factory.mktemp("logs") / "serve.log"
+    env = mcp_env() | {"GRAPHMEM_TOKENS": TOKEN}
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "graphmem.cli", "serve", "--store", str(store_dir),
+             "--port", str(port), "--max-top-k", "20"], env=env, stdout=out,
+            stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while True:
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"server not ready (exit {proc.poll()}):\n{log.read_text()}")
+        try:
+            if httpx.get(url + "/readyz", timeout=2).status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    yield url
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(60) == 0, log.read_text()
