@@ -63,8 +63,9 @@ def error_text(result: CallToolResult) -> str:
     return "".join(getattr(c, "text", "") for c in result.content)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def store_dir(tmp_path_factory, embedder, extractor) -> Path:
+    """The sample corpus, built once for the session (each test removes what it adds)."""
     path = tmp_path_factory.mktemp("mcp") / "mem"
     with Memory(path, embedder=embedder, extractor=extractor) as mem:
         mem.add(read_documents(SAMPLE))
@@ -88,7 +89,7 @@ def http_server(store_dir, tmp_path_factory) -> Iterator[str]:
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "graphmem.cli", "serve", "--store", str(store_dir),
-             "--port", str(port), "--max-top-k", "20"], env=env, stdout=out,
+             "--port", str(port), "--max-top-k", "20", "--readers", "1"], env=env, stdout=out,
             stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120

@@ -9,6 +9,7 @@ import sys
 
 import pytest
 from conftest import error_text, mcp_env, payload, stdio_session
+from mcp import ClientSession
 
 from graphmem import Memory
 from graphmem.ids import doc_id_for
@@ -28,10 +29,12 @@ def _counts(stats: dict) -> dict:
     return {k: stats[k] for k in COUNTS}
 
 
-async def test_tools_round_trip_equal_to_in_process(store_dir, embedder, extractor):
+async def test_tools_round_trip_and_errors(store_dir, embedder, extractor):
     with Memory(store_dir, embedder=embedder, extractor=extractor) as local:
         before = _counts(local.stats())
-        async with stdio_session(store_dir) as session:
+        # one server process for the whole module: each start loads the models (seconds)
+        async with stdio_session(store_dir, "--max-top-k", "20", "--max-text-chars", "200"
+                                 ) as session:
             tools = {t.name: t for t in (await session.list_tools()).tools}
             assert sorted(tools) == ["forget", "recall", "remember", "stats"]  # no LLM: no answer
             required = {n: t.input_schema.get("required", []) for n, t in tools.items()}
@@ -42,7 +45,8 @@ async def test_tools_round_trip_equal_to_in_process(store_dir, embedder, extract
             assert set(tools["recall"].input_schema["properties"]) == {"query", "top_k"}
 
             assert _counts(payload(await session.call_tool("stats", {}))) == before
-            text = "Mara Quell was born in Ostmere and painted the harbour of Tessingford."
+            await _bad_arguments_are_tool_errors_naming_them(session)
+            text = "Mara Quell was born in Ostmere and painted the harbour."
             out = payload(await session.call_tool("remember", {
                 "text": text, "id": "mcp/mara", "title": "Mara", "metadata": {"n": 1}}))
             assert out == {"doc_id": "mcp/mara"}
@@ -81,35 +85,35 @@ async def test_tools_round_trip_equal_to_in_process(store_dir, embedder, extract
             assert _counts(after) == _counts(local.stats())
 
 
-async def test_bad_arguments_are_tool_errors_naming_them(store_dir):
-    async with stdio_session(store_dir, "--max-top-k", "20", "--max-text-chars", "200") as s:
-        before = payload(await s.call_tool("stats", {}))
-        cases = [
-            ("remember", {"text": ""}, "'text'"),
-            ("remember", {"text": "   \n"}, "'text'"),
-            ("remember", {"text": "x" * 201}, "'text'"),
-            ("remember", {"text": "Ilse Varn lives in Corram.", "id": " "}, "'id'"),
-            ("recall", {"query": "Who?", "top_k": 0}, "'top_k'"),
-            ("recall", {"query": "Who?", "top_k": 21}, "'top_k'"),
-            ("recall", {"query": "  "}, "'query'"),
-            ("recall", {"query": "Who?", "top_k": "many"}, "top_k"),  # the SDK's schema check
-            ("remember", {}, "text"),
-            ("forget", {"doc_id": ""}, "'doc_id'"),
-        ]
-        for tool, args, named in cases:
-            message = error_text(await s.call_tool(tool, args))
-            assert named in message, (tool, args, message)
-        message = error_text(await s.call_tool("forget", {"doc_id": "no/such/doc"}))
-        assert "no document with id 'no/such/doc' is stored" in message
-        # an id already used for another text: a conflict, and the stored one is kept
-        first = payload(await s.call_tool("remember", {"text": "Ilse Varn lives in Corram.",
-                                                       "id": "mcp/ilse"}))
-        message = error_text(await s.call_tool("remember", {"text": "Ilse Varn left Corram.",
-                                                            "id": "mcp/ilse"}))
-        assert "mcp/ilse" in message
-        assert payload(await s.call_tool("forget", {"doc_id": first["doc_id"]}))["chunks"] == 1
-        after = payload(await s.call_tool("stats", {}))
-        assert after["documents"] == before["documents"]  # nothing of the errors was stored
+async def _bad_arguments_are_tool_errors_naming_them(s: ClientSession) -> None:
+    """Every bad argument: a tool error whose text names it; nothing of them is stored."""
+    before = payload(await s.call_tool("stats", {}))
+    cases = [
+        ("remember", {"text": ""}, "'text'"),
+        ("remember", {"text": "   \n"}, "'text'"),
+        ("remember", {"text": "x" * 201}, "'text'"),
+        ("remember", {"text": "Ilse Varn lives in Corram.", "id": " "}, "'id'"),
+        ("recall", {"query": "Who?", "top_k": 0}, "'top_k'"),
+        ("recall", {"query": "Who?", "top_k": 21}, "'top_k'"),
+        ("recall", {"query": "  "}, "'query'"),
+        ("recall", {"query": "Who?", "top_k": "many"}, "top_k"),  # the SDK's schema check
+        ("remember", {}, "text"),
+        ("forget", {"doc_id": ""}, "'doc_id'"),
+    ]
+    for tool, args, named in cases:
+        message = error_text(await s.call_tool(tool, args))
+        assert named in message, (tool, args, message)
+    message = error_text(await s.call_tool("forget", {"doc_id": "no/such/doc"}))
+    assert "no document with id 'no/such/doc' is stored" in message
+    # an id already used for another text: a conflict, and the stored one is kept
+    first = payload(await s.call_tool("remember", {"text": "Ilse Varn lives in Corram.",
+                                                   "id": "mcp/ilse"}))
+    message = error_text(await s.call_tool("remember", {"text": "Ilse Varn left Corram.",
+                                                        "id": "mcp/ilse"}))
+    assert "mcp/ilse" in message
+    assert payload(await s.call_tool("forget", {"doc_id": first["doc_id"]}))["chunks"] == 1
+    after = payload(await s.call_tool("stats", {}))
+    assert after["documents"] == before["documents"]  # nothing of the errors was stored
 
 
 def test_import_graphmem_does_not_load_the_sdk():
