@@ -82,7 +82,7 @@ def build_mcp_server(service: "MemoryService", settings: ServerSettings | None =
     from mcp.server.mcpserver import MCPServer
 
     limits = settings if settings is not None else ServerSettings()
-    server: "MCPServer[Any]" = MCPServer(SERVER_NAME, instructions=_INSTRUCTIONS, log_level="WARNING")
+    server: MCPServer[Any] = MCPServer(SERVER_NAME, instructions=_INSTRUCTIONS, log_level="WARNING")
 
     @server.tool()
     async def remember(

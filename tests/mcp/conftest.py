@@ -22,8 +22,8 @@ from graphmem import Memory, read_documents
 pytest.importorskip("mcp.server.mcpserver")
 httpx = pytest.importorskip("httpx")
 
-from mcp import ClientSession, StdioServerParameters, stdio_client  # noqa: E402
-from mcp.types import CallToolResult  # noqa: E402
+from mcp import ClientSession, StdioServerParameters, stdio_client
+from mcp.types import CallToolResult
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "examples" / "sample_corpus.jsonl"

@@ -12,8 +12,8 @@ from graphmem.server.wire import hit_from_json
 
 httpx2 = pytest.importorskip("httpx2")
 
-from mcp import ClientSession  # noqa: E402
-from mcp.client.streamable_http import streamable_http_client  # noqa: E402
+from mcp import ClientSession
+from mcp.client.streamable_http import streamable_http_client
 
 pytestmark = pytest.mark.anyio
 
