@@ -56,7 +56,8 @@ def mount_mcp(app: FastAPI, service: MemoryService,
     hold open while serving (the SDK's session manager: it runs the protocol's tasks)."""
     from graphmem.mcp.tools import build_mcp_server
 
-    server = build_mcp_server(service, settings, with_answer=service.config.llm is not None)
+    config = getattr(service, "config", None)  # a stand-in service (tests) may have none
+    server = build_mcp_server(service, settings, with_answer=getattr(config, "llm", None) is not None)
     inner = server.streamable_http_app(
         streamable_http_path=MCP_PATH, stateless_http=True, json_response=True,
         max_request_body_size=settings.max_body_bytes, host=settings.host)
