@@ -11,12 +11,16 @@ import contextlib
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from graphmem.cli_options import llm_config, llm_options, store_option
 from graphmem.errors import GraphMemError
 from graphmem.server.settings import ServerSettings  # a plain dataclass: no FastAPI loaded
+
+if TYPE_CHECKING:
+    from graphmem.llm.config import LLMConfig
 
 _D = ServerSettings()
 
@@ -51,7 +55,7 @@ def mcp_command(store: Path, max_text_chars: int, max_top_k: int, llm_model: str
     _run(store, settings, llm_config(llm_model, llm_base_url, llm_timeout, llm_retries))
 
 
-def _run(store: Path, settings: ServerSettings, llm: object) -> None:
+def _run(store: Path, settings: ServerSettings, llm: LLMConfig | None) -> None:
     """Load the models, then answer MCP messages on stdin/stdout until stdin closes."""
     import anyio
 
@@ -59,7 +63,7 @@ def _run(store: Path, settings: ServerSettings, llm: object) -> None:
     from graphmem.mcp.tools import build_mcp_server
     from graphmem.server.service import MemoryService
 
-    config = MemoryConfig(llm=llm)  # type: ignore[arg-type]
+    config = MemoryConfig(llm=llm)
     service = MemoryService(store, config, readers=settings.readers)
     try:
         with contextlib.redirect_stdout(sys.stderr):  # keep the protocol channel clean

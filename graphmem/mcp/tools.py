@@ -130,7 +130,8 @@ def build_mcp_server(service: "MemoryService", settings: ServerSettings | None =
     ) -> dict[str, Any]:
         """Delete a document and everything only it supported (passages, facts, entities);
         returns what was removed. An unknown id is an error and removes nothing."""
-        _check_text("doc_id", doc_id, limits.max_query_chars)
+        if not doc_id.strip():
+            raise _bad("doc_id", "must not be empty or blank")
         try:
             report = await service.write(lambda m: m.delete(doc_id))
         except NotFoundError as exc:
