@@ -18,6 +18,7 @@ import click
 
 from graphmem.cli_documents import documents
 from graphmem.cli_export import export
+from graphmem.cli_mcp import mcp_command
 from graphmem.cli_openie import import_openie_command
 from graphmem.cli_options import llm_config as _llm_config
 from graphmem.cli_options import llm_options, store_option
@@ -365,6 +366,7 @@ def evaluate(
 main.add_command(documents)
 main.add_command(serve)
 main.add_command(export)
+main.add_command(mcp_command)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

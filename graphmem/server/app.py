@@ -1,4 +1,5 @@
-"""The FastAPI application: routes of the /v1 API plus /healthz and /readyz.
+"""The FastAPI application: routes of the /v1 API plus /healthz and /readyz (and, with the
+``mcp`` extra, the MCP tools at /mcp: :mod:`graphmem.mcp.http`).
 
 Routes validate and check limits, then hand the work to :class:`MemoryService` (reads on the
 reader pool, writes on the single writer thread) and convert the results with
@@ -8,8 +9,8 @@ use ``Memory.store.documents(ids)``, the listing Memory.documents() is built on.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response, Security
@@ -17,6 +18,7 @@ from fastapi.security import HTTPBearer
 
 from graphmem.errors import NotFoundError
 from graphmem.export import write_export
+from graphmem.mcp import mcp_available
 from graphmem.memory import Memory
 from graphmem.server import schemas as s
 from graphmem.server.auth import token_ok
@@ -53,9 +55,12 @@ def _check_text(text: str, field: str, settings: ServerSettings) -> None:
 def create_app(service: MemoryService, settings: ServerSettings) -> FastAPI:
     """The app over a started ``service``; closing the app (lifespan end) closes the service."""
 
+    mcp_running: list[Callable[[], AbstractAsyncContextManager[Any]]] = []
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
+        async with mcp_running[0]() if mcp_running else nullcontext():
+            yield
         log.info("shutting down: finishing running writes")
         service.close()
 
@@ -156,6 +161,12 @@ def create_app(service: MemoryService, settings: ServerSettings) -> FastAPI:
         return Response(data, media_type=_EXPORT_TYPES[format])
 
     app.include_router(v1)
+    if mcp_available():  # the MCP tools as streamable HTTP at /mcp, behind the same tokens
+        from graphmem.mcp.http import mount_mcp
+
+        mcp_running.append(mount_mcp(app, service, settings))
+    else:
+        log.info("no /mcp endpoint: pip install 'graphmem[mcp]' for it")
 
     @app.get("/healthz", summary="Liveness: the process answers")
     async def healthz() -> dict[str, str]:
