@@ -20,22 +20,12 @@ from graphmem.cli_documents import documents
 from graphmem.cli_export import export
 from graphmem.cli_mcp import mcp_command
 from graphmem.cli_openie import import_openie_command
+from graphmem.cli_options import fail, llm_options, open_memory, store_option
 from graphmem.cli_options import llm_config as _llm_config
-from graphmem.cli_options import llm_options, store_option
 from graphmem.cli_serve import serve
 from graphmem.errors import GraphMemError
 from graphmem.text import printable
 from graphmem.types import Hit
-
-
-def _open(store: Path, must_exist: bool = True, llm: Any = None) -> Any:
-    """The memory at ``store``; ``llm`` (an LLMConfig) gives it a model."""
-    from graphmem.config import MemoryConfig
-    from graphmem.memory import STORE_FILE, Memory
-
-    if must_exist and not (store / STORE_FILE).exists():
-        raise GraphMemError(f"no graphmem store at {store} (create one with `graphmem ingest`)")
-    return Memory(store, MemoryConfig(llm=llm))
 
 
 class _Commands(click.Group):
@@ -60,11 +50,6 @@ class _Commands(click.Group):
                 raise click.ClickException(f"plugin command {name!r} is not a click command")
             command = loaded
         return command
-
-
-def _fail(exc: Exception) -> None:
-    click.echo(f"error: {exc}", err=True)
-    sys.exit(1)
 
 
 @click.group(cls=_Commands)
@@ -121,10 +106,10 @@ def query(
     """Retrieve the passages that answer QUESTION, with why each was found."""
     llm = _llm_config(llm_model, llm_base_url, llm_timeout, llm_retries)
     try:
-        with _open(store, llm=llm) as mem:
+        with open_memory(store, llm=llm) as mem:
             hits = mem.retrieve(question, top_k=top_k)
     except (GraphMemError, ValueError) as exc:
-        _fail(exc)
+        fail(exc)
         return
     if as_json:
         click.echo(
@@ -171,10 +156,10 @@ def answer(
     """Answer QUESTION with an LLM from the retrieved passages, citing them."""
     llm = _llm_config(llm_model, llm_base_url, llm_timeout, llm_retries)
     try:
-        with _open(store, llm=llm) as mem:
+        with open_memory(store, llm=llm) as mem:
             result = mem.answer(question, top_k=top_k, max_steps=max_steps)
     except (GraphMemError, ValueError) as exc:
-        _fail(exc)
+        fail(exc)
         return
     if as_json:
         click.echo(json.dumps(dataclasses.asdict(result), ensure_ascii=False))
@@ -195,10 +180,10 @@ def answer(
 def delete(doc_id: str, store: Path) -> None:
     """Delete document DOC_ID and every fact, entity and synonym edge only it supported."""
     try:
-        with _open(store) as mem:
+        with open_memory(store) as mem:
             report = mem.delete(doc_id)
     except GraphMemError as exc:
-        _fail(exc)
+        fail(exc)
         return
     click.echo(
         f"deleted {report.doc_id}: {report.chunks} passages, {report.facts} facts, "
@@ -212,10 +197,10 @@ def delete(doc_id: str, store: Path) -> None:
 def stats(store: Path, as_json: bool) -> None:
     """Show row counts of the memory."""
     try:
-        with _open(store) as mem:
+        with open_memory(store) as mem:
             s = mem.stats()
     except GraphMemError as exc:
-        _fail(exc)
+        fail(exc)
         return
     if as_json:
         click.echo(json.dumps(s, ensure_ascii=False))
@@ -238,12 +223,12 @@ def check(store: Path, as_json: bool) -> None:
 
     path = store / STORE_FILE
     if not path.exists():
-        _fail(GraphMemError(f"no graphmem store at {store} (create one with `graphmem ingest`)"))
+        fail(GraphMemError(f"no graphmem store at {store} (create one with `graphmem ingest`)"))
         return
     try:
         report = check_store(path)
     except GraphMemError as exc:
-        _fail(exc)
+        fail(exc)
         return
     if as_json:
         click.echo(json.dumps(report.to_json(), ensure_ascii=False))
@@ -342,7 +327,7 @@ def evaluate(
             openie=openie,
         )
     except (GraphMemError, ValueError) as exc:
-        _fail(exc)
+        fail(exc)
         return
     click.echo(
         f"{report.questions} {report.format} questions, {report.passages} passages, "

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from graphmem.cli_options import store_option
+from graphmem.cli_options import fail, open_memory, store_option
 from graphmem.errors import GraphMemError
 from graphmem.text import printable
 
@@ -42,13 +42,11 @@ def documents(store: Path, as_json: bool) -> None:
     control characters, tabs included, are shown escaped). --json: {"count": N, "documents":
     [{"id", "title", "passages", "metadata", "added_at"}, ...]}, added_at in ISO-8601 UTC.
     Reads only: no model is loaded and the store is not written."""
-    from graphmem.cli import _fail, _open  # the group's own helpers (it imports this module)
-
     try:
-        with _open(store) as mem:
+        with open_memory(store) as mem:
             listed = mem.documents()
     except GraphMemError as exc:
-        _fail(exc)
+        fail(exc)
         return
     if as_json:
         out = {"count": len(listed), "documents": [document_json(d) for d in listed]}

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from graphmem.cli_options import store_option
+from graphmem.cli_options import fail, open_memory, store_option
 from graphmem.errors import GraphMemError
 from graphmem.export import FORMATS, write_export
 
@@ -41,13 +41,11 @@ def export(store: Path, fmt: str, out: Path | None) -> None:
     cannot hold (C0 controls but tab and newline, so carriage return too) are written as
     escape text such as \\x01 or \\r; JSON keeps them exactly. Reads only: no model is loaded
     and the store is not written."""
-    from graphmem.cli import _fail, _open  # the group's own helpers (it imports this module)
-
     try:
-        with _open(store) as mem:
+        with open_memory(store) as mem:
             graph = mem.to_graph()
     except GraphMemError as exc:
-        _fail(exc)
+        fail(exc)
         return
     data = write_export(graph, fmt)
     if out is None:

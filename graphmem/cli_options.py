@@ -3,6 +3,7 @@ commands into it (``pipelines``, ``viz``): the store, the model endpoint and its
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -77,3 +78,21 @@ def llm_config(
     return LLMConfig.from_options(
         model=model, base_url=base_url, timeout_s=timeout, max_retries=retries
     )
+
+
+def open_memory(store: Path, must_exist: bool = True, llm: Any = None) -> Any:
+    """The memory at ``store`` for a command; ``llm`` (an LLMConfig) gives it a model. A missing
+    store is a :class:`~graphmem.errors.GraphMemError` that says how to create one."""
+    from graphmem.config import MemoryConfig
+    from graphmem.errors import GraphMemError
+    from graphmem.memory import STORE_FILE, Memory
+
+    if must_exist and not (store / STORE_FILE).exists():
+        raise GraphMemError(f"no graphmem store at {store} (create one with `graphmem ingest`)")
+    return Memory(store, MemoryConfig(llm=llm))
+
+
+def fail(exc: Exception) -> None:
+    """End a command on ``exc``: its message on stderr, exit status 1."""
+    click.echo(f"error: {exc}", err=True)
+    sys.exit(1)
