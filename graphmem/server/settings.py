@@ -34,6 +34,9 @@ class ServerSettings:
     readers: int = 2
     """Reader memories (threads that retrieve concurrently). Each holds its own copy of the
     graph index, so memory use grows with it; writes always go through one writer."""
+    embed_threads: int | None = None
+    """Torch threads of the embedder (:attr:`graphmem.config.EmbedConfig.threads`), None:
+    torch's default (one per core). EMBED_THREADS_PLACEHOLDER"""
 
     def check(self) -> None:
         """Refuse settings a server must not start with (raises ValueError saying why)."""
@@ -46,6 +49,8 @@ class ServerSettings:
                      "max_query_chars", "readers"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.embed_threads is not None and self.embed_threads < 1:
+            raise ValueError(f"embed_threads must be >= 1 or None, got {self.embed_threads}")
 
 
 def is_loopback(host: str) -> bool:

@@ -1,0 +1,182 @@
+"""Issue 13's server benchmark on the 2Wiki memory (6,119 passages).
+
+For each embedding-thread setting (``--threads``, e.g. ``1,2,default``) on a fresh copy of the
+store: the dev questions in-process (``Memory.retrieve``, one after another), then
+``graphmem serve --embed-threads N`` in a subprocess, the same questions over HTTP one after
+another (what HTTP adds), then ``--clients`` concurrent clients, 95% retrieve / 5% add, for
+``--duration`` seconds. Then the crash phase (``server_crash.py``) with ``--crash-threads``.
+Prints a table and writes JSON; records nproc and the load average, since the machine is shared.
+
+    python benchmarks/bench_server.py --store /work/q-stores-r4/2wiki-dev-400 \\
+        --out benchmarks/results/server_load.json
+
+The source store is only read: every phase works on a copy under ``--work`` (removed after
+unless ``--keep``)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from graphmem import Memory
+from graphmem.config import EmbedConfig, MemoryConfig
+from server_crash import CrashConfig, run_crash
+from server_load import ROOT, LoadConfig, Sequential, latency_ms, run_load, start_server
+
+log = logging.getLogger("bench_server")
+
+SHARED = ROOT.parent / "shared" / "data"
+TARGETS = {"retrieve_per_s_min": 100, "retrieve_p95_ms_max": 100, "errors": 0, "lost_writes": 0,
+           "http_overhead_p50_ms_max": 2}  # issue 13, "Benchmark"
+
+
+def questions(path: Path) -> list[str]:
+    return [q["question"] for q in json.loads(path.read_text())]
+
+
+def copy_store(src: Path, dst: Path) -> Path:
+    if dst.exists():
+        shutil.rmtree(dst)
+    shutil.copytree(src, dst)
+    return dst
+
+
+def in_process(store: Path, queries: list[str], threads: int | None, top_k: int) -> dict[str, Any]:
+    """The same queries through ``Memory.retrieve`` in this process, one after another."""
+    import torch
+
+    before = torch.get_num_threads()
+    cfg = MemoryConfig(embed=EmbedConfig(threads=threads))
+    try:
+        with Memory(store, cfg) as mem:
+            for q in queries[:5]:
+                mem.retrieve(q, top_k=top_k)
+            lat = []
+            for q in queries:
+                t0 = time.perf_counter()
+                mem.retrieve(q, top_k=top_k)
+                lat.append(time.perf_counter() - t0)
+        return latency_ms(lat) | {"torch_threads": torch.get_num_threads()}
+    finally:
+        torch.set_num_threads(before)  # the setting is process-wide
+
+
+def run_setting(src: Path, work: Path, threads: str, queries: list[str], load: LoadConfig,
+                readers: int) -> dict[str, Any]:
+    store = copy_store(src, work / f"store-{threads}")
+    n = None if threads == "default" else int(threads)
+    local = in_process(store, queries, n, load.top_k)
+    args = ["--readers", str(readers), "--embed-threads", str(n or 0)]
+    served = start_server(store, work / f"server-{threads}.log", *args)
+    try:
+        http = Sequential().run(served.url, queries, load.top_k)
+        loaded = run_load(served.url, queries, load, tag=f"t{threads}")
+    finally:
+        status = served.stop()
+    shutil.rmtree(store, ignore_errors=True)
+    overhead = http["p50_ms"] - local["p50_ms"]
+    return {
+        "embed_threads": threads, "serve_args": args, "server_ready_s": round(served.started_s, 1),
+        "server_exit_status": status, "in_process": local, "http_sequential": http,
+        "http_overhead_p50_ms": round(overhead, 2),
+        "http_over_in_process_p50_ratio": round(http["p50_ms"] / local["p50_ms"], 3),
+        "loaded_p50_over_in_process_ratio": round(
+            loaded["ops"]["retrieve"]["p50_ms"] / local["p50_ms"], 3),
+        "load": loaded,
+    }
+
+
+def table(runs: list[dict[str, Any]], crash: dict[str, Any] | None) -> str:
+    head = (f"{'threads':>8} {'ret/s':>7} {'p50':>7} {'p95':>7} {'p99':>7} {'add/s':>6} "
+            f"{'add p50':>8} {'add p95':>8} {'err':>4} {'inproc p50':>11} {'http p50':>9} "
+            f"{'+http':>6}")
+    lines = [head, "-" * len(head)]
+    for r in runs:
+        ret, add = r["load"]["ops"]["retrieve"], r["load"]["ops"]["add"]
+        lines.append(
+            f"{r['embed_threads']:>8} {ret['per_s']:>7.1f} {ret.get('p50_ms', 0):>7.1f} "
+            f"{ret.get('p95_ms', 0):>7.1f} {ret.get('p99_ms', 0):>7.1f} {add['per_s']:>6.1f} "
+            f"{add.get('p50_ms', 0):>8.1f} {add.get('p95_ms', 0):>8.1f} "
+            f"{r['load']['errors']:>4} {r['in_process']['p50_ms']:>11.2f} "
+            f"{r['http_sequential']['p50_ms']:>9.2f} {r['http_overhead_p50_ms']:>6.2f}")
+    lines.append("(latencies in ms; +http = sequential HTTP p50 - in-process p50)")
+    if crash is not None:
+        lines.append(
+            f"crash: {len(crash['rounds'])} SIGKILLs, {crash['acked']} adds acked "
+            f"({crash['acked_multi_passage']} multi-passage), lost {crash['lost_acked']}, "
+            f"half-written {crash['half_written']}, unacked {crash['unacked']} "
+            f"({crash['unacked_stored_whole']} stored whole), graphmem check exit "
+            f"{crash['check_exit_status']}, last acked retrievable: "
+            f"{crash['last_acked_retrievable']}")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--store", type=Path, default=Path("/work/q-stores-r4/2wiki-dev-400"),
+                    help="A built 2Wiki memory; only read (copied under --work).")
+    ap.add_argument("--questions", type=Path, default=SHARED / "2wiki-corpus" /
+                    "dev-questions.json")
+    ap.add_argument("--threads", default="1,2,default",
+                    help="Embedding thread settings to compare (comma-separated; default: "
+                    "the torch default, one per core).")
+    ap.add_argument("--crash-threads", default="1", help="Setting of the crash phase.")
+    ap.add_argument("--readers", type=int, default=2)
+    ap.add_argument("--duration", type=float, default=LoadConfig.duration_s)
+    ap.add_argument("--clients", type=int, default=LoadConfig.clients)
+    ap.add_argument("--add-fraction", type=float, default=LoadConfig.add_fraction)
+    ap.add_argument("--crash-rounds", type=int, default=CrashConfig.rounds)
+    ap.add_argument("--no-crash", action="store_true")
+    ap.add_argument("--work", type=Path, default=None, help="Scratch dir (default: a temp dir).")
+    ap.add_argument("--keep", action="store_true", help="Keep --work (stores, server logs).")
+    ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" /
+                    "server_load.json")
+    args = ap.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request otherwise
+
+    work = args.work or Path(tempfile.mkdtemp(prefix="bench-server-"))
+    work.mkdir(parents=True, exist_ok=True)
+    queries = questions(args.questions)
+    load = LoadConfig(clients=args.clients, duration_s=args.duration,
+                      add_fraction=args.add_fraction)
+    env = {"nproc": os.cpu_count(), "loadavg_start": list(os.getloadavg()),
+           "python": platform.python_version(), "machine": platform.machine()}
+    runs = []
+    try:
+        for threads in args.threads.split(","):
+            log.info("embed threads %s: load avg %s", threads, os.getloadavg())
+            runs.append(run_setting(args.store, work, threads.strip(), queries, load,
+                                    args.readers))
+        crash = None
+        if not args.no_crash:
+            store = copy_store(args.store, work / "store-crash")
+            n = None if args.crash_threads == "default" else int(args.crash_threads)
+            crash = run_crash(store, work, CrashConfig(rounds=args.crash_rounds),
+                              ["--readers", str(args.readers), "--embed-threads", str(n or 0)])
+            crash["embed_threads"] = args.crash_threads
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    env["loadavg_end"] = list(os.getloadavg())
+    report = {"benchmark": "bench_server", "command": " ".join(sys.argv),
+              "store": str(args.store), "questions": len(queries), "readers": args.readers,
+              "environment": env, "targets": TARGETS, "runs": runs, "crash": crash}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2) + "\n")
+    print(table(runs, crash))
+    print(f"nproc {env['nproc']}, load average start {env['loadavg_start']} end "
+          f"{env['loadavg_end']}; wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
