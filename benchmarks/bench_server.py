@@ -27,10 +27,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from graphmem import Memory
-from graphmem.config import EmbedConfig, MemoryConfig
 from server_crash import CrashConfig, run_crash
 from server_load import ROOT, LoadConfig, Sequential, latency_ms, run_load, start_server
+
+from graphmem import Memory
+from graphmem.config import EmbedConfig, MemoryConfig
 
 log = logging.getLogger("bench_server")
 
@@ -71,11 +72,11 @@ def in_process(store: Path, queries: list[str], threads: int | None, top_k: int)
 
 
 def run_setting(src: Path, work: Path, threads: str, queries: list[str], load: LoadConfig,
-                readers: int) -> dict[str, Any]:
+                readers: int, extra: list[str]) -> dict[str, Any]:
     store = copy_store(src, work / f"store-{threads}")
     n = None if threads == "default" else int(threads)
     local = in_process(store, queries, n, load.top_k)
-    args = ["--readers", str(readers), "--embed-threads", str(n or 0)]
+    args = ["--readers", str(readers), "--embed-threads", str(n or 0), *extra]
     served = start_server(store, work / f"server-{threads}.log", *args)
     try:
         http = Sequential().run(served.url, queries, load.top_k)
@@ -131,6 +132,8 @@ def main() -> None:
                     "the torch default, one per core).")
     ap.add_argument("--crash-threads", default="1", help="Setting of the crash phase.")
     ap.add_argument("--readers", type=int, default=2)
+    ap.add_argument("--serve-args", default="",
+                    help="More `graphmem serve` options for every run (e.g. --no-batch-adds).")
     ap.add_argument("--duration", type=float, default=LoadConfig.duration_s)
     ap.add_argument("--clients", type=int, default=LoadConfig.clients)
     ap.add_argument("--add-fraction", type=float, default=LoadConfig.add_fraction)
@@ -156,13 +159,14 @@ def main() -> None:
         for threads in args.threads.split(","):
             log.info("embed threads %s: load avg %s", threads, os.getloadavg())
             runs.append(run_setting(args.store, work, threads.strip(), queries, load,
-                                    args.readers))
+                                    args.readers, args.serve_args.split()))
         crash = None
         if not args.no_crash:
             store = copy_store(args.store, work / "store-crash")
             n = None if args.crash_threads == "default" else int(args.crash_threads)
             crash = run_crash(store, work, CrashConfig(rounds=args.crash_rounds),
-                              ["--readers", str(args.readers), "--embed-threads", str(n or 0)])
+                              ["--readers", str(args.readers), "--embed-threads", str(n or 0),
+                               *args.serve_args.split()])
             crash["embed_threads"] = args.crash_threads
     finally:
         if not args.keep:

@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from server_load import ROOT, Served, start_server
 
 from graphmem.chunking import split_text
 from graphmem.memory import STORE_FILE
-from server_load import ROOT, Served, start_server
 
 log = logging.getLogger(__name__)
 

@@ -41,6 +41,8 @@ def _after_shutdown(sig: int, _frame: FrameType | None) -> None:
 @click.option("--embed-threads", default=_D.embed_threads or 0, show_default=True,
               type=click.IntRange(min=0),
               help="Torch threads for embedding (process-wide); 0: torch's default, one per core.")
+@click.option("--batch-adds/--no-batch-adds", default=_D.batch_adds, show_default=True,
+              help="Store add requests that queue behind a write in one commit.")
 @click.option("--max-body-bytes", default=_D.max_body_bytes, show_default=True,
               type=click.IntRange(min=1))
 @click.option("--max-text-chars", default=_D.max_text_chars, show_default=True,
@@ -51,7 +53,7 @@ def _after_shutdown(sig: int, _frame: FrameType | None) -> None:
 @click.option("--max-top-k", default=_D.max_top_k, show_default=True,
               type=click.IntRange(min=1), help="Largest top_k a retrieve may ask for.")
 def serve(store: Path, host: str, port: int, tokens_file: Path | None, readers: int,
-          embed_threads: int, max_body_bytes: int, max_text_chars: int, max_documents: int,
+          embed_threads: int, batch_adds: bool, max_body_bytes: int, max_text_chars: int, max_documents: int,
           max_top_k: int) -> None:
     """Serve the memory at --store over HTTP: a JSON API under /v1 (OpenAPI schema at
     /openapi.json, docs at /docs), /healthz and /readyz.
@@ -65,7 +67,7 @@ def serve(store: Path, host: str, port: int, tokens_file: Path | None, readers: 
     try:
         settings = ServerSettings(
             host=host, port=port, tokens=load_tokens(tokens_file), readers=readers,
-            embed_threads=embed_threads or None,
+            embed_threads=embed_threads or None, batch_adds=batch_adds,
             max_body_bytes=max_body_bytes, max_text_chars=max_text_chars,
             max_documents=max_documents, max_top_k=max_top_k)
         settings.check()  # before seconds of model loading
@@ -84,8 +86,10 @@ def _run(store: Path, settings: ServerSettings) -> None:
     from graphmem.server.app import create_app
     from graphmem.server.service import MemoryService
 
-    config = MemoryConfig(embed=EmbedConfig(threads=settings.embed_threads))
-    service = MemoryService(store, config, readers=settings.readers)
+    memory_config = MemoryConfig(embed=EmbedConfig(threads=settings.embed_threads))
+    service = MemoryService(store, memory_config, readers=settings.readers,
+                            batch_adds=settings.batch_adds,
+                            max_batch_docs=settings.max_documents)
     try:
         service.start()
     except GraphMemError as exc:
