@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -197,21 +197,3 @@ def summarise(outcomes: Sequence[Outcome], elapsed_s: float) -> dict[str, Any]:
     return {"elapsed_s": round(elapsed_s, 2), "requests": len(outcomes),
             "requests_per_s": round(len(outcomes) / elapsed_s, 2),
             "errors": sum(v["errors"] for v in ops.values()), "ops": ops}
-
-
-@dataclass
-class Sequential:
-    """One query after another over HTTP, nothing else running: what HTTP itself adds."""
-
-    latencies: list[float] = field(default_factory=list)
-
-    def run(self, url: str, queries: Sequence[str], top_k: int) -> dict[str, Any]:
-        with httpx.Client(base_url=url, timeout=120) as http:
-            for query in queries[:5]:  # connection set up, first-request paths
-                http.post("/v1/retrieve", json={"query": query, "top_k": top_k})
-            for query in queries:
-                t0 = time.perf_counter()
-                reply = http.post("/v1/retrieve", json={"query": query, "top_k": top_k})
-                self.latencies.append(time.perf_counter() - t0)
-                reply.raise_for_status()
-        return latency_ms(self.latencies)
