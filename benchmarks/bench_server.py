@@ -3,7 +3,8 @@
 For each embedding-thread setting (``--threads``, e.g. ``1,2,default``) on a fresh copy of the
 store: ``graphmem serve --embed-threads N`` in a subprocess, each dev question in-process
 (``Memory.retrieve``) and over HTTP back to back (what HTTP adds), then ``--clients``
-concurrent clients, 95% retrieve / 5% add, for ``--duration`` seconds. Then the crash phase (``server_crash.py``) with ``--crash-threads``.
+concurrent clients, 95% retrieve / 5% add, for ``--duration`` seconds. Then the crash phase
+(``server_crash.py``) with ``--crash-threads``.
 Prints a table and writes JSON; records nproc and the load average, since the machine is shared.
 
     python benchmarks/bench_server.py --store /work/q-stores-r4/2wiki-dev-400 \\
@@ -62,7 +63,7 @@ def http_overhead(store: Path, url: str, queries: list[str], threads: int | None
 
     before = torch.get_num_threads()
     cfg = MemoryConfig(embed=EmbedConfig(threads=threads))
-    local, remote = [], []
+    local, remote, health = [], [], []
     try:
         with Memory(store, cfg) as mem, httpx.Client(base_url=url, timeout=120) as http:
             def via_http(q: str) -> float:
@@ -78,6 +79,9 @@ def http_overhead(store: Path, url: str, queries: list[str], threads: int | None
             for q in queries[:5]:  # models, index, connection
                 in_proc(q), via_http(q)
             for i, q in enumerate(queries):
+                t0 = time.perf_counter()  # the transport alone: an empty route, no threads
+                http.get("/healthz").raise_for_status()
+                health.append(time.perf_counter() - t0)
                 if i % 2:
                     remote.append(via_http(q))
                     local.append(in_proc(q))
@@ -90,6 +94,7 @@ def http_overhead(store: Path, url: str, queries: list[str], threads: int | None
     diff = np.median(np.subtract(remote, local)) * 1000
     a, b = latency_ms(local), latency_ms(remote)
     return {"in_process": a | {"torch_threads": torch_threads}, "http_sequential": b,
+            "healthz_round_trip": latency_ms(health),
             "http_overhead_p50_ms": round(b["p50_ms"] - a["p50_ms"], 2),
             "http_overhead_median_paired_ms": round(float(diff), 2),
             "http_over_in_process_p50_ratio": round(b["p50_ms"] / a["p50_ms"], 3)}
@@ -116,21 +121,27 @@ def run_setting(src: Path, work: Path, threads: str, queries: list[str], load: L
     }
 
 
+def _label(run: dict[str, Any]) -> str:
+    args = run["serve_args"]
+    return " ".join([f"threads={run['embed_threads']}", f"readers={args[1]}", *args[4:]])
+
+
 def table(runs: list[dict[str, Any]], crash: dict[str, Any] | None) -> str:
-    head = (f"{'threads':>8} {'ret/s':>7} {'p50':>7} {'p95':>7} {'p99':>7} {'add/s':>6} "
-            f"{'add p50':>8} {'add p95':>8} {'err':>4} {'inproc p50':>11} {'http p50':>9} "
-            f"{'+http':>6}")
+    head = (f"{'run':<24} {'ret/s':>6} {'p50':>7} {'p95':>7} {'p99':>7} {'add/s':>5} "
+            f"{'add p50':>8} {'add p95':>8} {'commits':>7} {'err':>3} {'in-proc':>7} "
+            f"{'http':>6} {'+http':>5}")
     lines = [head, "-" * len(head)]
     for r in runs:
         ret, add = r["load"]["ops"]["retrieve"], r["load"]["ops"]["add"]
         lines.append(
-            f"{r['embed_threads']:>8} {ret['per_s']:>7.1f} {ret.get('p50_ms', 0):>7.1f} "
-            f"{ret.get('p95_ms', 0):>7.1f} {ret.get('p99_ms', 0):>7.1f} {add['per_s']:>6.1f} "
+            f"{_label(r):<24} {ret['per_s']:>6.1f} {ret.get('p50_ms', 0):>7.1f} "
+            f"{ret.get('p95_ms', 0):>7.1f} {ret.get('p99_ms', 0):>7.1f} {add['per_s']:>5.1f} "
             f"{add.get('p50_ms', 0):>8.1f} {add.get('p95_ms', 0):>8.1f} "
-            f"{r['load']['errors']:>4} {r['in_process']['p50_ms']:>11.2f} "
-            f"{r['http_sequential']['p50_ms']:>9.2f} {r['http_overhead_median_paired_ms']:>6.2f}")
-    lines.append("(latencies in ms; +http = median over queries of HTTP - in-process, each "
-                 "query run both ways back to back on the idle server)")
+            f"{r['load']['commits']:>7} {r['load']['errors']:>3} "
+            f"{r['in_process']['p50_ms']:>7.1f} {r['http_sequential']['p50_ms']:>6.1f} "
+            f"{r['http_overhead_median_paired_ms']:>5.2f}")
+    lines.append("(ms; in-proc/http: p50 of the questions one at a time on the idle server; "
+                 "+http: median per-question HTTP - in-process)")
     if crash is not None:
         lines.append(
             f"crash: {len(crash['rounds'])} SIGKILLs, {crash['acked']} adds acked "

@@ -158,6 +158,7 @@ def run_load(url: str, questions: Sequence[str], cfg: LoadConfig, tag: str) -> d
                                                       stop_at, results[i]), daemon=True)
                for i in range(cfg.clients)]
     load_before = os.getloadavg()
+    generation = _generation(url)
     for t in threads:
         t.start()
     for t in threads:
@@ -166,8 +167,14 @@ def run_load(url: str, questions: Sequence[str], cfg: LoadConfig, tag: str) -> d
     outcomes = [o for rs in results for o in rs]
     return summarise(outcomes, elapsed) | {
         "clients": cfg.clients, "duration_s": cfg.duration_s, "add_fraction": cfg.add_fraction,
+        "commits": _generation(url) - generation,  # warm-up adds included
         "loadavg_before": list(load_before), "loadavg_after": list(os.getloadavg()),
     }
+
+
+def _generation(url: str) -> int:
+    """The store's write generation: one step per committed write."""
+    return int(httpx.get(url + "/v1/stats", timeout=60).json()["generation"])
 
 
 def latency_ms(seconds: Sequence[float]) -> dict[str, float | int]:
