@@ -220,8 +220,10 @@ class SingleValued:
 
 
 # The relations superseded by default: the predicates spaCy's OpenIE writes for how people say
-# where someone lives, works, whom they married and who leads or names something (read off its
-# parses of the templates in benchmarks/knowledge_update.py and of LoCoMo turns).
+# where someone lives, works, whom they married and who leads or names something, read off its
+# parses of the 32 templates of benchmarks/knowledge_update.py (`--predicates` prints them;
+# "rebrande" is the small model's lemma of "rebranded"). Phrases of two or more words also
+# match as the end of a longer predicate (graphmem.temporal.role_of).
 SINGLE_VALUED: tuple[SingleValued, ...] = (
     SingleValued(
         "residence",
@@ -230,18 +232,22 @@ SINGLE_VALUED: tuple[SingleValued, ...] = (
     ),
     SingleValued(
         "employer",
-        ("work for", "work at", "join", "employed by", "take at", "hire by", "employee of",
-         "start at", "job at"),
+        ("work for", "work at", "join", "employed by", "employed at", "take at", "hire by",
+         "employee of", "start at", "job at", "position at"),
         ("employ", "hire"),
     ),
     SingleValued("spouse", ("marry", "married to", "wed", "husband of", "wife of")),
     SingleValued(
         "leader",
-        (),
+        ("appoint",),
         ("ceo of", "lead", "chief executive of", "president of", "chairman of", "director of",
-         "leader of"),
+         "leader of", "head of"),
     ),
-    SingleValued("name", ("rename", "rename to", "rename as", "now call", "change name to")),
+    SingleValued(
+        "name",
+        ("rename", "rename to", "rename as", "known as", "go by", "rebrand as", "rebrande as",
+         "change name to"),
+    ),
 )
 
 
