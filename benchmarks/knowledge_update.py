@@ -33,62 +33,283 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import hashlib
+import itertools
 import json
 import random
 from dataclasses import asdict, dataclass, field
 
 MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 )
 
 FIRST_NAMES = (
-    "Amara", "Bastian", "Caroline", "Dario", "Elin", "Farah", "Gideon", "Hanne", "Ilse", "Joaquin",
-    "Kaia", "Lennart", "Mirela", "Nadim", "Odile", "Pavel", "Quinta", "Rasmus", "Selin", "Tobias",
-    "Ulla", "Viktor", "Wanda", "Xander", "Yara", "Zoltan", "Anouk", "Bruno", "Cosima", "Dmitri",
-    "Esme", "Florian", "Greta", "Hugo", "Ines", "Jonas", "Katya", "Leandro", "Maren", "Niko",
-    "Oona", "Piet", "Rosalind", "Soren", "Thea", "Umberto", "Vera", "Wilhelm", "Yusuf", "Zelda",
+    "Amara",
+    "Bastian",
+    "Caroline",
+    "Dario",
+    "Elin",
+    "Farah",
+    "Gideon",
+    "Hanne",
+    "Ilse",
+    "Joaquin",
+    "Kaia",
+    "Lennart",
+    "Mirela",
+    "Nadim",
+    "Odile",
+    "Pavel",
+    "Quinta",
+    "Rasmus",
+    "Selin",
+    "Tobias",
+    "Ulla",
+    "Viktor",
+    "Wanda",
+    "Xander",
+    "Yara",
+    "Zoltan",
+    "Anouk",
+    "Bruno",
+    "Cosima",
+    "Dmitri",
+    "Esme",
+    "Florian",
+    "Greta",
+    "Hugo",
+    "Ines",
+    "Jonas",
+    "Katya",
+    "Leandro",
+    "Maren",
+    "Niko",
+    "Oona",
+    "Piet",
+    "Rosalind",
+    "Soren",
+    "Thea",
+    "Umberto",
+    "Vera",
+    "Wilhelm",
+    "Yusuf",
+    "Zelda",
 )
 # invented surnames: an onset and an ending (checked unique below)
 SURNAME_ONSETS = (
-    "Vantr", "Oskw", "Brenn", "Kav", "Thal", "Mald", "Quen", "Rask", "Dorv", "Fenw", "Hald",
-    "Lorq", "Marr", "Pell", "Sarn", "Tullb", "Wexl", "Yarn", "Zell", "Corm", "Glenv", "Istr",
-    "Jorv", "Nemb", "Ulv", "Prax", "Strell", "Krov", "Ashv", "Belm", "Drusk", "Emb", "Farq",
-    "Gwyn", "Hesk", "Ibb", "Jask", "Kild", "Lunt", "Morv", "Nisk", "Obr", "Pask", "Rulv",
-    "Scav", "Trev", "Vosk", "Whit", "Yelv", "Zamb",
+    "Vantr",
+    "Oskw",
+    "Brenn",
+    "Kav",
+    "Thal",
+    "Mald",
+    "Quen",
+    "Rask",
+    "Dorv",
+    "Fenw",
+    "Hald",
+    "Lorq",
+    "Marr",
+    "Pell",
+    "Sarn",
+    "Tullb",
+    "Wexl",
+    "Yarn",
+    "Zell",
+    "Corm",
+    "Glenv",
+    "Istr",
+    "Jorv",
+    "Nemb",
+    "Ulv",
+    "Prax",
+    "Strell",
+    "Krov",
+    "Ashv",
+    "Belm",
+    "Drusk",
+    "Emb",
+    "Farq",
+    "Gwyn",
+    "Hesk",
+    "Ibb",
+    "Jask",
+    "Kild",
+    "Lunt",
+    "Morv",
+    "Nisk",
+    "Obr",
+    "Pask",
+    "Rulv",
+    "Scav",
+    "Trev",
+    "Vosk",
+    "Whit",
+    "Yelv",
+    "Zamb",
 )
 SURNAME_ENDINGS = (
-    "ell", "ick", "worth", "ane", "oven", "ard", "ings", "mere", "ovic", "aski", "enby", "ique",
-    "arro", "ith", "elle", "onte",
+    "ell",
+    "ick",
+    "worth",
+    "ane",
+    "oven",
+    "ard",
+    "ings",
+    "mere",
+    "ovic",
+    "aski",
+    "enby",
+    "ique",
+    "arro",
+    "ith",
+    "elle",
+    "onte",
 )
 ORG_STEMS_A = (
-    "Quill", "Bright", "Cor", "Vel", "Hollow", "Ember", "Iron", "Lumen", "North", "Silver", "Tarn",
-    "Wren", "Ash", "Cobalt", "Dusk", "Fern", "Gale", "Harbor", "Juniper", "Kestrel", "Lark", "Mosa",
+    "Quill",
+    "Bright",
+    "Cor",
+    "Vel",
+    "Hollow",
+    "Ember",
+    "Iron",
+    "Lumen",
+    "North",
+    "Silver",
+    "Tarn",
+    "Wren",
+    "Ash",
+    "Cobalt",
+    "Dusk",
+    "Fern",
+    "Gale",
+    "Harbor",
+    "Juniper",
+    "Kestrel",
+    "Lark",
+    "Mosa",
 )
 ORG_STEMS_B = (
-    "mark", "fen", "vane", "wick", "gate", "field", "crest", "stone", "brook", "spire", "ridge",
-    "loom", "haven", "forge", "line", "hart",
+    "mark",
+    "fen",
+    "vane",
+    "wick",
+    "gate",
+    "field",
+    "crest",
+    "stone",
+    "brook",
+    "spire",
+    "ridge",
+    "loom",
+    "haven",
+    "forge",
+    "line",
+    "hart",
 )
 ORG_KINDS = (
-    "Systems", "Analytics", "Logistics", "Robotics", "Foods", "Textiles", "Biolabs", "Capital",
-    "Media", "Energy", "Pharma", "Studios", "Shipping", "Software", "Instruments", "Optics",
+    "Systems",
+    "Analytics",
+    "Logistics",
+    "Robotics",
+    "Foods",
+    "Textiles",
+    "Biolabs",
+    "Capital",
+    "Media",
+    "Energy",
+    "Pharma",
+    "Studios",
+    "Shipping",
+    "Software",
+    "Instruments",
+    "Optics",
 )
 TOWN_FIRST = ("Port", "Upper", "Lower", "North", "East", "West", "Old", "Saint", "Glen", "Fort")
 TOWN_STEMS = (
-    "Aldwick", "Harrowby", "Marrowfield", "Kessel", "Brackwater", "Dunmoor", "Fallowmere",
-    "Greyholt", "Ilverton", "Lockhaven", "Orrinsby", "Pellridge", "Quarrow", "Tamsworth",
-    "Vellacombe", "Wyndle", "Yarrowdale", "Ebbingham", "Colworth", "Sandwyck", "Thornbury",
-    "Mirrowgate", "Ashcombe", "Brindlecote", "Hollinsby", "Rookhallow", "Skelwith", "Fennimere",
-    "Caddeston", "Larkspire", "Oxleigh", "Wimbourne",
+    "Aldwick",
+    "Harrowby",
+    "Marrowfield",
+    "Kessel",
+    "Brackwater",
+    "Dunmoor",
+    "Fallowmere",
+    "Greyholt",
+    "Ilverton",
+    "Lockhaven",
+    "Orrinsby",
+    "Pellridge",
+    "Quarrow",
+    "Tamsworth",
+    "Vellacombe",
+    "Wyndle",
+    "Yarrowdale",
+    "Ebbingham",
+    "Colworth",
+    "Sandwyck",
+    "Thornbury",
+    "Mirrowgate",
+    "Ashcombe",
+    "Brindlecote",
+    "Hollinsby",
+    "Rookhallow",
+    "Skelwith",
+    "Fennimere",
+    "Caddeston",
+    "Larkspire",
+    "Oxleigh",
+    "Wimbourne",
 )
 CITIES = (
-    "Berlin", "Paris", "Lisbon", "Oslo", "Toronto", "Melbourne", "Nairobi", "Seoul", "Montreal",
-    "Vienna", "Prague", "Copenhagen", "Dublin", "Madrid", "Osaka", "Santiago", "Helsinki",
-    "Edinburgh", "Rotterdam", "Krakow", "Valencia", "Zurich", "Auckland", "Reykjavik",
+    "Berlin",
+    "Paris",
+    "Lisbon",
+    "Oslo",
+    "Toronto",
+    "Melbourne",
+    "Nairobi",
+    "Seoul",
+    "Montreal",
+    "Vienna",
+    "Prague",
+    "Copenhagen",
+    "Dublin",
+    "Madrid",
+    "Osaka",
+    "Santiago",
+    "Helsinki",
+    "Edinburgh",
+    "Rotterdam",
+    "Krakow",
+    "Valencia",
+    "Zurich",
+    "Auckland",
+    "Reykjavik",
 )
 HOBBIES = (
-    "pottery", "rock climbing", "the cello", "birdwatching", "chess", "sailing", "watercolour",
-    "long-distance running", "beekeeping", "woodworking", "salsa dancing", "astronomy",
+    "pottery",
+    "rock climbing",
+    "the cello",
+    "birdwatching",
+    "chess",
+    "sailing",
+    "watercolour",
+    "long-distance running",
+    "beekeeping",
+    "woodworking",
+    "salsa dancing",
+    "astronomy",
 )
 PET_NAMES = ("Biscuit", "Pepper", "Moss", "Juno", "Tofu", "Clementine", "Ziggy", "Olive")
 TOPICS = ("supply chains", "open data", "urban gardening", "battery recycling", "accessibility")
@@ -149,18 +370,27 @@ TOWN_NAME_TEMPLATES = {
 }
 
 CURRENT_QUESTIONS = {
-    "residence": ("Where does {s} live?", "Where does {s} live now?",
-                  "Which city is {s} based in these days?"),
-    "employer": ("Where does {s} work?", "Which company does {s} work for now?",
-                 "Who employs {s}?"),
+    "residence": (
+        "Where does {s} live?",
+        "Where does {s} live now?",
+        "Which city is {s} based in these days?",
+    ),
+    "employer": (
+        "Where does {s} work?",
+        "Which company does {s} work for now?",
+        "Who employs {s}?",
+    ),
     "spouse": ("Who is {s} married to?", "Who is the spouse of {s} now?"),
     "leader": ("Who is the CEO of {s}?", "Who leads {s} now?", "Who runs {s} today?"),
     "name": ("What is {s} called now?", "What is the current name of {s}?"),
 }
 AS_OF_QUESTIONS = {
     "residence": ("Where did {s} live in {when}?", "In {when}, which city was {s} living in?"),
-    "employer": ("Where did {s} work in {when}?", "Which company was {s} working for in {when}?",
-                 "Who employed {s} in {when}?"),
+    "employer": (
+        "Where did {s} work in {when}?",
+        "Which company was {s} working for in {when}?",
+        "Who employed {s} in {when}?",
+    ),
     "spouse": ("Who was {s} married to in {when}?", "In {when}, who was the spouse of {s}?"),
     "leader": ("Who was the CEO of {s} in {when}?", "Who led {s} in {when}?"),
     "name": ("What was {s} called in {when}?", "What name did {s} go by in {when}?"),
@@ -363,7 +593,7 @@ def _dates(rng: random.Random, n: int) -> list[dt.date]:
         for y in years:
             days_in_year = (dt.date(y + 1, 1, 1) - dt.date(y, 1, 1)).days
             out.append(dt.date(y, 1, 1) + dt.timedelta(days=rng.randrange(days_in_year)))
-        if all((b - a).days >= 60 for a, b in zip(out, out[1:])):
+        if all((b - a).days >= 60 for a, b in itertools.pairwise(out)):
             return out
 
 
@@ -392,8 +622,13 @@ def generate(
     """The corpus for ``seed`` (same arguments, same corpus)."""
     rng = random.Random(seed)
     names = _Names(rng)
-    params = {"people": people, "orgs": orgs, "renamed_orgs": renamed_orgs, "towns": towns,
-              "spouse_share_pct": round(spouse_share * 100)}
+    params = {
+        "people": people,
+        "orgs": orgs,
+        "renamed_orgs": renamed_orgs,
+        "towns": towns,
+        "spouse_share_pct": round(spouse_share * 100),
+    }
     corpus = Corpus(seed=seed, params=params)
 
     person_names = [names.person(distinct_onset=True) for _ in range(people)]
@@ -406,7 +641,9 @@ def generate(
 
     facts: list[tuple[dt.date, str, str, str | None, str, str | None]] = []
     # (date, subject, relation, value, template key, text); ids are given after shuffling
-    timelines: list[tuple[str, str, list[str], list[int]]] = []  # subject, relation, values, fact idx
+    timelines: list[
+        tuple[str, str, list[str], list[int]]
+    ] = []  # subject, relation, values, fact idx
 
     def timeline(subject: str, relation: str, values: list[str], town: bool = False) -> None:
         days = _dates(rng, len(values))
@@ -455,8 +692,14 @@ def generate(
         )
         others = [p for p in person_names if p != subject]
         text = _fill(
-            templates[key], day, s=subject, hobby=rng.choice(HOBBIES), city=rng.choice(CITIES),
-            pet=rng.choice(PET_NAMES), org=rng.choice(employer_names), topic=rng.choice(TOPICS),
+            templates[key],
+            day,
+            s=subject,
+            hobby=rng.choice(HOBBIES),
+            city=rng.choice(CITIES),
+            pet=rng.choice(PET_NAMES),
+            org=rng.choice(employer_names),
+            topic=rng.choice(TOPICS),
             person=rng.choice(others),
         )
         distractors.append((day, subject, key, text))
@@ -481,7 +724,9 @@ def generate(
         if kind == "f":
             day, subject, relation, value, key, text = facts[i]
             fact_pid[i] = pid
-            corpus.passages.append(Passage(pid, text, day.isoformat(), subject, relation, value, key))
+            corpus.passages.append(
+                Passage(pid, text, day.isoformat(), subject, relation, value, key)
+            )
         else:
             day, subject, key, text = distractors[i]
             corpus.passages.append(Passage(pid, text, day.isoformat(), subject, None, None, key))
@@ -490,23 +735,44 @@ def generate(
     for subject, relation, values, idx in timelines:
         pids = [fact_pid[i] for i in idx]
         days = [facts[i][0] for i in idx]
-        corpus.timelines.append(Timeline(
-            subject, relation, tuple(values), tuple(pids), tuple(d.isoformat() for d in days)
-        ))
+        corpus.timelines.append(
+            Timeline(
+                subject, relation, tuple(values), tuple(pids), tuple(d.isoformat() for d in days)
+            )
+        )
         q = rng.choice(CURRENT_QUESTIONS[relation]).format(s=subject)
-        corpus.questions.append(Question(
-            f"q-{qn:04d}", "current", relation, subject, q, values[-1], pids[-1], tuple(pids[:-1])
-        ))
+        corpus.questions.append(
+            Question(
+                f"q-{qn:04d}",
+                "current",
+                relation,
+                subject,
+                q,
+                values[-1],
+                pids[-1],
+                tuple(pids[:-1]),
+            )
+        )
         qn += 1
         for i in range(len(values) - 1):  # one as-of question per interval between statements
             lo, hi = days[i].toordinal() + 1, days[i + 1].toordinal() - 1
             as_of = dt.date.fromordinal(rng.randint(lo, hi))
             when = _when(as_of, days[i], days[i + 1], rng)
             q = rng.choice(AS_OF_QUESTIONS[relation]).format(s=subject, when=when)
-            corpus.questions.append(Question(
-                f"q-{qn:04d}", "as_of", relation, subject, q, values[i], pids[i],
-                tuple(pids[:i]), tuple(pids[i + 1:]), as_of.isoformat(),
-            ))
+            corpus.questions.append(
+                Question(
+                    f"q-{qn:04d}",
+                    "as_of",
+                    relation,
+                    subject,
+                    q,
+                    values[i],
+                    pids[i],
+                    tuple(pids[:i]),
+                    tuple(pids[i + 1 :]),
+                    as_of.isoformat(),
+                )
+            )
             qn += 1
 
     corpus.entities = {

@@ -60,7 +60,7 @@ def test_timelines_have_two_to_four_dated_changes(corpus):
         assert 2 <= len(t.values) <= 4
         assert len(set(t.values)) == len(t.values)  # every statement is a change
         days = [dt.date.fromisoformat(d) for d in t.dates]
-        assert days == sorted(days) and len(set(d.year for d in days)) == len(days)
+        assert days == sorted(days) and len({d.year for d in days}) == len(days)
         for pid, value, day in zip(t.passages, t.values, t.dates):
             p = corpus.passage(pid)
             assert (p.subject, p.relation, p.value, p.time) == (t.subject, t.relation, value, day)
