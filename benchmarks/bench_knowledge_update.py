@@ -50,6 +50,7 @@ import knowledge_update as ku
 
 from graphmem import Document, Memory
 from graphmem.config import EmbedConfig, ExtractConfig
+from graphmem.text import normalize_name
 
 SYSTEMS = ("graphmem (time)", "graphmem (no time)", "dense", "dense (date filter)")
 
@@ -171,6 +172,32 @@ def misses(
     return out
 
 
+def extractor_predicates(corpus: ku.Corpus, extractor) -> dict[str, dict]:
+    """Per fact template (``relation/template``): how many passages used it, the predicates the
+    extractor produced for them (with counts), the share of passages with a triple linking
+    subject and value (either direction), and one example. Shows which paraphrases a
+    predicate-based supersession rule can see."""
+    facts = [p for p in corpus.passages if p.relation is not None]
+    out: dict[str, dict] = {}
+    for p, ex in zip(facts, extractor.extract_batch([p.text for p in facts])):
+        row = out.setdefault(
+            f"{p.relation}/{p.template}",
+            {"n": 0, "predicates": defaultdict(int), "links_subject_value": 0, "example": None},
+        )
+        row["n"] += 1
+        pair = {normalize_name(p.subject), normalize_name(p.value)}
+        triples = [(t.subject, t.predicate, t.object) for t in ex.triples]
+        for _, pred, _ in triples:
+            row["predicates"][pred] += 1
+        row["links_subject_value"] += any({s, o} == pair for s, _, o in triples)
+        if row["example"] is None:
+            row["example"] = {"text": p.text, "triples": triples}
+    for row in out.values():
+        row["predicates"] = dict(sorted(row["predicates"].items(), key=lambda kv: -kv[1]))
+        row["links_subject_value"] = round(row["links_subject_value"] / row["n"], 3)
+    return dict(sorted(out.items()))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -190,10 +217,33 @@ def main() -> None:
         action="store_true",
         help="measure only graphmem (no time) and dense (for a graphmem without time support)",
     )
+    ap.add_argument(
+        "--predicates",
+        action="store_true",
+        help="only print the extractor's predicates per passage template (no stores, no embedder)",
+    )
     ap.add_argument("--misses", type=int, default=15, help="misses kept per system in the JSON")
     args = ap.parse_args()
     if args.top_k < 5:
         ap.error("--top-k must be at least 5 (Recall@5)")
+
+    corpus = ku.generate(
+        args.seed,
+        people=args.people,
+        orgs=args.orgs,
+        renamed_orgs=args.renamed_orgs,
+        towns=args.towns,
+    )
+    from graphmem.extract import SpacyExtractor
+
+    if args.predicates:
+        table = extractor_predicates(corpus, SpacyExtractor(ExtractConfig()))
+        for key, row in table.items():
+            print(
+                f"{key:32} n={row['n']:<3} linked={row['links_subject_value']:.2f}  "
+                + ", ".join(f"{p!r}:{c}" for p, c in row["predicates"].items())
+            )
+        return
 
     missing = time_support_missing()
     if missing and not args.skip_time:
@@ -205,21 +255,12 @@ def main() -> None:
             "and dense."
         )
     with_time = not args.skip_time
-
-    corpus = ku.generate(
-        args.seed,
-        people=args.people,
-        orgs=args.orgs,
-        renamed_orgs=args.renamed_orgs,
-        towns=args.towns,
-    )
     sizes = corpus.sizes()
     print(f"seed {args.seed}: " + ", ".join(f"{k} {v}" for k, v in sizes.items()), flush=True)
     current = [q for q in corpus.questions if q.kind == "current"]
     as_of = [q for q in corpus.questions if q.kind == "as_of"]
 
     from graphmem.embed import SentenceTransformerEmbedder
-    from graphmem.extract import SpacyExtractor
 
     models = {
         "embedder": SentenceTransformerEmbedder(EmbedConfig()),
@@ -312,6 +353,7 @@ def main() -> None:
             "systems": list(systems),
             "results": results,
             "seconds": {k: round(v, 2) for k, v in timings.items()},
+            "extractor_predicates": extractor_predicates(corpus, models["extractor"]),
             "command": " ".join(["python", "benchmarks/bench_knowledge_update.py", *sys.argv[1:]]),
         }
         args.out.parent.mkdir(parents=True, exist_ok=True)

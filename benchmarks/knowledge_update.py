@@ -38,281 +38,63 @@ import json
 import random
 from dataclasses import asdict, dataclass, field
 
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
+
+def _split(words: str, sep: str | None = None) -> tuple[str, ...]:
+    return tuple(words.split(sep))
+
+
+MONTHS = _split(
+    "January February March April May June July August September October November December"
 )
 
-FIRST_NAMES = (
-    "Amara",
-    "Bastian",
-    "Caroline",
-    "Dario",
-    "Elin",
-    "Farah",
-    "Gideon",
-    "Hanne",
-    "Ilse",
-    "Joaquin",
-    "Kaia",
-    "Lennart",
-    "Mirela",
-    "Nadim",
-    "Odile",
-    "Pavel",
-    "Quinta",
-    "Rasmus",
-    "Selin",
-    "Tobias",
-    "Ulla",
-    "Viktor",
-    "Wanda",
-    "Xander",
-    "Yara",
-    "Zoltan",
-    "Anouk",
-    "Bruno",
-    "Cosima",
-    "Dmitri",
-    "Esme",
-    "Florian",
-    "Greta",
-    "Hugo",
-    "Ines",
-    "Jonas",
-    "Katya",
-    "Leandro",
-    "Maren",
-    "Niko",
-    "Oona",
-    "Piet",
-    "Rosalind",
-    "Soren",
-    "Thea",
-    "Umberto",
-    "Vera",
-    "Wilhelm",
-    "Yusuf",
-    "Zelda",
+FIRST_NAMES = _split(
+    "Amara Bastian Caroline Dario Elin Farah Gideon Hanne Ilse Joaquin Kaia Lennart Mirela "
+    "Nadim Odile Pavel Quinta Rasmus Selin Tobias Ulla Viktor Wanda Xander Yara Zoltan Anouk "
+    "Bruno Cosima Dmitri Esme Florian Greta Hugo Ines Jonas Katya Leandro Maren Niko Oona Piet "
+    "Rosalind Soren Thea Umberto Vera Wilhelm Yusuf Zelda"
 )
 # invented surnames: an onset and an ending (checked unique below)
-SURNAME_ONSETS = (
-    "Vantr",
-    "Oskw",
-    "Brenn",
-    "Kav",
-    "Thal",
-    "Mald",
-    "Quen",
-    "Rask",
-    "Dorv",
-    "Fenw",
-    "Hald",
-    "Lorq",
-    "Marr",
-    "Pell",
-    "Sarn",
-    "Tullb",
-    "Wexl",
-    "Yarn",
-    "Zell",
-    "Corm",
-    "Glenv",
-    "Istr",
-    "Jorv",
-    "Nemb",
-    "Ulv",
-    "Prax",
-    "Strell",
-    "Krov",
-    "Ashv",
-    "Belm",
-    "Drusk",
-    "Emb",
-    "Farq",
-    "Gwyn",
-    "Hesk",
-    "Ibb",
-    "Jask",
-    "Kild",
-    "Lunt",
-    "Morv",
-    "Nisk",
-    "Obr",
-    "Pask",
-    "Rulv",
-    "Scav",
-    "Trev",
-    "Vosk",
-    "Whit",
-    "Yelv",
-    "Zamb",
+SURNAME_ONSETS = _split(
+    "Vantr Oskw Brenn Kav Thal Mald Quen Rask Dorv Fenw Hald Lorq Marr Pell Sarn Tullb Wexl "
+    "Yarn Zell Corm Glenv Istr Jorv Nemb Ulv Prax Strell Krov Ashv Belm Drusk Emb Farq Gwyn "
+    "Hesk Ibb Jask Kild Lunt Morv Nisk Obr Pask Rulv Scav Trev Vosk Whit Yelv Zamb"
 )
-SURNAME_ENDINGS = (
-    "ell",
-    "ick",
-    "worth",
-    "ane",
-    "oven",
-    "ard",
-    "ings",
-    "mere",
-    "ovic",
-    "aski",
-    "enby",
-    "ique",
-    "arro",
-    "ith",
-    "elle",
-    "onte",
+SURNAME_ENDINGS = _split(
+    "ell ick worth ane oven ard ings mere ovic aski enby ique arro ith elle onte"
 )
-ORG_STEMS_A = (
-    "Quill",
-    "Bright",
-    "Cor",
-    "Vel",
-    "Hollow",
-    "Ember",
-    "Iron",
-    "Lumen",
-    "North",
-    "Silver",
-    "Tarn",
-    "Wren",
-    "Ash",
-    "Cobalt",
-    "Dusk",
-    "Fern",
-    "Gale",
-    "Harbor",
-    "Juniper",
-    "Kestrel",
-    "Lark",
-    "Mosa",
+ORG_STEMS_A = _split(
+    "Quill Bright Cor Vel Hollow Ember Iron Lumen North Silver Tarn Wren Ash Cobalt Dusk Fern "
+    "Gale Harbor Juniper Kestrel Lark Mosa"
 )
-ORG_STEMS_B = (
-    "mark",
-    "fen",
-    "vane",
-    "wick",
-    "gate",
-    "field",
-    "crest",
-    "stone",
-    "brook",
-    "spire",
-    "ridge",
-    "loom",
-    "haven",
-    "forge",
-    "line",
-    "hart",
+ORG_STEMS_B = _split(
+    "mark fen vane wick gate field crest stone brook spire ridge loom haven forge line hart"
 )
-ORG_KINDS = (
-    "Systems",
-    "Analytics",
-    "Logistics",
-    "Robotics",
-    "Foods",
-    "Textiles",
-    "Biolabs",
-    "Capital",
-    "Media",
-    "Energy",
-    "Pharma",
-    "Studios",
-    "Shipping",
-    "Software",
-    "Instruments",
-    "Optics",
+ORG_KINDS = _split(
+    "Systems Analytics Logistics Robotics Foods Textiles Biolabs Capital Media Energy Pharma "
+    "Studios Shipping Software Instruments Optics"
 )
-TOWN_FIRST = ("Port", "Upper", "Lower", "North", "East", "West", "Old", "Saint", "Glen", "Fort")
-TOWN_STEMS = (
-    "Aldwick",
-    "Harrowby",
-    "Marrowfield",
-    "Kessel",
-    "Brackwater",
-    "Dunmoor",
-    "Fallowmere",
-    "Greyholt",
-    "Ilverton",
-    "Lockhaven",
-    "Orrinsby",
-    "Pellridge",
-    "Quarrow",
-    "Tamsworth",
-    "Vellacombe",
-    "Wyndle",
-    "Yarrowdale",
-    "Ebbingham",
-    "Colworth",
-    "Sandwyck",
-    "Thornbury",
-    "Mirrowgate",
-    "Ashcombe",
-    "Brindlecote",
-    "Hollinsby",
-    "Rookhallow",
-    "Skelwith",
-    "Fennimere",
-    "Caddeston",
-    "Larkspire",
-    "Oxleigh",
-    "Wimbourne",
+TOWN_FIRST = _split("Port Upper Lower North East West Old Saint Glen Fort")
+TOWN_STEMS = _split(
+    "Aldwick Harrowby Marrowfield Kessel Brackwater Dunmoor Fallowmere Greyholt Ilverton "
+    "Lockhaven Orrinsby Pellridge Quarrow Tamsworth Vellacombe Wyndle Yarrowdale Ebbingham "
+    "Colworth Sandwyck Thornbury Mirrowgate Ashcombe Brindlecote Hollinsby Rookhallow Skelwith "
+    "Fennimere Caddeston Larkspire Oxleigh Wimbourne"
 )
-CITIES = (
-    "Berlin",
-    "Paris",
-    "Lisbon",
-    "Oslo",
-    "Toronto",
-    "Melbourne",
-    "Nairobi",
-    "Seoul",
-    "Montreal",
-    "Vienna",
-    "Prague",
-    "Copenhagen",
-    "Dublin",
-    "Madrid",
-    "Osaka",
-    "Santiago",
-    "Helsinki",
-    "Edinburgh",
-    "Rotterdam",
-    "Krakow",
-    "Valencia",
-    "Zurich",
-    "Auckland",
-    "Reykjavik",
+CITIES = _split(
+    "Berlin Paris Lisbon Oslo Toronto Melbourne Nairobi Seoul Montreal Vienna Prague Copenhagen "
+    "Dublin Madrid Osaka Santiago Helsinki Edinburgh Rotterdam Krakow Valencia Zurich Auckland "
+    "Reykjavik"
 )
-HOBBIES = (
-    "pottery",
-    "rock climbing",
-    "the cello",
-    "birdwatching",
-    "chess",
-    "sailing",
-    "watercolour",
-    "long-distance running",
-    "beekeeping",
-    "woodworking",
-    "salsa dancing",
-    "astronomy",
+HOBBIES = _split(
+    "pottery, rock climbing, the cello, birdwatching, chess, sailing, watercolour, "
+    "long-distance running, beekeeping, woodworking, salsa dancing, astronomy",
+    ", ",
 )
-PET_NAMES = ("Biscuit", "Pepper", "Moss", "Juno", "Tofu", "Clementine", "Ziggy", "Olive")
-TOPICS = ("supply chains", "open data", "urban gardening", "battery recycling", "accessibility")
+PET_NAMES = _split("Biscuit Pepper Moss Juno Tofu Clementine Ziggy Olive")
+TOPICS = _split(
+    "supply chains, open data, urban gardening, battery recycling, accessibility",
+    ", ",
+)
 
 # ---- templates ---------------------------------------------------------------------------------
 # {s} subject, {v} value, {prev} the previous value (templates marked later-only need it),
@@ -645,13 +427,28 @@ def generate(
         tuple[str, str, list[str], list[int]]
     ] = []  # subject, relation, values, fact idx
 
+    decks: dict[str, list[str]] = {}
+
+    def draw(family: str, templates: dict[str, str], *, first: bool = False) -> str:
+        """A template key from a shuffled deck per template family, refilled when empty: every
+        paraphrase is used about equally often. ``first``: the first statement of a timeline,
+        which cannot use a template naming the previous value."""
+        deck = decks.setdefault(family, [])
+        for _ in range(2):
+            for j, key in enumerate(deck):
+                if not (first and key in LATER_ONLY):
+                    return deck.pop(j)
+            refill = list(templates)
+            rng.shuffle(refill)
+            deck.extend(refill)
+        raise ValueError("no template allowed")
+
     def timeline(subject: str, relation: str, values: list[str], town: bool = False) -> None:
         days = _dates(rng, len(values))
         idx = []
         templates = TOWN_NAME_TEMPLATES if town else FACT_TEMPLATES[relation]
         for i, (value, day) in enumerate(zip(values, days)):
-            keys = [k for k in templates if i > 0 or k not in LATER_ONLY]
-            key = rng.choice(keys)
+            key = draw("town" if town else relation, templates, first=i == 0)
             prev = values[i - 1] if i > 0 else ""
             text = _fill(templates[key], day, s=subject, v=value, prev=prev)
             idx.append(len(facts))
@@ -685,8 +482,8 @@ def generate(
     # distractors: 1-3 per person, 1-2 per organisation and town, dated 2008-2025
     distractors: list[tuple[dt.date, str, str, str]] = []
 
-    def distractor(subject: str, templates: dict[str, str]) -> None:
-        key = rng.choice(list(templates))
+    def distractor(subject: str, family: str, templates: dict[str, str]) -> None:
+        key = draw(family, templates)
         day = dt.date.fromordinal(
             rng.randint(dt.date(2008, 1, 1).toordinal(), dt.date(2025, 12, 31).toordinal())
         )
@@ -706,13 +503,13 @@ def generate(
 
     for person in person_names:
         for _ in range(rng.randint(1, 3)):
-            distractor(person, PERSON_DISTRACTORS)
+            distractor(person, "person-distractor", PERSON_DISTRACTORS)
     for org in employer_names + renamed_org_names:
         for _ in range(rng.randint(1, 2)):
-            distractor(org, ORG_DISTRACTORS)
+            distractor(org, "org-distractor", ORG_DISTRACTORS)
     for town in town_names:
         for _ in range(rng.randint(1, 2)):
-            distractor(town, TOWN_DISTRACTORS)
+            distractor(town, "town-distractor", TOWN_DISTRACTORS)
 
     # passage ids in a shuffled order: neither id nor position says which passage is newer
     items: list[tuple[str, int]] = [("f", i) for i in range(len(facts))]

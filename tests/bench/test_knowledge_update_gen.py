@@ -129,3 +129,14 @@ def test_shuffled_ids_carry_no_order(corpus):
     # passage ids are not in time order: an engine cannot read recency off ids or positions
     times = [p.time for p in corpus.passages]
     assert times != sorted(times)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_every_paraphrase_is_used(seed):
+    corpus = ku.generate(seed)
+    used = {(p.relation, p.template) for p in corpus.passages if p.relation is not None}
+    wanted = {(r, k) for r, family in ku.FACT_TEMPLATES.items() for k in family}
+    wanted |= {("name", k) for k in ku.TOWN_NAME_TEMPLATES}
+    assert wanted <= used
+    first = {corpus.passage(t.passages[0]).template for t in corpus.timelines}
+    assert not first & ku.LATER_ONLY  # "succeeded {prev}" never opens a timeline
