@@ -173,7 +173,7 @@ def misses(
 
 
 def extractor_predicates(corpus: ku.Corpus, extractor) -> dict[str, dict]:
-    """Per fact template (``relation/template``): how many passages used it, the predicates the
+    """Per fact template (``relation/key``): how many passages used it, the predicates the
     extractor produced for them (with counts), the share of passages with a triple linking
     subject and value (either direction), and one example. Shows which paraphrases a
     predicate-based supersession rule can see."""
@@ -181,7 +181,7 @@ def extractor_predicates(corpus: ku.Corpus, extractor) -> dict[str, dict]:
     out: dict[str, dict] = {}
     for p, ex in zip(facts, extractor.extract_batch([p.text for p in facts])):
         row = out.setdefault(
-            f"{p.relation}/{p.template}",
+            p.template,
             {"n": 0, "predicates": defaultdict(int), "links_subject_value": 0, "example": None},
         )
         row["n"] += 1
@@ -218,6 +218,11 @@ def main() -> None:
         help="measure only graphmem (no time) and dense (for a graphmem without time support)",
     )
     ap.add_argument(
+        "--exclude",
+        default="",
+        help="comma-separated fact templates not to use (relation/key, see --predicates)",
+    )
+    ap.add_argument(
         "--predicates",
         action="store_true",
         help="only print the extractor's predicates per passage template (no stores, no embedder)",
@@ -227,13 +232,17 @@ def main() -> None:
     if args.top_k < 5:
         ap.error("--top-k must be at least 5 (Recall@5)")
 
-    corpus = ku.generate(
-        args.seed,
-        people=args.people,
-        orgs=args.orgs,
-        renamed_orgs=args.renamed_orgs,
-        towns=args.towns,
-    )
+    try:
+        corpus = ku.generate(
+            args.seed,
+            people=args.people,
+            orgs=args.orgs,
+            renamed_orgs=args.renamed_orgs,
+            towns=args.towns,
+            exclude=[t for t in args.exclude.split(",") if t],
+        )
+    except (ValueError, RuntimeError) as exc:  # unknown template, name pools too small
+        ap.error(str(exc))
     from graphmem.extract import SpacyExtractor
 
     if args.predicates:

@@ -36,6 +36,7 @@ import hashlib
 import itertools
 import json
 import random
+from collections.abc import Collection
 from dataclasses import asdict, dataclass, field
 
 
@@ -211,7 +212,7 @@ class Passage:
     subject: str
     relation: str | None
     value: str | None
-    template: str
+    template: str  # "family/key": "residence/moved_to", "town/renamed", "person-distractor/pet"
 
 
 @dataclass(frozen=True)
@@ -244,7 +245,7 @@ class Timeline:
 @dataclass
 class Corpus:
     seed: int
-    params: dict[str, int]
+    params: dict[str, object]
     passages: list[Passage] = field(default_factory=list)
     questions: list[Question] = field(default_factory=list)
     timelines: list[Timeline] = field(default_factory=list)
@@ -392,6 +393,12 @@ def _fill(template: str, day: dt.date, **kw: str) -> str:
     return template.format(year=day.year, month=MONTHS[day.month - 1], **kw)
 
 
+def template_names() -> list[str]:
+    """Every fact template as ``relation/key`` (town renames as ``town/key``)."""
+    names = [f"{r}/{k}" for r, family in FACT_TEMPLATES.items() for k in family]
+    return names + [f"town/{k}" for k in TOWN_NAME_TEMPLATES]
+
+
 def generate(
     seed: int = 0,
     *,
@@ -400,8 +407,13 @@ def generate(
     renamed_orgs: int = 5,
     towns: int = 5,
     spouse_share: float = 0.4,
+    exclude: Collection[str] = (),
 ) -> Corpus:
-    """The corpus for ``seed`` (same arguments, same corpus)."""
+    """The corpus for ``seed`` (same arguments, same corpus). ``exclude``: fact templates not
+    to use, as ``relation/key`` (``"spouse/wed"``; town renames are ``"town/renamed"``)."""
+    unknown = set(exclude) - set(template_names())
+    if unknown:
+        raise ValueError(f"unknown templates {sorted(unknown)}; known: {template_names()}")
     rng = random.Random(seed)
     names = _Names(rng)
     params = {
@@ -410,6 +422,7 @@ def generate(
         "renamed_orgs": renamed_orgs,
         "towns": towns,
         "spouse_share_pct": round(spouse_share * 100),
+        "exclude": sorted(exclude),
     }
     corpus = Corpus(seed=seed, params=params)
 
@@ -436,7 +449,7 @@ def generate(
         deck = decks.setdefault(family, [])
         for _ in range(2):
             for j, key in enumerate(deck):
-                if not (first and key in LATER_ONLY):
+                if not (first and key in LATER_ONLY) and f"{family}/{key}" not in exclude:
                     return deck.pop(j)
             refill = list(templates)
             rng.shuffle(refill)
@@ -448,11 +461,12 @@ def generate(
         idx = []
         templates = TOWN_NAME_TEMPLATES if town else FACT_TEMPLATES[relation]
         for i, (value, day) in enumerate(zip(values, days)):
-            key = draw("town" if town else relation, templates, first=i == 0)
+            family = "town" if town else relation
+            key = draw(family, templates, first=i == 0)
             prev = values[i - 1] if i > 0 else ""
             text = _fill(templates[key], day, s=subject, v=value, prev=prev)
             idx.append(len(facts))
-            facts.append((day, subject, relation, value, key, text))
+            facts.append((day, subject, relation, value, f"{family}/{key}", text))
         timelines.append((subject, relation, values, idx))
 
     def distinct_values(pool: list[str], n: int) -> list[str]:
@@ -499,7 +513,7 @@ def generate(
             topic=rng.choice(TOPICS),
             person=rng.choice(others),
         )
-        distractors.append((day, subject, key, text))
+        distractors.append((day, subject, f"{family}/{key}", text))
 
     for person in person_names:
         for _ in range(rng.randint(1, 3)):
