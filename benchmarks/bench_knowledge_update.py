@@ -198,6 +198,19 @@ def extractor_predicates(corpus: ku.Corpus, extractor) -> dict[str, dict]:
     return dict(sorted(out.items()))
 
 
+def check_hits(corpus: ku.Corpus, q: ku.Question, hits: Sequence, checks: dict[str, int]) -> None:
+    """Count hits whose ``time`` is not their passage's date, and as-of hits dated after as_of
+    (both should stay 0)."""
+    for h in hits:
+        checks["hits"] += 1
+        day = corpus.passage(h.doc_id).time
+        stamp = getattr(h, "time", None)
+        if stamp is None or stamp.astimezone(dt.timezone.utc).date().isoformat() != day:
+            checks["hit_time_mismatch"] += 1
+        if q.as_of is not None and day > q.as_of:
+            checks["hit_after_as_of"] += 1
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -278,6 +291,7 @@ def main() -> None:
     root = args.store if args.store is not None else Path(tempfile.mkdtemp(prefix="ku-bench-"))
     check_store_dir(root, corpus)
     timings: dict[str, float] = {}
+    checks = {"hits": 0, "hit_time_mismatch": 0, "hit_after_as_of": 0}
     rankings: dict[str, dict[str, list[str]]] = {s: {} for s in SYSTEMS}
     k = args.top_k
     try:
@@ -304,9 +318,11 @@ def main() -> None:
                     current, timed.retrieve_many([q.text for q in current], top_k=k)
                 ):
                     rankings["graphmem (time)"][q.id] = [h.doc_id for h in hits]
+                    check_hits(corpus, q, hits, checks)
                 for q in as_of:
                     hits = timed.retrieve(q.text, top_k=k, as_of=as_of_time(q.as_of))
                     rankings["graphmem (time)"][q.id] = [h.doc_id for h in hits]
+                    check_hits(corpus, q, hits, checks)
                 timings["query_time_s"] = time.perf_counter() - t
     finally:
         if args.store is None:
@@ -348,6 +364,8 @@ def main() -> None:
             by = results[s][kind]["at1_by_relation"]
             print(f"{s:22} " + " ".join(f"{by[r]:16.3f}" for r in relations))
     print()
+    if with_time:
+        print("checks (graphmem (time) hits): " + ", ".join(f"{k} {v}" for k, v in checks.items()))
     print("seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in timings.items()))
 
     if args.out is not None:
@@ -362,6 +380,7 @@ def main() -> None:
             "systems": list(systems),
             "results": results,
             "seconds": {k: round(v, 2) for k, v in timings.items()},
+            "checks": checks if with_time else None,
             "extractor_predicates": extractor_predicates(corpus, models["extractor"]),
             "command": " ".join(["python", "benchmarks/bench_knowledge_update.py", *sys.argv[1:]]),
         }
