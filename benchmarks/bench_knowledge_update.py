@@ -172,11 +172,31 @@ def misses(
     return out
 
 
+def supersession_roles():
+    """The engine's single-valued relations as ``(normalised predicate -> (relation name, key is
+    subject), normalize_predicate)``, or None on a graphmem without graphmem.temporal."""
+    try:
+        from graphmem.temporal import normalize_predicate, relation_roles
+
+        from graphmem.config import TemporalConfig
+    except ImportError:
+        return None
+    relations = TemporalConfig().single_valued
+    roles = relation_roles(relations)
+    return {p: (relations[n].name, key_first) for p, (n, key_first) in roles.items()}, (
+        normalize_predicate
+    )
+
+
 def extractor_predicates(corpus: ku.Corpus, extractor) -> dict[str, dict]:
     """Per fact template (``relation/key``): how many passages used it, the predicates the
     extractor produced for them (with counts), the share of passages with a triple linking
     subject and value (either direction), and one example. Shows which paraphrases a
-    predicate-based supersession rule can see."""
+    predicate-based supersession rule can see. With graphmem.temporal: ``recognised`` = share of
+    passages with a triple the engine files under the template's relation, key and value the
+    right way round; ``misread`` = triples it files under a single-valued relation with another
+    key or value (a date read as a place: "settled in Dublin in April 2015")."""
+    engine = supersession_roles()
     facts = [p for p in corpus.passages if p.relation is not None]
     out: dict[str, dict] = {}
     for p, ex in zip(facts, extractor.extract_batch([p.text for p in facts])):
@@ -185,16 +205,34 @@ def extractor_predicates(corpus: ku.Corpus, extractor) -> dict[str, dict]:
             {"n": 0, "predicates": defaultdict(int), "links_subject_value": 0, "example": None},
         )
         row["n"] += 1
-        pair = {normalize_name(p.subject), normalize_name(p.value)}
+        key, value = normalize_name(p.subject), normalize_name(p.value)
         triples = [(t.subject, t.predicate, t.object) for t in ex.triples]
         for _, pred, _ in triples:
             row["predicates"][pred] += 1
-        row["links_subject_value"] += any({s, o} == pair for s, _, o in triples)
+        row["links_subject_value"] += any({s, o} == {key, value} for s, _, o in triples)
+        if engine is not None:
+            roles, normalize = engine
+            row.setdefault("recognised", 0)
+            row.setdefault("misread", [])
+            found = False
+            for s, pred, o in triples:
+                role = roles.get(normalize(pred))
+                if role is None:
+                    continue
+                k, v = (s, o) if role[1] else (o, s)
+                if role[0] == p.relation and (k, v) == (key, value):
+                    found = True
+                else:
+                    row["misread"].append(f"({s}, {pred}, {o}) -> {role[0]}")
+            row["recognised"] += found
         if row["example"] is None:
             row["example"] = {"text": p.text, "triples": triples}
     for row in out.values():
         row["predicates"] = dict(sorted(row["predicates"].items(), key=lambda kv: -kv[1]))
         row["links_subject_value"] = round(row["links_subject_value"] / row["n"], 3)
+        if "recognised" in row:
+            row["recognised"] = round(row["recognised"] / row["n"], 3)
+            row["misread"] = row["misread"][:3]
     return dict(sorted(out.items()))
 
 
@@ -261,10 +299,13 @@ def main() -> None:
     if args.predicates:
         table = extractor_predicates(corpus, SpacyExtractor(ExtractConfig()))
         for key, row in table.items():
+            seen = f" engine={row['recognised']:.2f}" if "recognised" in row else ""
             print(
-                f"{key:32} n={row['n']:<3} linked={row['links_subject_value']:.2f}  "
+                f"{key:32} n={row['n']:<3} linked={row['links_subject_value']:.2f}{seen}  "
                 + ", ".join(f"{p!r}:{c}" for p, c in row["predicates"].items())
             )
+            for m in row.get("misread", []):
+                print(f"{'':32} misread: {m}")
         return
 
     missing = time_support_missing()
