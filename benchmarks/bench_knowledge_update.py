@@ -174,7 +174,7 @@ def misses(
 
 def supersession_roles():
     """The engine's single-valued relations as ``(normalised predicate -> (relation name, key is
-    subject), normalize_predicate)``, or None on a graphmem without graphmem.temporal."""
+    subject), normalize_predicate, entity kinds never a value)``, or None on a graphmem without graphmem.temporal."""
     try:
         from graphmem.temporal import normalize_predicate, relation_roles
 
@@ -211,7 +211,8 @@ def extractor_predicates(corpus: ku.Corpus, extractor) -> dict[str, dict]:
             row["predicates"][pred] += 1
         row["links_subject_value"] += any({s, o} == {key, value} for s, _, o in triples)
         if engine is not None:
-            roles, normalize = engine
+            roles, normalize, valueless = engine
+            kinds = {m.name: m.kind for m in ex.mentions}
             row.setdefault("recognised", 0)
             row.setdefault("misread", [])
             found = False
@@ -220,6 +221,8 @@ def extractor_predicates(corpus: ku.Corpus, extractor) -> dict[str, dict]:
                 if role is None:
                     continue
                 k, v = (s, o) if role[1] else (o, s)
+                if kinds.get(k) in valueless or kinds.get(v) in valueless:
+                    continue  # the engine skips these ("settled in ... in April 2015")
                 if role[0] == p.relation and (k, v) == (key, value):
                     found = True
                 else:
