@@ -174,18 +174,17 @@ def misses(
 
 def supersession_roles():
     """The engine's single-valued relations as ``(normalised predicate -> (relation name, key is
-    subject), normalize_predicate, entity kinds never a value)``, or None on a graphmem without graphmem.temporal."""
+    subject), normalize_predicate, entity kinds never a value)``, or None on a graphmem without
+    graphmem.temporal."""
     try:
-        from graphmem.temporal import normalize_predicate, relation_roles
-
         from graphmem.config import TemporalConfig
+        from graphmem.temporal import VALUELESS_KINDS, normalize_predicate, relation_roles
     except ImportError:
         return None
     relations = TemporalConfig().single_valued
     roles = relation_roles(relations)
-    return {p: (relations[n].name, key_first) for p, (n, key_first) in roles.items()}, (
-        normalize_predicate
-    )
+    named = {p: (relations[n].name, key_first) for p, (n, key_first) in roles.items()}
+    return named, normalize_predicate, VALUELESS_KINDS
 
 
 def extractor_predicates(corpus: ku.Corpus, extractor) -> dict[str, dict]:
