@@ -49,7 +49,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # the generator lives 
 import knowledge_update as ku
 
 from graphmem import Document, Memory
-from graphmem.config import EmbedConfig, ExtractConfig
+from graphmem.config import EmbedConfig, ExtractConfig, MemoryConfig, TemporalConfig
 from graphmem.text import normalize_name
 
 SYSTEMS = ("graphmem (time)", "graphmem (no time)", "dense", "dense (date filter)")
@@ -77,10 +77,15 @@ def documents(corpus: ku.Corpus, *, with_time: bool) -> list[Document]:
 
 
 def open_store(
-    root: Path, name: str, corpus: ku.Corpus, models: dict, with_time: bool
+    root: Path,
+    name: str,
+    corpus: ku.Corpus,
+    models: dict,
+    with_time: bool,
+    config: MemoryConfig | None = None,
 ) -> tuple[Memory, float]:
     """The memory at root/name holding the corpus (built when missing); seconds spent adding."""
-    mem = Memory(root / name, **models)
+    mem = Memory(root / name, config, **models)
     t = time.perf_counter()
     mem.add(documents(corpus, with_time=with_time))  # stored documents are skipped
     return mem, time.perf_counter() - t
@@ -281,6 +286,12 @@ def main() -> None:
         help="only print the extractor's predicates per passage template (no stores, no embedder)",
     )
     ap.add_argument("--misses", type=int, default=15, help="misses kept per system in the JSON")
+    ap.add_argument(
+        "--outdated-scale",
+        type=float,
+        default=TemporalConfig().outdated_scale,
+        help="TemporalConfig.outdated_scale of the time-aware memory (default: the library's)",
+    )
     args = ap.parse_args()
     if args.top_k < 5:
         ap.error("--top-k must be at least 5 (Recall@5)")
@@ -354,7 +365,10 @@ def main() -> None:
                     ranking = [p for p in ranking if corpus.passage(p).time <= q.as_of]
                 rankings["dense (date filter)"][q.id] = ranking[:k]
         if with_time:
-            timed, timings["ingest_time_s"] = open_store(root, "with_time", corpus, models, True)
+            timed, timings["ingest_time_s"] = open_store(
+                root, "with_time", corpus, models, True,
+                MemoryConfig(temporal=TemporalConfig(outdated_scale=args.outdated_scale)),
+            )
             with timed:
                 t = time.perf_counter()
                 for q, hits in zip(
@@ -420,6 +434,7 @@ def main() -> None:
             "corpus_fingerprint": corpus.fingerprint(),
             "top_k": k,
             "time_support": not missing,
+            "outdated_scale": args.outdated_scale,
             "systems": list(systems),
             "results": results,
             "seconds": {k: round(v, 2) for k, v in timings.items()},
