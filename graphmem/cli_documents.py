@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from graphmem.cli_options import fail, open_memory, store_option
+from graphmem.cli_options import fail, namespace_option, open_memory, store_option
 from graphmem.errors import GraphMemError
 from graphmem.text import printable
 
@@ -34,8 +34,9 @@ def document_json(doc: DocumentInfo) -> dict[str, Any]:
 
 @click.command("documents")
 @store_option
+@namespace_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
-def documents(store: Path, as_json: bool) -> None:
+def documents(store: Path, namespace: str, as_json: bool) -> None:
     """List the stored documents, oldest first.
 
     Text: one line per document, ID, passage count and title separated by tabs (no title: empty;
@@ -44,7 +45,7 @@ def documents(store: Path, as_json: bool) -> None:
     Reads only: no model is loaded and the store is not written."""
     try:
         with open_memory(store) as mem:
-            listed = mem.documents()
+            listed = mem.documents(namespace=namespace)
     except GraphMemError as exc:
         fail(exc)
         return

@@ -52,6 +52,18 @@ def _check_text(text: str, field: str, settings: ServerSettings) -> None:
                        f"{settings.max_text_chars}", field)
 
 
+async def require_token(request: Request, _: Annotated[Any, Security(_bearer)]) -> Grant:
+    """What the request's token may use (401 when it is missing or wrong)."""
+    settings: ServerSettings = request.app.state.graphmem_settings
+    grant = grant_for(request.headers.get("authorization"), settings.tokens, settings.bindings)
+    if grant is None:
+        raise ApiError(401, "unauthorized", "missing or wrong bearer token",
+                       headers={"WWW-Authenticate": "Bearer"})
+    return grant
+
+
+Access = Annotated[Grant, Depends(require_token)]  # FastAPI caches it: one check a request
+
 _NS_HELP = ("Namespace to work in. Default: the token's first namespace, or \"default\" for "
             "a token bound to none. A namespace the token is not bound to: 403.")
 NamespaceQuery = Annotated[str | None, Query(description=_NS_HELP)]
@@ -86,15 +98,7 @@ def create_app(service: MemoryService, settings: ServerSettings) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
 
-    async def require_token(request: Request, _: Annotated[Any, Security(_bearer)]) -> Grant:
-        grant = grant_for(request.headers.get("authorization"), settings.tokens,
-                          settings.bindings)
-        if grant is None:
-            raise ApiError(401, "unauthorized", "missing or wrong bearer token",
-                           headers={"WWW-Authenticate": "Bearer"})
-        return grant
-
-    Access = Annotated[Grant, Depends(require_token)]  # cached: checked once per request
+    app.state.graphmem_settings = settings  # read by require_token
 
     v1 = APIRouter(prefix="/v1", dependencies=[Depends(require_token)])
 
