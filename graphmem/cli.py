@@ -18,8 +18,8 @@ import click
 from graphmem.cli_documents import documents
 from graphmem.cli_export import export
 from graphmem.cli_mcp import mcp_command
-from graphmem.cli_openie import import_openie_command
 from graphmem.cli_namespaces import delete_namespace, facts, namespaces
+from graphmem.cli_openie import import_openie_command
 from graphmem.cli_options import (
     fail,
     llm_options,

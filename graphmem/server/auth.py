@@ -98,7 +98,8 @@ def _add_json(table: TokenTable, text: str, where: str) -> None:
     except ValueError as exc:
         raise ValueError(f"{where}: not valid JSON ({exc})") from exc
     if not isinstance(data, dict):
-        raise ValueError(f"{where}: the JSON must be an object of token -> namespaces or null")
+        raise ValueError(  # noqa: TRY004 - a bad file, reported like every other bad entry
+            f"{where}: the JSON must be an object of token -> namespaces or null")
     for token, names in data.items():
         if names is not None and not (isinstance(names, list)
                                       and all(isinstance(n, str) for n in names)):
