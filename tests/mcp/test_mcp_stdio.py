@@ -52,7 +52,8 @@ async def test_tools_round_trip_and_errors(store_dir, embedder, extractor):
                 "text": text, "id": "mcp/mara", "title": "Mara", "metadata": {"n": 1}}))
             assert out == {"doc_id": "mcp/mara", "namespace": "default"}
             again = payload(await session.call_tool("remember", {"text": text, "id": "mcp/mara"}))
-            assert again == {"doc_id": "mcp/mara", "namespace": "default"}  # stored unchanged: not stored twice
+            # stored unchanged: not stored twice
+            assert again == {"doc_id": "mcp/mara", "namespace": "default"}
             plain = "Tessingford is a port on the Vell estuary."
             assert payload(await session.call_tool("remember", {"text": plain})) == {
                 "doc_id": doc_id_for(plain), "namespace": "default"}
