@@ -27,6 +27,7 @@ from graphmem.server.limits import BodyLimit
 from graphmem.server.service import MemoryService
 from graphmem.server.settings import ServerSettings
 from graphmem.server.wire import delete_report_json, document_from_json, hit_json, info_json
+from graphmem.validate import check_namespace
 
 log = logging.getLogger(__name__)
 
@@ -76,9 +77,13 @@ def namespace_for(grant: Grant, query: str | None, body: str | None = None) -> s
         raise ApiError(422, "invalid", f"namespace {query!r} in the query and {body!r} in the "
                        "body disagree", "namespace")
     try:
-        return grant.namespace(query if query is not None else body)
+        ns = grant.namespace(query if query is not None else body)
     except NamespaceDenied as exc:
         raise ApiError(403, "forbidden_namespace", str(exc), "namespace") from exc
+    try:
+        return check_namespace(ns, "namespace")
+    except ValueError as exc:  # InputError: a name no namespace can have
+        raise ApiError(422, "invalid", str(exc), "namespace") from exc
 
 
 def create_app(service: MemoryService, settings: ServerSettings) -> FastAPI:

@@ -82,6 +82,9 @@ def test_token_for_a_never_reaches_b(tenants):
     _forbidden(httpx.delete(url + "/v1/namespaces/beta", headers=auth), "beta")
     _forbidden(httpx.get(url + "/v1/documents", headers=auth, params={"namespace": "default"}),
                "default")
+    bad = httpx.get(url + "/v1/documents", params={"namespace": " "},
+                    headers={"Authorization": f"Bearer {ADMIN}"})
+    assert bad.status_code == 422 and bad.json()["error"]["field"] == "namespace"
     # in its own namespace, B's ids are simply not there
     with Client(url, token=A) as a:
         with pytest.raises(NotFoundError):
