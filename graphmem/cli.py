@@ -18,8 +18,17 @@ import click
 from graphmem.cli_documents import documents
 from graphmem.cli_export import export
 from graphmem.cli_mcp import mcp_command
+from graphmem.cli_namespaces import delete_namespace, facts, namespaces
 from graphmem.cli_openie import import_openie_command
-from graphmem.cli_options import fail, llm_options, open_memory, store_option
+from graphmem.cli_options import (
+    fail,
+    llm_options,
+    namespace_option,
+    open_memory,
+    parse_where,
+    store_option,
+    time_options,
+)
 from graphmem.cli_options import llm_config as _llm_config
 from graphmem.cli_serve import serve
 from graphmem.errors import GraphMemError
@@ -92,12 +101,19 @@ def _print_hit(rank: int, hit: Hit) -> None:
 @click.argument("question")
 @store_option
 @click.option("--top-k", default=5, show_default=True, help="Number of passages to return.")
+@namespace_option
+@time_options
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
 @llm_options(required=False)
 def query(
     question: str,
     store: Path,
     top_k: int,
+    namespace: str,
+    as_of: str | None,
+    since: str | None,
+    until: str | None,
+    where: tuple[str, ...],
     as_json: bool,
     llm_model: str | None,
     llm_base_url: str | None,
@@ -106,9 +122,13 @@ def query(
 ) -> None:
     """Retrieve the passages that answer QUESTION, with why each was found."""
     llm = _llm_config(llm_model, llm_base_url, llm_timeout, llm_retries)
+    filters = parse_where(where)
     try:
         with open_memory(store, llm=llm) as mem:
-            hits = mem.retrieve(question, top_k=top_k)
+            hits = mem.retrieve(
+                question, top_k=top_k, namespace=namespace, as_of=as_of, since=since,
+                until=until, where=filters,
+            )
     except (GraphMemError, ValueError) as exc:
         fail(exc)
         return
@@ -180,11 +200,12 @@ def answer(
 @main.command()
 @click.argument("doc_id")
 @store_option
-def delete(doc_id: str, store: Path) -> None:
+@namespace_option
+def delete(doc_id: str, store: Path, namespace: str) -> None:
     """Delete document DOC_ID and every fact, entity and synonym edge only it supported."""
     try:
         with open_memory(store) as mem:
-            report = mem.delete(doc_id)
+            report = mem.delete(doc_id, namespace=namespace)
     except GraphMemError as exc:
         fail(exc)
         return
@@ -196,12 +217,17 @@ def delete(doc_id: str, store: Path) -> None:
 
 @main.command()
 @store_option
+@click.option(
+    "--namespace",
+    default=None,
+    help="Count only this namespace. Default: the whole store, every namespace.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
-def stats(store: Path, as_json: bool) -> None:
+def stats(store: Path, namespace: str | None, as_json: bool) -> None:
     """Show row counts of the memory."""
     try:
         with open_memory(store) as mem:
-            s = mem.stats()
+            s = mem.stats(namespace=namespace)
     except GraphMemError as exc:
         fail(exc)
         return
@@ -352,6 +378,9 @@ def evaluate(
 
 
 main.add_command(documents)
+main.add_command(namespaces)
+main.add_command(delete_namespace)
+main.add_command(facts)
 main.add_command(serve)
 main.add_command(export)
 main.add_command(mcp_command)

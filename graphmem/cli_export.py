@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from graphmem.cli_options import fail, open_memory, store_option
+from graphmem.cli_options import fail, namespace_option, open_memory, store_option
 from graphmem.errors import GraphMemError
 from graphmem.export import FORMATS, write_export
 
@@ -30,7 +30,8 @@ log = logging.getLogger(__name__)
     default=None,
     help="File to write (replaced whole, never left half-written). Default: standard output.",
 )
-def export(store: Path, fmt: str, out: Path | None) -> None:
+@namespace_option
+def export(store: Path, fmt: str, out: Path | None, namespace: str) -> None:
     """Export the knowledge graph, directed, as GraphML or JSON.
 
     Nodes: entities ("entity:<name>": name, label, type) and passages ("passage:<chunk id>":
@@ -43,7 +44,7 @@ def export(store: Path, fmt: str, out: Path | None) -> None:
     and the store is not written."""
     try:
         with open_memory(store) as mem:
-            graph = mem.to_graph()
+            graph = mem.to_graph(namespace=namespace)
     except GraphMemError as exc:
         fail(exc)
         return

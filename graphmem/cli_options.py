@@ -96,3 +96,68 @@ def fail(exc: Exception) -> None:
     """End a command on ``exc``: its message on stderr, exit status 1."""
     click.echo(f"error: {exc}", err=True)
     sys.exit(1)
+
+
+namespace_option = click.option(
+    "--namespace",
+    default="default",
+    show_default=True,
+    help="Namespace of the memory to use (a separate set of documents and graph; "
+    "`graphmem namespaces` lists them).",
+)
+
+
+def time_options(f: Any) -> Any:
+    """``--as-of`` / ``--since`` / ``--until`` (ISO-8601 dates or times, naive = UTC) and
+    ``--where KEY=VALUE`` (repeatable): the filters of :meth:`graphmem.Memory.retrieve`."""
+    f = click.option(
+        "--where",
+        "where",
+        multiple=True,
+        metavar="KEY=VALUE",
+        help="Only documents whose metadata KEY equals VALUE (a JSON number, true, false or "
+        "null is taken as that; anything else as text). Repeatable: different keys must all "
+        "match, one key given twice matches either value.",
+    )(f)
+    f = click.option(
+        "--until", default=None, metavar="TIME", help="Only passages dated at or before TIME."
+    )(f)
+    f = click.option(
+        "--since", default=None, metavar="TIME", help="Only passages dated at or after TIME."
+    )(f)
+    return click.option(
+        "--as-of",
+        "as_of",
+        default=None,
+        metavar="TIME",
+        help="Answer as the memory stood at TIME (ISO-8601, e.g. 2023-05-01 or "
+        "2023-05-01T14:00+02:00; naive = UTC): only passages dated then or before, facts "
+        "valid then.",
+    )(f)
+
+
+def parse_where(pairs: tuple[str, ...]) -> dict[str, Any] | None:
+    """The ``where`` mapping of ``--where KEY=VALUE`` options (None when none are given);
+    a pair without ``=`` or with an empty key is a click.BadParameter naming it."""
+    import json
+
+    if not pairs:
+        return None
+    where: dict[str, Any] = {}
+    for pair in pairs:
+        key, eq, raw = pair.partition("=")
+        if not eq or not key.strip():
+            raise click.BadParameter(f"{pair!r} is not KEY=VALUE", param_hint="--where")
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            value = raw
+        if isinstance(value, (list, dict, str)):
+            value = raw  # only numbers, booleans and null are read as JSON
+        key = key.strip()
+        if key in where:
+            before = where[key]
+            where[key] = [*before, value] if isinstance(before, list) else [before, value]
+        else:
+            where[key] = value
+    return where

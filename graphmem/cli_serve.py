@@ -35,7 +35,9 @@ def _after_shutdown(sig: int, _frame: FrameType | None) -> None:
 @click.option("--port", default=_D.port, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--tokens", "tokens_file", type=click.Path(dir_okay=False, exists=True,
               path_type=Path), default=None,
-              help="File of bearer tokens, one per line (also: GRAPHMEM_TOKENS, comma-separated).")
+              help="File of bearer tokens, one per line, each optionally bound to namespaces "
+              "('TOKEN: ns1, ns2'), or a JSON object {token: [namespaces] | null}. Also: "
+              "GRAPHMEM_TOKENS, comma-separated 'TOKEN' or 'TOKEN:NAMESPACE' entries.")
 @click.option("--readers", default=_D.readers, show_default=True, type=click.IntRange(min=1),
               help="Concurrent retrievals (each reader holds a copy of the graph index).")
 @click.option("--embed-threads", default=_D.embed_threads or 0, show_default=True,
@@ -62,11 +64,13 @@ def serve(store: Path, host: str, port: int, tokens_file: Path | None, readers: 
     them. SIGTERM or Ctrl-C stops accepting, finishes running requests (writes included) and
     exits 0. A missing store directory is created."""
     from graphmem.server import require_server_extra
-    from graphmem.server.auth import load_tokens
+    from graphmem.server.auth import read_tokens
 
     try:
+        table = read_tokens(tokens_file)
         settings = ServerSettings(
-            host=host, port=port, tokens=load_tokens(tokens_file), readers=readers,
+            host=host, port=port, tokens=tuple(table), readers=readers,
+            bindings={t: ns for t, ns in table.items() if ns is not None},
             embed_threads=embed_threads or None, batch_adds=batch_adds,
             max_body_bytes=max_body_bytes, max_text_chars=max_text_chars,
             max_documents=max_documents, max_top_k=max_top_k)

@@ -6,13 +6,15 @@ memory to a server is one line::
     mem = Client("http://127.0.0.1:8765", token="...")     # remote; the rest stays
 
 404 raises :class:`~graphmem.NotFoundError`, 409 :class:`~graphmem.ConflictError`, 422
-:class:`~graphmem.InputError` (its ``source`` is the field the server named); anything else the
-server refuses raises :class:`ServerError` with the status and the server's error body.
+:class:`~graphmem.InputError` (its ``source`` is the field the server named), 403 (a namespace
+the token is not bound to) :class:`ForbiddenError`; anything else the server refuses raises
+:class:`ServerError` with the status and the server's error body.
 Needs httpx (``pip install 'graphmem[server]'``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
 from typing import Any
 
 from graphmem.closing import Closing
@@ -39,7 +41,7 @@ except ImportError as exc:  # pragma: no cover - httpx is in the server extra
         "graphmem.client needs httpx: pip install 'graphmem[server]'"
     ) from exc
 
-__all__ = ["Client", "ServerError"]
+__all__ = ["Client", "ForbiddenError", "ServerError"]
 
 
 class ServerError(GraphMemError):
@@ -48,6 +50,10 @@ class ServerError(GraphMemError):
     def __init__(self, status: int, code: str, message: str, field: str | None):
         super().__init__(f"HTTP {status} {code}: {message}" + (f" ({field})" if field else ""))
         self.status, self.code, self.message, self.field = status, code, message, field
+
+
+class ForbiddenError(ServerError):
+    """403: the token may not use the namespace named (the message names it)."""
 
 
 class Client(Closing):
@@ -64,22 +70,13 @@ class Client(Closing):
     def close(self) -> None:
         self._http.close()
 
-    def _call(self, method: str, path: str, body: Any = None) -> Any:
-        reply = self._http.request(method, path, json=body)
+    def _call(self, method: str, path: str, body: Any = None, *,
+              namespace: str | None = None) -> Any:
+        params = {"namespace": namespace} if namespace is not None else None
+        reply = self._http.request(method, path, json=body, params=params)
         if reply.is_success:
             return reply.json()
-        try:
-            err = reply.json()["error"]
-            code, message, field = err["code"], err["message"], err.get("field")
-        except (ValueError, KeyError, TypeError):
-            code, message, field = "error", reply.text[:200], None
-        if reply.status_code == 404:
-            raise NotFoundError(message)
-        if reply.status_code == 409:
-            raise ConflictError(message)
-        if reply.status_code == 422:
-            raise InputError(message, source=field)
-        raise ServerError(reply.status_code, code, message, field)
+        _raise(reply)
 
     @staticmethod
     def _batch(items: Iterable[str | Document] | str | Document, source: str) -> dict[str, Any]:
@@ -87,62 +84,98 @@ class Client(Closing):
             items = [items]
         return {"documents": [document_json(i) for i in items], "source": source}
 
+    # ``namespace=None`` everywhere: the server's default for the token (its first bound
+    # namespace, else "default"), so a client of a tenant-bound token needs to name none.
+
     def add(
-        self, items: Iterable[str | Document] | str | Document, *, source: str = "add()"
+        self, items: Iterable[str | Document] | str | Document, *, source: str = "add()",
+        namespace: str | None = None,
     ) -> list[str]:
         """:meth:`graphmem.Memory.add` on the server: one transaction, ids in input order."""
-        return list(self._call("POST", "/v1/documents", self._batch(items, source))["ids"])
+        body = self._batch(items, source)
+        return list(self._call("POST", "/v1/documents", body, namespace=namespace)["ids"])
 
     def upsert(
-        self, items: Iterable[str | Document] | str | Document, *, source: str = "upsert()"
+        self, items: Iterable[str | Document] | str | Document, *, source: str = "upsert()",
+        namespace: str | None = None,
     ) -> list[str]:
         """:meth:`graphmem.Memory.upsert` on the server."""
-        return list(self._call("PUT", "/v1/documents", self._batch(items, source))["ids"])
+        body = self._batch(items, source)
+        return list(self._call("PUT", "/v1/documents", body, namespace=namespace)["ids"])
 
-    def update(self, doc_id: str, item: str | Document) -> None:
+    def update(self, doc_id: str, item: str | Document, *, namespace: str | None = None) -> None:
         """:meth:`graphmem.Memory.update` on the server (unknown id: NotFoundError)."""
-        self._call("PUT", f"/v1/documents/{_seg(doc_id)}", document_json(item))
+        self._call("PUT", f"/v1/documents/{_seg(doc_id)}", document_json(item),
+                   namespace=namespace)
 
-    def delete(self, doc_id: str) -> DeleteReport:
+    def delete(self, doc_id: str, *, namespace: str | None = None) -> DeleteReport:
         """:meth:`graphmem.Memory.delete` on the server (unknown id: NotFoundError)."""
-        return delete_report_from_json(self._call("DELETE", f"/v1/documents/{_seg(doc_id)}"))
+        return delete_report_from_json(
+            self._call("DELETE", f"/v1/documents/{_seg(doc_id)}", namespace=namespace))
 
-    def delete_many(self, doc_ids: Iterable[str]) -> list[DeleteReport]:
+    def delete_many(self, doc_ids: Iterable[str], *,
+                    namespace: str | None = None) -> list[DeleteReport]:
         """Delete several documents; an unknown id deletes none (NotFoundError)."""
-        out = self._call("DELETE", "/v1/documents", {"ids": list(doc_ids)})
+        out = self._call("DELETE", "/v1/documents", {"ids": list(doc_ids)}, namespace=namespace)
         return [delete_report_from_json(d) for d in out["deleted"]]
 
-    def documents(self) -> list[DocumentInfo]:
+    def documents(self, *, namespace: str | None = None) -> list[DocumentInfo]:
         """:meth:`graphmem.Memory.documents` on the server, oldest first."""
-        return [info_from_json(d) for d in self._call("GET", "/v1/documents")["documents"]]
+        out = self._call("GET", "/v1/documents", namespace=namespace)
+        return [info_from_json(d) for d in out["documents"]]
 
-    def document(self, doc_id: str) -> DocumentInfo:
+    def document(self, doc_id: str, *, namespace: str | None = None) -> DocumentInfo:
         """One stored document's listing (NotFoundError when it is not stored)."""
-        return info_from_json(self._call("GET", f"/v1/documents/{_seg(doc_id)}"))
+        return info_from_json(
+            self._call("GET", f"/v1/documents/{_seg(doc_id)}", namespace=namespace))
 
     def retrieve(
         self,
         query: str,
         top_k: int = 5,
         *,
-        namespace: str = "default",
-        as_of: str | None = None,
-        since: str | None = None,
-        until: str | None = None,
-        where: dict[str, Any] | None = None,
+        namespace: str | None = None,
+        as_of: object = None,
+        since: object = None,
+        until: object = None,
+        where: Mapping[str, Any] | None = None,
     ) -> list[Hit]:
         """:meth:`graphmem.Memory.retrieve` on the server: Hits equal to the embedded ones.
-        Times are ISO-8601 strings here (the server parses them as Memory does)."""
-        body: dict[str, Any] = {"query": query, "top_k": top_k, "namespace": namespace}
-        for key, value in (("as_of", as_of), ("since", since), ("until", until), ("where", where)):
+        Times may be datetimes, dates or ISO-8601 strings (sent as ISO-8601; the server parses
+        them as Memory does)."""
+        body: dict[str, Any] = {"query": query, "top_k": top_k}
+        if namespace is not None:
+            body["namespace"] = namespace
+        for key, value in (("as_of", as_of), ("since", since), ("until", until)):
             if value is not None:
-                body[key] = value
+                body[key] = _iso(value)
+        if where is not None:
+            body["where"] = dict(where)
         out = self._call("POST", "/v1/retrieve", body)
         return [hit_from_json(h) for h in out["hits"]]
 
-    def stats(self) -> dict[str, Any]:
-        """:meth:`graphmem.Memory.stats` of the server's memory."""
-        return dict(self._call("GET", "/v1/stats"))
+    def stats(self, *, namespace: str | None = None) -> dict[str, Any]:
+        """:meth:`graphmem.Memory.stats`: of ``namespace``, else (a token bound to no
+        namespace) of the whole store."""
+        return dict(self._call("GET", "/v1/stats", namespace=namespace))
+
+    def namespaces(self) -> list[str]:
+        """:meth:`graphmem.Memory.namespaces`: those this client's token may use."""
+        return list(self._call("GET", "/v1/namespaces")["namespaces"])
+
+    def delete_namespace(self, namespace: str) -> int:
+        """:meth:`graphmem.Memory.delete_namespace` on the server: documents removed."""
+        return int(self._call("DELETE", f"/v1/namespaces/{_seg(namespace)}")["deleted"])
+
+    def export(self, format: str = "json", *, namespace: str | None = None) -> bytes:
+        """The stored graph as the server exports it (``graphml`` or ``json`` bytes)."""
+        params: dict[str, str] = {"format": format}
+        if namespace is not None:
+            params["namespace"] = namespace
+        reply = self._http.get("/v1/graph/export", params=params)
+        if not reply.is_success:
+            _raise(reply)
+        return reply.content
 
     def ready(self) -> bool:
         """True when the server answers /readyz with 200 (models loaded, store open)."""
@@ -150,6 +183,29 @@ class Client(Closing):
             return self._http.get("/readyz").status_code == 200
         except httpx.TransportError:
             return False
+
+
+def _raise(reply: httpx.Response) -> None:
+    """Raise the graphmem error a failed reply stands for."""
+    try:
+        err = reply.json()["error"]
+        code, message, field = err["code"], err["message"], err.get("field")
+    except (ValueError, KeyError, TypeError):
+        code, message, field = "error", reply.text[:200], None
+    if reply.status_code == 404:
+        raise NotFoundError(message)
+    if reply.status_code == 409:
+        raise ConflictError(message)
+    if reply.status_code == 422:
+        raise InputError(message, source=field)
+    if reply.status_code == 403:
+        raise ForbiddenError(reply.status_code, code, message, field)
+    raise ServerError(reply.status_code, code, message, field)
+
+
+def _iso(value: object) -> object:
+    """A datetime or date as ISO-8601; anything else as given (the server names what is bad)."""
+    return value.isoformat() if isinstance(value, (datetime, date)) else value
 
 
 def _seg(doc_id: str) -> str:

@@ -75,6 +75,13 @@ def _finish(report: IngestReport, report_path: Path | None) -> None:
     help="Memory directory (created when missing). Env: GRAPHMEM_STORE.",
 )
 @click.option(
+    "--namespace",
+    default="default",
+    show_default=True,
+    help="Namespace to ingest into. Skipping stored documents, --on-conflict and resuming "
+    "all look at this namespace only.",
+)
+@click.option(
     "--workers",
     type=click.IntRange(min=0),
     default=1,
@@ -173,6 +180,7 @@ def _finish(report: IngestReport, report_path: Path | None) -> None:
 def ingest(
     paths: tuple[Path, ...],
     store: Path,
+    namespace: str,
     workers: int,
     batch_size: int,
     prefetch: int,
@@ -209,21 +217,22 @@ def ingest(
     if verbose == 0:
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
         os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-    config = IngestConfig(
-        workers=workers,
-        batch_size=batch_size,
-        prefetch=prefetch,
-        embed_threads=embed_threads,
-        runner=runner,  # type: ignore[arg-type]
-        ray_address=ray_address,
-        strict=strict,
-        on_conflict=on_conflict,  # type: ignore[arg-type]
-        cache=not no_cache,
-        progress=progress,
-        memory=MemoryConfig(),
-    )
     extractor = None
     try:
+        config = IngestConfig(
+            workers=workers,
+            batch_size=batch_size,
+            prefetch=prefetch,
+            embed_threads=embed_threads,
+            runner=runner,  # type: ignore[arg-type]
+            ray_address=ray_address,
+            strict=strict,
+            on_conflict=on_conflict,  # type: ignore[arg-type]
+            cache=not no_cache,
+            progress=progress,
+            memory=MemoryConfig(),
+            namespace=namespace,
+        )
         expand_paths(list(paths))  # a bad path fails before anything is created
         if extractor_kind == "llm":
             extractor = _llm_extractor(store, llm_model, llm_base_url, llm_timeout, llm_retries)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Literal
 
 from graphmem.config import MemoryConfig
+from graphmem.validate import check_namespace
 
 __all__ = ["ON_CONFLICT", "IngestConfig", "OnConflict", "Runner"]
 
@@ -62,6 +63,9 @@ class IngestConfig:
     * ``progress`` (None): show a progress bar on stderr; ``None`` = only when stderr is a
       terminal.
     * ``memory``: the graphmem configuration (chunking, models, graph) of the store.
+    * ``namespace`` ("default"): the namespace written to; stored documents, conflicts and
+      resuming are all judged within it (another namespace's documents are never skipped,
+      replaced or in conflict).
     * ``max_reported_bad`` (100): bad records, and ids of documents whose extraction failed,
       listed in the report (all are counted).
     """
@@ -81,6 +85,7 @@ class IngestConfig:
     progress: bool | None = None
     memory: MemoryConfig = field(default_factory=MemoryConfig)
     max_reported_bad: int = 100
+    namespace: str = "default"
 
     def __post_init__(self) -> None:
         checks = {
@@ -99,6 +104,7 @@ class IngestConfig:
                 f"IngestConfig.on_conflict must be one of {', '.join(ON_CONFLICT)}, "
                 f"got {self.on_conflict!r}"
             )
+        check_namespace(self.namespace, "IngestConfig.namespace")
         if self.runner not in ("local", "ray"):
             raise ValueError(f"IngestConfig.runner must be 'local' or 'ray', got {self.runner!r}")
         for name in ("ray_num_cpus", "embed_threads"):

@@ -167,6 +167,7 @@ class _Job:
                     extractor=self.batch_extractor,
                 )
             )
+            self.store = self.mem.store.scoped(cfg.namespace)  # all reads: this namespace's
             if self.mem.store.readonly:  # say so before the cache beside it fails to open
                 raise StoreError(
                     f"{self.mem.store.path} is read-only ({self.mem.store.readonly_reason}): "
@@ -276,7 +277,7 @@ class _Job:
         here (a conflict under ``on_conflict="error"``, or a bad record in strict mode)."""
         t0 = time.perf_counter()
         on_conflict = self.config.on_conflict
-        batch = sort_batch(records, self.mem.store, self.in_flight, on_conflict)
+        batch = sort_batch(records, self.store, self.in_flight, on_conflict)
         for rec, reason in batch.conflicts:
             if on_conflict == "error":
                 self.stopped = conflict_stop(rec, reason)
@@ -349,7 +350,7 @@ class _Job:
             self.writer_embedder.load(plan.inputs, vectors)
             embedded_before = self.writer_embedder.seconds
             write = self.mem.upsert if self.config.on_conflict == "replace" else self.mem.add
-            write(plan.docs, source=f"batch {plan.number}")
+            write(plan.docs, source=f"batch {plan.number}", namespace=self.config.namespace)
             elapsed = time.perf_counter() - t1
             build = self.mem.last_build
             self.batch_extractor.load({})
@@ -393,6 +394,6 @@ class _Job:
             seconds=seconds,
             extraction_cache={k: v for k, v in cache.items() if k.startswith("extraction")},
             llm_usage=usage,
-            store=dict(self.mem.store.counts()),
+            store=dict(self.store.counts()),
             error=error,
         )

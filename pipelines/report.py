@@ -121,6 +121,7 @@ class Tally:
             llm_usage=llm_usage,
             store=store,
             error=error,
+            namespace=config.namespace,
         )
 
 
@@ -148,7 +149,7 @@ class IngestReport:
     * ``extraction_cache``: hits and misses of the extraction cache (hits on a rerun are
       passages extracted by an interrupted earlier run);
     * ``llm_usage``: the LLM client's counters when the extractor has ``client.usage``;
-    * ``store``: row counts of the whole store at the end;
+    * ``store``: row counts of the namespace written to (``namespace``) at the end;
     * ``error``: why the job stopped early (``None`` when it completed);
     * ``records_unread``: records never read because a syntax error ended their ``.json`` file
       (each such error is one bad record and says how many followed it; counted by reading
@@ -181,6 +182,7 @@ class IngestReport:
     error: str | None = None
     records_unread: int = 0
     documents_replaced: int = 0
+    namespace: str = "default"
 
     @property
     def ok(self) -> bool:
@@ -218,7 +220,8 @@ class IngestReport:
                 f"{s['wall']:.1f}s wall, {self.passages_per_second:.1f} passages/s "
                 f"({self.runner} runner, {self.workers} workers); busy: {stages}"
             ),
-            "store: " + ", ".join(f"{k} {v}" for k, v in self.store.items()),
+            ("store: " if self.namespace == "default" else f"namespace {self.namespace}: ")
+            + ", ".join(f"{k} {v}" for k, v in self.store.items()),
         ]
         if self.llm_usage:
             lines.append("llm: " + ", ".join(f"{k} {v}" for k, v in self.llm_usage.items()))

@@ -58,6 +58,8 @@ def test_documents_lists_ids_titles_passages_and_metadata(memory_factory):
                 "passages": 1,
                 "metadata": {"year": 1815, "tags": ["math"]},
                 "added_at": "2026-01-01T00:00:00+00:00",
+                "time": None,
+                "namespace": "default",
             },
             {
                 "id": "thames",
@@ -65,6 +67,8 @@ def test_documents_lists_ids_titles_passages_and_metadata(memory_factory):
                 "passages": passages,
                 "metadata": {},
                 "added_at": "2026-01-01T00:00:00+00:00",
+                "time": None,
+                "namespace": "default",
             },
         ],
     }

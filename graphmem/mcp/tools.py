@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from pydantic import Field
 
 from graphmem.errors import ConflictError, GraphMemError, NotFoundError
+from graphmem.server.auth import Grant, NamespaceDenied, grant_for
 from graphmem.server.settings import ServerSettings
 from graphmem.server.wire import answer_json, delete_report_json, hit_json
 from graphmem.types import Document
@@ -73,12 +74,39 @@ def _check_optional_str(argument: str, value: str | None) -> None:
         raise _bad(argument, "must not be blank when given (leave it out instead)")
 
 
+_NS_HELP = ("Namespace (a separate memory). Default: the token's first namespace, else "
+            "\"default\".")
+
+
+def _grant(ctx: Any, settings: ServerSettings) -> Grant:
+    """What the calling token may use: over HTTP from its Authorization header (the endpoint's
+    guard has already refused wrong tokens), over stdio everything."""
+    try:
+        headers = ctx.headers
+    except (AttributeError, ValueError):  # no request context (a direct call)
+        headers = None
+    if headers is None:
+        return Grant()
+    grant = grant_for(headers.get("authorization"), settings.tokens, settings.bindings)
+    if grant is None:
+        raise _tool_error("missing or wrong bearer token")
+    return grant
+
+
+def _namespace(ctx: Any, settings: ServerSettings, requested: str | None) -> str:
+    _check_optional_str("namespace", requested)
+    try:
+        return _grant(ctx, settings).namespace(requested)
+    except NamespaceDenied as exc:
+        raise _tool_error(f"forbidden: {exc}") from exc
+
+
 def build_mcp_server(service: "MemoryService", settings: ServerSettings | None = None, *,
                      with_answer: bool = False) -> "MCPServer[Any]":
     """An MCP server whose tools act on ``service`` (already started), within ``settings``'
     text, query and top_k limits. ``with_answer`` adds the answer tool (the memories need
     ``config.llm``). The SDK must be installed (see :func:`graphmem.mcp.require_mcp_extra`)."""
-    from mcp.server.mcpserver import MCPServer
+    from mcp.server.mcpserver import Context, MCPServer
 
     limits = settings if settings is not None else ServerSettings()
     server: MCPServer[Any] = MCPServer(SERVER_NAME, instructions=_INSTRUCTIONS, log_level="WARNING")
@@ -92,6 +120,10 @@ def build_mcp_server(service: "MemoryService", settings: ServerSettings | None =
                                   "returned with its passages.")] = None,
         id: Annotated[str | None, Field(description="Optional document id; default: a hash of "
                                         "the text.")] = None,
+        time: Annotated[str | None, Field(description="When it was written or happened, "
+                                          "ISO-8601 (naive = UTC); default: now.")] = None,
+        namespace: Annotated[str | None, Field(description=_NS_HELP)] = None,
+        ctx: Context = None,  # type: ignore[assignment]  # injected by the SDK
     ) -> dict[str, Any]:
         """Store a document in the memory; returns its id (doc_id). Text already stored is not
         stored twice (the same id comes back); an id already used for another text is an
@@ -99,49 +131,74 @@ def build_mcp_server(service: "MemoryService", settings: ServerSettings | None =
         _check_text("text", text, limits.max_text_chars)
         _check_optional_str("id", id)
         _check_optional_str("title", title)
-        doc = Document(text, id, title, dict(metadata or {}))
+        _check_optional_str("time", time)
+        ns = _namespace(ctx, limits, namespace)
         try:
-            ids = await service.write(lambda m: m.add(doc, source="mcp remember"))
+            doc = Document(text, id, title, dict(metadata or {}), time)
+            ids = await service.write(lambda m: m.add(doc, source="mcp remember", namespace=ns))
         except (ConflictError, ValueError) as exc:  # InputError is a ValueError
             raise _tool_error(str(exc)) from exc
-        return {"doc_id": ids[0]}
+        return {"doc_id": ids[0], "namespace": ns}
 
     @server.tool()
     async def recall(
         query: Annotated[str, Field(description="What to look for, in natural language.")],
         top_k: Annotated[int, Field(description=f"How many passages (1 to {limits.max_top_k}).")]
         = 5,
+        namespace: Annotated[str | None, Field(description=_NS_HELP)] = None,
+        as_of: Annotated[str | None, Field(description="Answer as the memory stood then "
+                                           "(ISO-8601): only passages dated at or before it, "
+                                           "facts valid then.")] = None,
+        ctx: Context = None,  # type: ignore[assignment]
     ) -> dict[str, Any]:
         """The passages that best answer the query, best first: each with its doc_id, text,
         score and the explanation of why it was found (seed entities, matched facts, bridge
         entities and the retrieval mode)."""
         _check_text("query", query, limits.max_query_chars)
         _check_top_k(top_k, limits.max_top_k)
+        _check_optional_str("as_of", as_of)
+        ns = _namespace(ctx, limits, namespace)
         try:
-            hits = await service.read(lambda m: m.retrieve(query, top_k=top_k))
-        except ValueError as exc:
+            hits = await service.read(
+                lambda m: m.retrieve(query, top_k=top_k, namespace=ns, as_of=as_of))
+        except (NotFoundError, ValueError) as exc:
             raise _tool_error(str(exc)) from exc
-        return {"query": query, "passages": [hit_json(h) for h in hits]}
+        return {"query": query, "namespace": ns, "passages": [hit_json(h) for h in hits]}
 
     @server.tool()
     async def forget(
         doc_id: Annotated[str, Field(description="The id remember returned (or recall shows).")],
+        namespace: Annotated[str | None, Field(description=_NS_HELP)] = None,
+        ctx: Context = None,  # type: ignore[assignment]
     ) -> dict[str, Any]:
         """Delete a document and everything only it supported (passages, facts, entities);
         returns what was removed. An unknown id is an error and removes nothing."""
         if not doc_id.strip():
             raise _bad("doc_id", "must not be empty or blank")
+        ns = _namespace(ctx, limits, namespace)
         try:
-            report = await service.write(lambda m: m.delete(doc_id))
+            report = await service.write(lambda m: m.delete(doc_id, namespace=ns))
         except NotFoundError as exc:
-            raise _tool_error(f"no document with id {doc_id!r} is stored") from exc
+            raise _tool_error(f"no document with id {doc_id!r} is stored in namespace "
+                              f"{ns!r}") from exc
         return delete_report_json(report)
 
     @server.tool()
-    async def stats() -> dict[str, Any]:
+    async def stats(
+        namespace: Annotated[str | None, Field(description=_NS_HELP + " Unbound tokens "
+                                               "without one: the whole store.")] = None,
+        ctx: Context = None,  # type: ignore[assignment]
+    ) -> dict[str, Any]:
         """What the memory holds: counts of documents, chunks, entities, facts and synonym
         edges, the store generation and the embedding model."""
-        return await service.read(lambda m: m.stats())
+        grant = _grant(ctx, limits)
+        if namespace is None and not grant.bound:
+            return await service.read(lambda m: m.stats())
+        ns = _namespace(ctx, limits, namespace)
+        try:
+            return await service.read(lambda m: m.stats(namespace=ns))
+        except NotFoundError as exc:
+            raise _tool_error(str(exc)) from exc
 
     if with_answer:
 
@@ -150,13 +207,17 @@ def build_mcp_server(service: "MemoryService", settings: ServerSettings | None =
             question: Annotated[str, Field(description="The question to answer.")],
             top_k: Annotated[int, Field(description="Passages shown to the model "
                                         f"(1 to {limits.max_top_k}).")] = 5,
+            namespace: Annotated[str | None, Field(description=_NS_HELP)] = None,
+            ctx: Context = None,  # type: ignore[assignment]
         ) -> dict[str, Any]:
             """A short answer from the configured LLM, grounded in the recalled passages and
             citing them (numbers into hits)."""
             _check_text("question", question, limits.max_query_chars)
             _check_top_k(top_k, limits.max_top_k)
+            ns = _namespace(ctx, limits, namespace)
             try:
-                result = await service.read(lambda m: m.answer(question, top_k=top_k))
+                result = await service.read(
+                    lambda m: m.answer(question, top_k=top_k, namespace=ns))
             except (GraphMemError, ValueError) as exc:
                 raise _tool_error(str(exc)) from exc
             return answer_json(result)

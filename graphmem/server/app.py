@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, FastAPI, Request, Response, Security
+from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response, Security
 from fastapi.security import HTTPBearer
 
 from graphmem.errors import NotFoundError
@@ -21,12 +21,13 @@ from graphmem.export import write_export
 from graphmem.mcp import mcp_available
 from graphmem.memory import Memory
 from graphmem.server import schemas as s
-from graphmem.server.auth import token_ok
+from graphmem.server.auth import Grant, NamespaceDenied, grant_for
 from graphmem.server.errors import ApiError, install_error_handlers
 from graphmem.server.limits import BodyLimit
 from graphmem.server.service import MemoryService
 from graphmem.server.settings import ServerSettings
 from graphmem.server.wire import delete_report_json, document_from_json, hit_json, info_json
+from graphmem.validate import check_namespace
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,39 @@ def _check_text(text: str, field: str, settings: ServerSettings) -> None:
                        f"{settings.max_text_chars}", field)
 
 
+async def require_token(request: Request, _: Annotated[Any, Security(_bearer)]) -> Grant:
+    """What the request's token may use (401 when it is missing or wrong)."""
+    settings: ServerSettings = request.app.state.graphmem_settings
+    grant = grant_for(request.headers.get("authorization"), settings.tokens, settings.bindings)
+    if grant is None:
+        raise ApiError(401, "unauthorized", "missing or wrong bearer token",
+                       headers={"WWW-Authenticate": "Bearer"})
+    return grant
+
+
+Access = Annotated[Grant, Depends(require_token)]  # FastAPI caches it: one check a request
+
+_NS_HELP = ("Namespace to work in. Default: the token's first namespace, or \"default\" for "
+            "a token bound to none. A namespace the token is not bound to: 403.")
+NamespaceQuery = Annotated[str | None, Query(description=_NS_HELP)]
+
+
+def namespace_for(grant: Grant, query: str | None, body: str | None = None) -> str:
+    """The namespace a request works in (query parameter or body field; both: they must
+    agree), checked against the token's binding: 403 naming the namespace otherwise."""
+    if query is not None and body is not None and query != body:
+        raise ApiError(422, "invalid", f"namespace {query!r} in the query and {body!r} in the "
+                       "body disagree", "namespace")
+    try:
+        ns = grant.namespace(query if query is not None else body)
+    except NamespaceDenied as exc:
+        raise ApiError(403, "forbidden_namespace", str(exc), "namespace") from exc
+    try:
+        return check_namespace(ns, "namespace")
+    except ValueError as exc:  # InputError: a name no namespace can have
+        raise ApiError(422, "invalid", str(exc), "namespace") from exc
+
+
 def create_app(service: MemoryService, settings: ServerSettings) -> FastAPI:
     """The app over a started ``service``; closing the app (lifespan end) closes the service."""
 
@@ -69,59 +103,68 @@ def create_app(service: MemoryService, settings: ServerSettings) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
 
-    async def require_token(request: Request, _: Annotated[Any, Security(_bearer)]) -> None:
-        if settings.tokens and not token_ok(request.headers.get("authorization"),
-                                            settings.tokens):
-            raise ApiError(401, "unauthorized", "missing or wrong bearer token",
-                           headers={"WWW-Authenticate": "Bearer"})
+    app.state.graphmem_settings = settings  # read by require_token
 
     v1 = APIRouter(prefix="/v1", dependencies=[Depends(require_token)])
 
     @v1.post("/documents", response_model=s.IdsOut, summary="Add documents (Memory.add)")
-    async def add(body: s.DocumentsIn) -> dict[str, Any]:
+    async def add(body: s.DocumentsIn, grant: Access,
+                  namespace: NamespaceQuery = None) -> dict[str, Any]:
+        ns = namespace_for(grant, namespace, body.namespace)
         _check_batch(body.documents, settings)
         docs = [document_from_json(d.model_dump()) for d in body.documents]
         source = body.source or "add()"
-        return {"ids": await service.add(docs, source)}
+        return {"ids": await service.add(docs, source, ns)}
 
     @v1.put("/documents", response_model=s.IdsOut, summary="Upsert documents (Memory.upsert)")
-    async def upsert(body: s.DocumentsIn) -> dict[str, Any]:
+    async def upsert(body: s.DocumentsIn, grant: Access,
+                     namespace: NamespaceQuery = None) -> dict[str, Any]:
+        ns = namespace_for(grant, namespace, body.namespace)
         _check_batch(body.documents, settings)
         docs = [document_from_json(d.model_dump()) for d in body.documents]
         source = body.source or "upsert()"
-        return {"ids": await service.write(lambda m: m.upsert(docs, source=source))}
+        return {"ids": await service.write(
+            lambda m: m.upsert(docs, source=source, namespace=ns))}
 
     @v1.put("/documents/{doc_id:path}", response_model=s.IdsOut,
             summary="Replace one stored document (Memory.update; unknown id: 404)")
-    async def update(doc_id: str, body: s.DocumentIn) -> dict[str, Any]:
+    async def update(doc_id: str, body: s.DocumentIn, grant: Access,
+                     namespace: NamespaceQuery = None) -> dict[str, Any]:
+        ns = namespace_for(grant, namespace)
         _check_text(body.text, "text", settings)
         doc = document_from_json(body.model_dump())
-        await service.write(lambda m: m.update(doc_id, doc))
+        await service.write(lambda m: m.update(doc_id, doc, namespace=ns))
         return {"ids": [doc_id]}
 
     @v1.get("/documents", response_model=s.DocumentsOut, summary="List stored documents")
-    async def list_documents() -> dict[str, Any]:
-        listed = await service.read(lambda m: m.documents())
+    async def list_documents(grant: Access, namespace: NamespaceQuery = None) -> dict[str, Any]:
+        ns = namespace_for(grant, namespace)
+        listed = await service.read(lambda m: m.documents(namespace=ns))
         return {"count": len(listed), "documents": [info_json(d) for d in listed]}
 
     @v1.get("/documents/{doc_id:path}", response_model=s.DocumentInfoOut, summary="One document")
-    async def get_document(doc_id: str) -> dict[str, Any]:
-        found = await service.read(lambda m: m.store.documents([doc_id]))
+    async def get_document(doc_id: str, grant: Access,
+                           namespace: NamespaceQuery = None) -> dict[str, Any]:
+        ns = namespace_for(grant, namespace)
+        found = await service.read(lambda m: m.store.scoped(ns).documents([doc_id]))
         if not found:
-            raise NotFoundError(f"document {doc_id!r} is not stored")
+            raise NotFoundError(f"document {doc_id!r} is not stored in namespace {ns!r}")
         return info_json(found[0])
 
-    def _delete_all(m: Memory, ids: list[str]) -> list[dict[str, Any]]:
+    def _delete_all(m: Memory, ids: list[str], ns: str) -> list[dict[str, Any]]:
         # runs on the writer thread, so no other server write lands between check and deletes
-        stored = {d.doc_id for d in m.store.documents(ids)}
+        stored = {d.doc_id for d in m.store.scoped(ns).documents(ids)}
         missing = [i for i in ids if i not in stored]
         if missing:
-            raise NotFoundError(f"documents not stored: {', '.join(map(repr, missing[:10]))}")
-        return [delete_report_json(m.delete(i)) for i in ids]
+            raise NotFoundError(f"documents not stored in namespace {ns!r}: "
+                                f"{', '.join(map(repr, missing[:10]))}")
+        return [delete_report_json(m.delete(i, namespace=ns)) for i in ids]
 
     @v1.delete("/documents", response_model=s.DeletedOut,
                summary="Delete documents by id (all or none when an id is unknown)")
-    async def delete_many(body: s.DeleteRequest) -> dict[str, Any]:
+    async def delete_many(body: s.DeleteRequest, grant: Access,
+                          namespace: NamespaceQuery = None) -> dict[str, Any]:
+        ns = namespace_for(grant, namespace, body.namespace)
         if len(body.ids) > settings.max_documents:
             raise ApiError(422, "too_many", f"at most {settings.max_documents} ids per request",
                            "ids")
@@ -130,15 +173,19 @@ def create_app(service: MemoryService, settings: ServerSettings) -> FastAPI:
             if doc_id in seen:
                 raise ApiError(422, "duplicate", f"id {doc_id!r} is given twice", f"ids[{i}]")
             seen.add(doc_id)
-        return {"deleted": await service.write(lambda m: _delete_all(m, body.ids))}
+        return {"deleted": await service.write(lambda m: _delete_all(m, body.ids, ns))}
 
     @v1.delete("/documents/{doc_id:path}", response_model=s.DeleteReportOut,
                summary="Delete one document (Memory.delete)")
-    async def delete_one(doc_id: str) -> dict[str, Any]:
-        return delete_report_json(await service.write(lambda m: m.delete(doc_id)))
+    async def delete_one(doc_id: str, grant: Access,
+                         namespace: NamespaceQuery = None) -> dict[str, Any]:
+        ns = namespace_for(grant, namespace)
+        return delete_report_json(await service.write(lambda m: m.delete(doc_id, namespace=ns)))
 
     @v1.post("/retrieve", response_model=s.HitsOut, summary="Retrieve passages (Memory.retrieve)")
-    async def retrieve(body: s.RetrieveRequest) -> dict[str, Any]:
+    async def retrieve(body: s.RetrieveRequest, grant: Access,
+                       namespace: NamespaceQuery = None) -> dict[str, Any]:
+        ns = namespace_for(grant, namespace, body.namespace)
         if body.top_k > settings.max_top_k:
             raise ApiError(422, "too_large", f"top_k is {body.top_k}, the limit is "
                            f"{settings.max_top_k}", "top_k")
@@ -149,21 +196,49 @@ def create_app(service: MemoryService, settings: ServerSettings) -> FastAPI:
             raise ApiError(422, "invalid", "query must not be blank", "query")
         hits = await service.read(
             lambda m: m.retrieve(
-                body.query, top_k=body.top_k, namespace=body.namespace, as_of=body.as_of,
+                body.query, top_k=body.top_k, namespace=ns, as_of=body.as_of,
                 since=body.since, until=body.until, where=body.where,
             )
         )
         return {"hits": [hit_json(h) for h in hits]}
 
-    @v1.get("/stats", summary="Row counts and store facts (Memory.stats)")
-    async def stats() -> dict[str, Any]:
-        return await service.read(lambda m: m.stats())
+    @v1.get("/stats", summary="Row counts and store facts (Memory.stats); no namespace and a "
+            "token bound to none: the whole store")
+    async def stats(grant: Access, namespace: NamespaceQuery = None) -> dict[str, Any]:
+        if namespace is None and not grant.bound:
+            return await service.read(lambda m: m.stats())
+        ns = namespace_for(grant, namespace)
+
+        def one(m: Memory) -> dict[str, Any]:
+            out = m.stats(namespace=ns)
+            out["namespaces"] = len(grant.visible(m.namespaces()))  # only those it may see
+            return out
+
+        return await service.read(one)
 
     @v1.get("/graph/export", response_class=Response,
             summary="The stored graph, directed, as GraphML or node-link JSON (Memory.to_graph)")
-    async def graph_export(format: Literal["graphml", "json"] = "json") -> Response:
-        data = await service.read(lambda m: write_export(m.to_graph(), format))
+    async def graph_export(grant: Access, format: Literal["graphml", "json"] = "json",
+                           namespace: NamespaceQuery = None) -> Response:
+        ns = namespace_for(grant, namespace)
+        data = await service.read(lambda m: write_export(m.to_graph(namespace=ns), format))
         return Response(data, media_type=_EXPORT_TYPES[format])
+
+    # ---- namespaces (list / delete), filtered by the token's binding -------------------------
+
+    @v1.get("/namespaces", response_model=s.NamespacesOut,
+            summary="The namespaces holding documents that this token may use")
+    async def list_namespaces(grant: Access) -> dict[str, Any]:
+        return {"namespaces": grant.visible(await service.read(lambda m: m.namespaces()))}
+
+    @v1.delete("/namespaces/{name:path}", response_model=s.NamespaceDeletedOut,
+               summary="Delete a namespace and everything in it (Memory.delete_namespace)")
+    async def delete_namespace(name: str, grant: Access) -> dict[str, Any]:
+        ns = namespace_for(grant, name)
+        removed = await service.write(lambda m: m.delete_namespace(ns))
+        return {"namespace": ns, "deleted": removed}
+
+    # ---- end of the namespaces block ----------------------------------------------------------
 
     app.include_router(v1)
     if mcp_available():  # the MCP tools as streamable HTTP at /mcp, behind the same tokens

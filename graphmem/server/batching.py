@@ -46,11 +46,14 @@ class AddBatch:
     """Adds waiting for the writer; open (taking more) until the writer starts it."""
 
     max_docs: int
+    namespace: str = "default"  # every add of a batch goes into this namespace
     items: list[_Pending] = field(default_factory=list)
     ids: set[str] = field(default_factory=set)
     n_docs: int = 0
 
-    def accepts(self, ids: set[str], n_docs: int) -> bool:
+    def accepts(self, ids: set[str], n_docs: int, namespace: str = "default") -> bool:
+        if namespace != self.namespace:
+            return False
         return (not self.items or (len(self.items) < MAX_REQUESTS
                                    and self.n_docs + n_docs <= self.max_docs
                                    and self.ids.isdisjoint(ids)))
@@ -68,9 +71,9 @@ def document_ids(docs: Sequence[Document]) -> set[str]:
     return {d.id if d.id is not None else doc_id_for(d.text) for d in docs}
 
 
-def _run_alone(writer: Memory, p: _Pending) -> None:
+def _run_alone(writer: Memory, p: _Pending, namespace: str) -> None:
     try:
-        p.future.set_result(writer.add(p.docs, source=p.source))
+        p.future.set_result(writer.add(p.docs, source=p.source, namespace=namespace))
     except Exception as exc:  # noqa: BLE001 - any error is the request's answer, as from a pool
         p.future.set_exception(exc)
 
@@ -79,18 +82,20 @@ def run_batch(writer: Memory, batch: AddBatch) -> None:
     """Store ``batch`` on the writer thread and answer each request's future."""
     live = [p for p in batch.items if p.future.set_running_or_notify_cancel()]  # not abandoned
     if len(live) == 1:
-        _run_alone(writer, live[0])
+        _run_alone(writer, live[0], batch.namespace)
         return
     if not live:
         return
     docs = [d for p in live for d in p.docs]
     try:
-        ids = writer.add(docs, source=f"{len(live)} batched add requests")
+        ids = writer.add(
+            docs, source=f"{len(live)} batched add requests", namespace=batch.namespace
+        )
     except Exception as exc:  # noqa: BLE001 - retried one by one, each gets its own error
         log.info("batched add of %d requests failed (%s); running them one by one",
                  len(live), exc)
         for p in live:
-            _run_alone(writer, p)
+            _run_alone(writer, p, batch.namespace)
         return
     start = 0  # Memory.add returns one id per document, in input order
     for p in live:

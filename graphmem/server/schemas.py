@@ -10,8 +10,12 @@ from pydantic import BaseModel, ConfigDict, Field
 __all__ = [
     "DeleteReportOut", "DeleteRequest", "DeletedOut", "DocumentIn", "DocumentInfoOut",
     "DocumentsIn", "DocumentsOut", "ExplanationOut", "HitOut", "HitsOut", "IdsOut",
-    "RetrieveRequest", "SeedFactOut",
+    "NamespaceDeletedOut", "NamespacesOut", "RetrieveRequest", "SeedFactOut",
 ]
+
+
+_NS = ("Namespace (also accepted as the ?namespace= query parameter). Default: the token's "
+       "first namespace, else \"default\".")
 
 
 class _Strict(BaseModel):
@@ -33,16 +37,18 @@ class DocumentsIn(_Strict):
 
     documents: list[DocumentIn]
     source: str | None = Field(None, description="Names the batch in error messages.")
+    namespace: str | None = Field(None, description=_NS)
 
 
 class DeleteRequest(_Strict):
     ids: list[str]
+    namespace: str | None = Field(None, description=_NS)
 
 
 class RetrieveRequest(_Strict):
     query: str
     top_k: int = Field(5, ge=1)
-    namespace: str = "default"
+    namespace: str | None = Field(None, description=_NS)
     as_of: str | None = Field(None, description="Answer as the memory stood then (ISO-8601).")
     since: str | None = Field(None, description="Only passages dated at or after (ISO-8601).")
     until: str | None = Field(None, description="Only passages dated at or before (ISO-8601).")
@@ -119,3 +125,12 @@ class HitOut(BaseModel):
 
 class HitsOut(BaseModel):
     hits: list[HitOut]
+
+
+class NamespacesOut(BaseModel):
+    namespaces: list[str] = Field(description="Sorted; only those the token may use.")
+
+
+class NamespaceDeletedOut(BaseModel):
+    namespace: str
+    deleted: int = Field(description="Documents removed.")

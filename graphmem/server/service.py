@@ -113,15 +113,16 @@ class MemoryService:
             future = self._write_pool.submit(self._write_call, fn)
         return await asyncio.wrap_future(future)
 
-    async def add(self, docs: list[Document], source: str) -> list[str]:
-        """``Memory.add(docs)`` on the writer, in one commit with the adds queued beside it."""
+    async def add(self, docs: list[Document], source: str, namespace: str = "default") -> list[str]:
+        """``Memory.add(docs)`` on the writer, in one commit with the adds queued beside it
+        (into the same namespace)."""
         if not self.batch_adds:
-            return await self.write(lambda m: m.add(docs, source=source))
+            return await self.write(lambda m: m.add(docs, source=source, namespace=namespace))
         ids = document_ids(docs)
         with self._submit_lock:
             batch = self._open_batch
-            if batch is None or not batch.accepts(ids, len(docs)):
-                batch = AddBatch(self._max_batch_docs)
+            if batch is None or not batch.accepts(ids, len(docs), namespace):
+                batch = AddBatch(self._max_batch_docs, namespace)
                 self._write_pool.submit(self._write_call, lambda m: self._start_batch(m, batch))
                 self._open_batch = batch  # only once submitted (a closed pool raises)
             future = batch.append(docs, source, ids)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 __all__ = ["ServerSettings", "is_loopback"]
 
@@ -21,6 +22,9 @@ class ServerSettings:
     port: int = 8765
     tokens: tuple[str, ...] = ()
     """Accepted bearer tokens; empty: no auth (then only loopback may be bound)."""
+    bindings: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """token -> the namespaces it may use (its first: the default); a token not here may use
+    every namespace (see :mod:`graphmem.server.auth`)."""
     max_body_bytes: int = 16 * 1024 * 1024
     """Largest request body, counted as it streams in (16 MiB)."""
     max_text_chars: int = 200_000

@@ -33,7 +33,7 @@ async def test_round_trip_over_http(http_server, store_dir, embedder, extractor)
         assert names == ["forget", "recall", "remember", "stats"]
         out = payload(await session.call_tool("remember", {
             "text": "Oren Vask founded the Lumen Ferry company in Tessingford.", "id": "http/oren"}))
-        assert out == {"doc_id": "http/oren"}
+        assert out == {"doc_id": "http/oren", "namespace": "default"}
         query = "Who founded the Lumen Ferry company?"
         got = payload(await session.call_tool("recall", {"query": query, "top_k": 5}))
         with Memory(store_dir, embedder=embedder, extractor=extractor) as local:

@@ -41,20 +41,22 @@ async def test_tools_round_trip_and_errors(store_dir, embedder, extractor):
             assert required == {"remember": ["text"], "recall": ["query"], "forget": ["doc_id"],
                                 "stats": []}
             assert set(tools["remember"].input_schema["properties"]) == {
-                "text", "title", "metadata", "id"}
-            assert set(tools["recall"].input_schema["properties"]) == {"query", "top_k"}
+                "text", "title", "metadata", "id", "time", "namespace"}
+            assert set(tools["recall"].input_schema["properties"]) == {"query", "top_k", "namespace",
+                                                                    "as_of"}
 
             assert _counts(payload(await session.call_tool("stats", {}))) == before
             await _bad_arguments_are_tool_errors_naming_them(session)
             text = "Mara Quell was born in Ostmere and painted the harbour."
             out = payload(await session.call_tool("remember", {
                 "text": text, "id": "mcp/mara", "title": "Mara", "metadata": {"n": 1}}))
-            assert out == {"doc_id": "mcp/mara"}
+            assert out == {"doc_id": "mcp/mara", "namespace": "default"}
             again = payload(await session.call_tool("remember", {"text": text, "id": "mcp/mara"}))
-            assert again == {"doc_id": "mcp/mara"}  # stored unchanged: not stored twice
+            # stored unchanged: not stored twice
+            assert again == {"doc_id": "mcp/mara", "namespace": "default"}
             plain = "Tessingford is a port on the Vell estuary."
             assert payload(await session.call_tool("remember", {"text": plain})) == {
-                "doc_id": doc_id_for(plain)}
+                "doc_id": doc_id_for(plain), "namespace": "default"}
 
             stats = payload(await session.call_tool("stats", {}))
             assert stats["documents"] == before["documents"] + 2

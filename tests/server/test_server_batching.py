@@ -21,7 +21,7 @@ class FakeWriter:
         self.gate = threading.Event()
         self.gate.set()
 
-    def add(self, docs, source="add()"):
+    def add(self, docs, source="add()", namespace="default"):
         self.gate.wait(10)
         self.calls.append([d.id for d in docs])
         if any("refuse" in d.text for d in docs):

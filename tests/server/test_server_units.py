@@ -65,3 +65,38 @@ def test_crash_is_json_without_internals():
     assert r.status_code == 500
     assert r.json() == {"error": {"code": "internal", "message": "internal server error",
                                   "field": None}}
+
+
+def test_token_bindings_from_lines_json_and_env(tmp_path):
+    from graphmem.server.auth import Grant, NamespaceDenied, grant_for, read_tokens
+
+    f = tmp_path / "tokens"
+    f.write_text("# tenants\nadmin\nta: alpha\ntab:beta , alpha,beta\n")
+    env = {"GRAPHMEM_TOKENS": "tc:gamma, plain"}
+    assert read_tokens(f, env) == {"admin": None, "ta": ("alpha",), "tab": ("beta", "alpha"),
+                                   "tc": ("gamma",), "plain": None}
+    f.write_text('{"admin": null, "odd": ["a,b", "c:d"]}')
+    assert read_tokens(f, {}) == {"admin": None, "odd": ("a,b", "c:d")}
+    assert read_tokens(None, {"GRAPHMEM_TOKENS": '{"x": ["n"]}'}) == {"x": ("n",)}
+    for text, problem in [("ta:\n", "at least one namespace"),
+                          ("ta: alpha\nta: beta\n", "given twice with different namespaces"),
+                          ("two tokens: alpha\n", "whitespace"),
+                          ('{"t": "alpha"}', "list of strings or null"),
+                          ("t: al\x01pha\n", "control")]:
+        f.write_text(text)
+        with pytest.raises(ValueError, match=problem):
+            read_tokens(f, {})
+    f.write_text("ta: alpha\nta: beta\n")
+    with pytest.raises(ValueError, match=f"{f}:2"):  # names the file and line
+        read_tokens(f, {})
+    bindings = {"ta": ("alpha", "beta")}
+    assert grant_for("Bearer ta", ("ta", "admin"), bindings) == Grant(("alpha", "beta"))
+    assert grant_for("Bearer admin", ("ta", "admin"), bindings) == Grant(None)
+    assert grant_for("Bearer nope", ("ta", "admin"), bindings) is None
+    assert grant_for(None, (), {}) == Grant(None)  # no tokens: a loopback server, no auth
+    g = Grant(("alpha", "beta"))
+    assert (g.namespace(None), g.namespace("beta")) == ("alpha", "beta")
+    with pytest.raises(NamespaceDenied, match="'default'"):
+        g.namespace("default")
+    assert g.visible(["alpha", "default", "beta"]) == ["alpha", "beta"]
+    assert Grant().namespace(None) == "default" and Grant().visible(["x"]) == ["x"]
