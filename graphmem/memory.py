@@ -19,6 +19,7 @@ from graphmem.errors import GraphMemError, StoreError
 from graphmem.extract import Extractor, SpacyExtractor
 from graphmem.graph.builder import BuildTimings, build_content, prepare, resolve_batch
 from graphmem.graph.index import GraphIndex
+from graphmem.graph.neighbours import Neighbourhood, neighbourhood
 from graphmem.graph.update import for_update, plan_upsert, resolve_upsert
 from graphmem.graph.view import undirected_view
 from graphmem.retrieve.mentions import QueryMentions, fuzzy_mentions
@@ -196,15 +197,8 @@ class Memory(Closing):
                 return plan.ids
             index = self._ready_index()
             self.last_build = timings = BuildTimings()
-            content = build_content(
-                plan.docs,
-                self.store,
-                self.embedder,
-                self.extractor,
-                self.config.graph,
-                timings,
-                embed_new=not plan.replaces,
-            )
+            content = build_content(plan.docs, self.store, self.embedder, self.extractor,
+                                    self.config.graph, timings, embed_new=not plan.replaces)
             with self.store.writing():  # the plan's checks, the deletes, the write: one transaction
                 batch, deleted = resolve_upsert(
                     plan,
@@ -392,6 +386,12 @@ class Memory(Closing):
         """
         with self._lock, self._snapshot_index(model=False) as index:
             return undirected_view(index, self.store)
+
+    def neighbours(self, nodes: Sequence[str], *, limit: int = 25) -> Neighbourhood:
+        """``nodes`` (ids as in :meth:`to_networkx`; unknown ones listed as ``missing``) with up
+        to ``limit`` neighbours each and every edge among them: see :mod:`graphmem.graph.neighbours`."""
+        with self._lock, self._snapshot_index(model=False) as index:
+            return neighbourhood(index, self.store, list(nodes), limit)
 
     def query_vector(self, query: str) -> np.ndarray:
         """The embedding a query is linked with (exposed for baselines and debugging)."""
