@@ -1,5 +1,7 @@
 """The FastAPI application: routes of the /v1 API plus /healthz and /readyz (and, with the
-``mcp`` extra, the MCP tools at /mcp: :mod:`graphmem.mcp.http`).
+``mcp`` extra, the MCP tools at /mcp: :mod:`graphmem.mcp.http`; the explorer's routes:
+:mod:`graphmem.server.explore`; plugged-in pages such as the explorer at /:
+:mod:`graphmem.server.pages`).
 
 Routes validate and check limits, then hand the work to :class:`MemoryService` (reads on the
 reader pool, writes on the single writer thread) and convert the results with
@@ -23,7 +25,9 @@ from graphmem.memory import Memory
 from graphmem.server import schemas as s
 from graphmem.server.auth import token_ok
 from graphmem.server.errors import ApiError, install_error_handlers
+from graphmem.server.explore import add_explore_routes
 from graphmem.server.limits import BodyLimit
+from graphmem.server.pages import StaticPage, load_pages, mount_pages
 from graphmem.server.service import MemoryService
 from graphmem.server.settings import ServerSettings
 from graphmem.server.wire import delete_report_json, document_from_json, hit_json, info_json
@@ -52,8 +56,11 @@ def _check_text(text: str, field: str, settings: ServerSettings) -> None:
                        f"{settings.max_text_chars}", field)
 
 
-def create_app(service: MemoryService, settings: ServerSettings) -> FastAPI:
-    """The app over a started ``service``; closing the app (lifespan end) closes the service."""
+def create_app(service: MemoryService, settings: ServerSettings,
+               pages: Sequence[StaticPage] | None = None) -> FastAPI:
+    """The app over a started ``service``; closing the app (lifespan end) closes the service.
+    ``pages``: web pages to serve (default: those of the installed plugins, e.g. the explorer
+    at ``/`` from ``viz``; see :mod:`graphmem.server.pages`)."""
 
     mcp_running: list[Callable[[], AbstractAsyncContextManager[Any]]] = []
 
@@ -160,7 +167,9 @@ def create_app(service: MemoryService, settings: ServerSettings) -> FastAPI:
         data = await service.read(lambda m: write_export(m.to_graph(), format))
         return Response(data, media_type=_EXPORT_TYPES[format])
 
+    add_explore_routes(v1, service, settings)
     app.include_router(v1)
+    mount_pages(app, load_pages() if pages is None else pages)
     if mcp_available():  # the MCP tools as streamable HTTP at /mcp, behind the same tokens
         from graphmem.mcp.http import mount_mcp
 
