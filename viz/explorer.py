@@ -123,7 +123,7 @@ def explorer_config() -> dict[str, object]:
         "legend": legend,
         "options": style.network_options(40),
         "neighbours": 25,
-        "graphNodes": 40,
+        "graphNodes": 30,
     }
 
 

@@ -23,6 +23,8 @@
     documents: [],
     expanded: {},
     selected: null,
+    settled: true,
+    graphNodes: config.graphNodes,
     lastError: null,
     network: null,
     nodes: null,
@@ -144,6 +146,7 @@
   state.edges = edges;
   network.on("stabilizationIterationsDone", function () {
     network.setOptions({ physics: { enabled: false } });
+    state.settled = true;
   });
 
   function palette(node) {
@@ -238,10 +241,12 @@
     state.trace = trace;
     state.hits = trace.hits;
     var peak = trace.nodes.reduce(function (m, n) { return Math.max(m, n.score); }, 0);
-    network.setOptions({ physics: { enabled: trace.nodes.length > 1 } });
+    state.settled = trace.nodes.length <= 1;
+    network.setOptions({ physics: { enabled: !state.settled } });
     nodes.add(trace.nodes.map(function (n) { return traceNode(n, peak); }));
     addEdges(trace.edges);
-    if (trace.nodes.length <= 1) network.fit();
+    if (state.settled) network.fit();
+    else network.stabilize(config.options.physics.stabilization.iterations);
     drawHits(trace);
   }
 
@@ -288,7 +293,7 @@
   function ask(query, topK) {
     state.query = query;
     setStatus("asking\u2026");
-    return api("POST", "/v1/trace", {}, { query: query, top_k: topK, nodes: config.graphNodes })
+    return api("POST", "/v1/trace", {}, { query: query, top_k: topK, nodes: state.graphNodes })
       .then(function (trace) {
         drawTrace(trace);
         setStatus(trace.hits.length + " passages, " + trace.nodes.length + " nodes");
