@@ -8,10 +8,25 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
-    "DeleteReportOut", "DeleteRequest", "DeletedOut", "DocumentIn", "DocumentInfoOut",
-    "DocumentsIn", "DocumentsOut", "ExplanationOut", "HitOut", "HitsOut", "IdsOut",
-    "GraphEdgeOut", "GraphNodeOut", "NodeNeighbourhoodOut", "RetrieveRequest", "SeedFactOut",
-    "TraceNodeOut", "TraceOut", "TraceRequest",
+    "DeleteReportOut",
+    "DeleteRequest",
+    "DeletedOut",
+    "DocumentIn",
+    "DocumentInfoOut",
+    "DocumentsIn",
+    "DocumentsOut",
+    "ExplanationOut",
+    "GraphEdgeOut",
+    "GraphNodeOut",
+    "HitOut",
+    "HitsOut",
+    "IdsOut",
+    "NodeNeighbourhoodOut",
+    "RetrieveRequest",
+    "SeedFactOut",
+    "TraceNodeOut",
+    "TraceOut",
+    "TraceRequest",
 ]
 
 

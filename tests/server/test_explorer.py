@@ -9,15 +9,15 @@ from __future__ import annotations
 import importlib.util
 import json
 import time
-from urllib.parse import quote
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
+from conftest import Served, server_env, start_server
 
 from graphmem import Document, Memory
-from conftest import Served, server_env, start_server
 
 pytest.importorskip("pyvis", reason="pyvis not installed: pip install 'graphmem[viz]'")
 
@@ -286,9 +286,10 @@ def test_delete_a_document_through_the_page(browser, served, api):
 def test_page_without_viz_plugin_is_a_json_404(served):
     """Not this server (it has the plugin): the app with no pages answers / like any unknown
     path, and the API is unchanged."""
+    from starlette.testclient import TestClient
+
     from graphmem.server.app import create_app
     from graphmem.server.settings import ServerSettings
-    from starlette.testclient import TestClient
 
     class _Service:  # create_app only stores the service until a request reaches the memory
         ready = True
