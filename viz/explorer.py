@@ -77,7 +77,7 @@ _SKELETON = """<!DOCTYPE html>
   </section>
   <section id="gx-stage">
     <div id="gx-graph"></div>
-    <div id="gx-legend" aria-label="Legend"></div>
+    <details id="gx-legend" open><summary>Legend</summary><div id="gx-legend-rows"></div></details>
   </section>
   <aside id="gx-panel" aria-live="polite">
     <div id="gx-panel-body"><p class="gx-muted">Ask a question, then click a node to see

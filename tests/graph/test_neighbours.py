@@ -44,6 +44,7 @@ def test_neighbours_match_the_networkx_graph(mem):
 def test_node_details_and_edge_direction(mem):
     view = mem.neighbours(["passage:ostrava#0", "entity:maren ostrava", "entity:tessaly"], limit=0)
     passage, person, town = view.nodes
+    assert town.label == "Tessaly" and town.type == "GPE"
     assert (passage.kind, passage.doc_id, passage.title, passage.label) == (
         "passage", "ostrava", "Maren Ostrava", "Maren Ostrava")
     assert passage.text == DOCS[0].text

@@ -340,8 +340,13 @@
       panel.appendChild(text);
     }
     var done = state.expanded[id];
-    var note = el("div", "gx-muted gx-expand-note", done ? done.added.length + " new neighbours shown" +
-      (done.more ? ", " + done.more + " more not shown" : "") : "expanding\u2026");
+    var said = "expanding\u2026";
+    if (done) {
+      said = done.added.length ? done.added.length + " neighbours added to the graph"
+        : "its neighbours were all shown already";
+      if (done.more) said += "; " + done.more + " more not shown";
+    }
+    var note = el("div", "gx-muted gx-expand-note", said);
     panel.appendChild(note);
   }
 
@@ -437,7 +442,7 @@
   });
 
   // ---- legend and start -----------------------------------------------------------------------
-  var legend = $("gx-legend");
+  var legend = $("gx-legend-rows");
   config.legend.forEach(function (entry) {
     var row = el("div", "gx-legend-row");
     var swatch = el("span", "gx-swatch gx-swatch-" + entry.swatch);
