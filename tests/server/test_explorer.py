@@ -51,6 +51,10 @@ def served(tmp_path_factory, embedder, extractor) -> Iterator[Served]:
         mem.add(DOCS)
     log = tmp_path_factory.mktemp("logs") / "server.log"
     server = start_server(path, log, env=server_env(GRAPHMEM_TOKENS=TOKEN))
+    if httpx.get(server.url + "/").status_code != 200:
+        server.stop()
+        pytest.fail("the server has no page at /: the graphmem.server.pages entry point of "
+                    "pyproject.toml is not installed (pip install -e . or make setup)")
     yield server
     assert server.stop() == 0, server.log.read_text()
 
