@@ -195,6 +195,64 @@ class RetrieveConfig:
 
 
 @dataclass(frozen=True)
+class SingleValued:
+    """A relation that holds one value at a time for its key entity: ``predicates`` have the
+    key as subject ((x, live in, paris): where x lives), ``inverse`` ones as object
+    ((acme, employ, x): who x works for). Predicates are matched after
+    :func:`graphmem.temporal.normalize_predicate` (lower case, "be"/"now"/... dropped) and
+    spelled as the extractor writes them: spaCy's OpenIE gives lemma phrases ("move to")."""
+
+    name: str
+    predicates: tuple[str, ...]
+    inverse: tuple[str, ...] = ()
+
+
+# The relations superseded by default: the predicates spaCy's OpenIE writes for how people say
+# where someone lives, works, whom they married and who leads or names something (read off its
+# parses of the templates in benchmarks/knowledge_update.py and of LoCoMo turns).
+SINGLE_VALUED: tuple[SingleValued, ...] = (
+    SingleValued(
+        "residence",
+        ("live in", "move to", "relocate to", "settle in", "reside in", "move back to",
+         "based in", "live at", "move into", "resident of", "home in"),
+    ),
+    SingleValued(
+        "employer",
+        ("work for", "work at", "join", "employed by", "take at", "hire by", "employee of",
+         "start at", "job at"),
+        ("employ", "hire"),
+    ),
+    SingleValued("spouse", ("marry", "married to", "wed", "husband of", "wife of")),
+    SingleValued(
+        "leader",
+        (),
+        ("ceo of", "lead", "chief executive of", "president of", "chairman of", "director of",
+         "leader of"),
+    ),
+    SingleValued("name", ("rename", "rename to", "rename as", "now call", "change name to")),
+)
+
+
+@dataclass(frozen=True)
+class TemporalConfig:
+    """Facts in time (:mod:`graphmem.temporal`). Facts of a ``single_valued`` relation about the
+    same entity supersede each other by the time they were stated; ``enabled=False`` treats
+    every fact as timeless. A superseded fact never seeds the walk, and a passage whose every
+    single-valued fact is superseded at the time asked about scores ``outdated_scale`` times
+    its score (1.0: no demotion), so that the current statement ranks above outdated ones."""
+
+    single_valued: tuple[SingleValued, ...] = SINGLE_VALUED
+    enabled: bool = True
+    outdated_scale: float = 0.5
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.outdated_scale <= 1.0:
+            raise ValueError(
+                f"TemporalConfig.outdated_scale must be in [0, 1], got {self.outdated_scale}"
+            )
+
+
+@dataclass(frozen=True)
 class StoreConfig:
     """How the SQLite store is opened.
 
@@ -226,4 +284,5 @@ class MemoryConfig:
     graph: GraphConfig = field(default_factory=GraphConfig)
     retrieve: RetrieveConfig = field(default_factory=RetrieveConfig)
     store: StoreConfig = field(default_factory=StoreConfig)
+    temporal: TemporalConfig = field(default_factory=TemporalConfig)
     llm: LLMConfig | None = None

@@ -25,12 +25,13 @@ from graphmem.memory import Memory
 from graphmem.server import schemas as s
 from graphmem.server.auth import token_ok
 from graphmem.server.errors import ApiError, install_error_handlers
-from graphmem.server.explore import add_explore_routes
+from graphmem.server.explore import DEFAULT_NAMESPACE, NamespaceParam, add_explore_routes
 from graphmem.server.limits import BodyLimit
 from graphmem.server.pages import StaticPage, load_pages, mount_pages
 from graphmem.server.service import MemoryService
 from graphmem.server.settings import ServerSettings
 from graphmem.server.wire import delete_report_json, document_from_json, hit_json, info_json
+from graphmem.validate import check_namespace
 
 log = logging.getLogger(__name__)
 
@@ -107,28 +108,32 @@ def create_app(service: MemoryService, settings: ServerSettings,
         return {"ids": [doc_id]}
 
     @v1.get("/documents", response_model=s.DocumentsOut, summary="List stored documents")
-    async def list_documents() -> dict[str, Any]:
-        listed = await service.read(lambda m: m.documents())
+    async def list_documents(namespace: NamespaceParam = DEFAULT_NAMESPACE) -> dict[str, Any]:
+        listed = await service.read(lambda m: m.documents(namespace=namespace))
         return {"count": len(listed), "documents": [info_json(d) for d in listed]}
 
     @v1.get("/documents/{doc_id:path}", response_model=s.DocumentInfoOut, summary="One document")
-    async def get_document(doc_id: str) -> dict[str, Any]:
-        found = await service.read(lambda m: m.store.documents([doc_id]))
+    async def get_document(doc_id: str,
+                           namespace: NamespaceParam = DEFAULT_NAMESPACE) -> dict[str, Any]:
+        ns = check_namespace(namespace, "namespace")
+        found = await service.read(lambda m: m.store.scoped(ns).documents([doc_id]))
         if not found:
             raise NotFoundError(f"document {doc_id!r} is not stored")
         return info_json(found[0])
 
-    def _delete_all(m: Memory, ids: list[str]) -> list[dict[str, Any]]:
+    def _delete_all(m: Memory, ids: list[str], namespace: str) -> list[dict[str, Any]]:
         # runs on the writer thread, so no other server write lands between check and deletes
-        stored = {d.doc_id for d in m.store.documents(ids)}
+        stored = {d.doc_id for d in m.store.scoped(namespace).documents(ids)}
         missing = [i for i in ids if i not in stored]
         if missing:
             raise NotFoundError(f"documents not stored: {', '.join(map(repr, missing[:10]))}")
-        return [delete_report_json(m.delete(i)) for i in ids]
+        return [delete_report_json(m.delete(i, namespace=namespace)) for i in ids]
 
     @v1.delete("/documents", response_model=s.DeletedOut,
                summary="Delete documents by id (all or none when an id is unknown)")
-    async def delete_many(body: s.DeleteRequest) -> dict[str, Any]:
+    async def delete_many(body: s.DeleteRequest,
+                          namespace: NamespaceParam = DEFAULT_NAMESPACE) -> dict[str, Any]:
+        ns = check_namespace(namespace, "namespace")
         if len(body.ids) > settings.max_documents:
             raise ApiError(422, "too_many", f"at most {settings.max_documents} ids per request",
                            "ids")
@@ -137,12 +142,14 @@ def create_app(service: MemoryService, settings: ServerSettings,
             if doc_id in seen:
                 raise ApiError(422, "duplicate", f"id {doc_id!r} is given twice", f"ids[{i}]")
             seen.add(doc_id)
-        return {"deleted": await service.write(lambda m: _delete_all(m, body.ids))}
+        return {"deleted": await service.write(lambda m: _delete_all(m, body.ids, ns))}
 
     @v1.delete("/documents/{doc_id:path}", response_model=s.DeleteReportOut,
                summary="Delete one document (Memory.delete)")
-    async def delete_one(doc_id: str) -> dict[str, Any]:
-        return delete_report_json(await service.write(lambda m: m.delete(doc_id)))
+    async def delete_one(doc_id: str,
+                         namespace: NamespaceParam = DEFAULT_NAMESPACE) -> dict[str, Any]:
+        report = await service.write(lambda m: m.delete(doc_id, namespace=namespace))
+        return delete_report_json(report)
 
     @v1.post("/retrieve", response_model=s.HitsOut, summary="Retrieve passages (Memory.retrieve)")
     async def retrieve(body: s.RetrieveRequest) -> dict[str, Any]:
@@ -154,7 +161,12 @@ def create_app(service: MemoryService, settings: ServerSettings,
                            f"is {settings.max_query_chars}", "query")
         if not body.query.strip():
             raise ApiError(422, "invalid", "query must not be blank", "query")
-        hits = await service.read(lambda m: m.retrieve(body.query, top_k=body.top_k))
+        hits = await service.read(
+            lambda m: m.retrieve(
+                body.query, top_k=body.top_k, namespace=body.namespace, as_of=body.as_of,
+                since=body.since, until=body.until, where=body.where,
+            )
+        )
         return {"hits": [hit_json(h) for h in hits]}
 
     @v1.get("/stats", summary="Row counts and store facts (Memory.stats)")

@@ -6,9 +6,10 @@ neighbourhood, and the namespaces to switch between.
   best-scored) with the edges among them (:meth:`Memory.neighbours` with ``limit=0``).
 * ``GET /v1/graph/node?id=...&limit=...``: one node, its best ``limit`` neighbours and the edges
   among them (:meth:`Memory.neighbours`); 404 for a node not in the graph.
-* ``GET /v1/namespaces``: the memory's namespaces as a JSON list.
+* ``GET /v1/namespaces``: the memory's namespaces as a JSON list (``default`` first).
 
-Every route takes a ``namespace`` query parameter; only public Memory methods are called.
+``namespace``: in the body of the POST (as for ``/v1/retrieve``), a query parameter of the
+GETs (as for ``/v1/documents``). Only public Memory methods are called.
 """
 
 from __future__ import annotations
@@ -25,11 +26,14 @@ from graphmem.server.errors import ApiError
 from graphmem.server.service import MemoryService
 from graphmem.server.settings import ServerSettings
 from graphmem.server.wire import hit_json
+from graphmem.store.schema import DEFAULT_NAMESPACE
 from graphmem.trace import Trace
 
-__all__ = ["DEFAULT_NAMESPACE", "MAX_NEIGHBOURS", "add_explore_routes", "graph_nodes"]
+__all__ = [
+    "DEFAULT_NAMESPACE", "MAX_NEIGHBOURS", "NamespaceParam", "add_explore_routes", "graph_nodes",
+    "namespaces_of",
+]
 
-DEFAULT_NAMESPACE = "default"
 MAX_NEIGHBOURS = 200
 """Most neighbours (``limit``) and most drawn nodes (``nodes``) one request may ask for."""
 
@@ -37,16 +41,9 @@ NamespaceParam = Annotated[str, Query(description="The memory namespace to read.
 
 
 def namespaces_of(m: Memory) -> list[str]:
-    """The memory's namespaces: ``["default"]`` until the core has namespaces."""
-    listed = getattr(m, "namespaces", None)  # Memory.namespaces() arrives with issue 12
-    return list(listed()) if callable(listed) else [DEFAULT_NAMESPACE]
-
-
-def _check_namespace(m: Memory, namespace: str) -> None:
-    known = namespaces_of(m)
-    if namespace not in known:
-        raise ApiError(422, "invalid", f"unknown namespace {namespace!r}; the memory has "
-                       f"{', '.join(map(repr, known[:20]))}", "namespace")
+    """The namespaces to switch between: ``default`` first (always there, even empty), then
+    every other namespace that holds documents."""
+    return [DEFAULT_NAMESPACE, *(n for n in m.namespaces() if n != DEFAULT_NAMESPACE)]
 
 
 def graph_nodes(trace: Trace, budget: int) -> list[str]:
@@ -104,8 +101,7 @@ def add_explore_routes(v1: APIRouter, service: MemoryService, settings: ServerSe
 
     @v1.post("/trace", response_model=s.TraceOut,
              summary="Retrieve and explain per node (Memory.trace + Memory.neighbours)")
-    async def trace(body: s.TraceRequest,
-                    namespace: NamespaceParam = DEFAULT_NAMESPACE) -> dict[str, Any]:
+    async def trace(body: s.TraceRequest) -> dict[str, Any]:
         if body.top_k > settings.max_top_k:
             raise ApiError(422, "too_large", f"top_k is {body.top_k}, the limit is "
                            f"{settings.max_top_k}", "top_k")
@@ -119,9 +115,10 @@ def add_explore_routes(v1: APIRouter, service: MemoryService, settings: ServerSe
             raise ApiError(422, "invalid", "query must not be blank", "query")
 
         def run(m: Memory) -> dict[str, Any]:
-            _check_namespace(m, namespace)
-            t = m.trace(body.query, top_k=body.top_k, keep=max(body.nodes, body.top_k))
-            return trace_json(t, m.neighbours(graph_nodes(t, body.nodes), limit=0))
+            t = m.trace(body.query, top_k=body.top_k, keep=max(body.nodes, body.top_k),
+                        namespace=body.namespace)
+            view = m.neighbours(graph_nodes(t, body.nodes), limit=0, namespace=body.namespace)
+            return trace_json(t, view)
 
         return await service.read(run)
 
@@ -133,8 +130,7 @@ def add_explore_routes(v1: APIRouter, service: MemoryService, settings: ServerSe
         namespace: NamespaceParam = DEFAULT_NAMESPACE,
     ) -> dict[str, Any]:
         def run(m: Memory) -> dict[str, Any]:
-            _check_namespace(m, namespace)
-            view = m.neighbours([id], limit=limit)
+            view = m.neighbours([id], limit=limit, namespace=namespace)
             if not view.focus:
                 raise NotFoundError(f"node {id!r} is not in the graph")
             return {"node": view.focus[0], "more": view.more.get(view.focus[0], 0),

@@ -40,6 +40,11 @@ DOCS = [
     Document(id="crane/scratch#1", title='<img src=x onerror="window.__pwned=4">',
              text="Bellamy Crane repaired clocks in Ostwick. Bellamy Crane was born in Ostwick."),
 ]
+OTHER_DOCS = [
+    Document(id="wren", title="Tobias Wren", text="Tobias Wren built the Ferrow Bridge. Tobias "
+                                                  "Wren was born in Halvenbrook."),
+    Document(id="halvenbrook", text="Halvenbrook is a mill town in the Askel Valley."),
+]
 QUERY = "In which valley was the author of Glass Orchard born?"
 READY = "window.graphmemExplorer && graphmemExplorer.ready && graphmemExplorer.busy === 0"
 
@@ -49,6 +54,7 @@ def served(tmp_path_factory, embedder, extractor) -> Iterator[Served]:
     path = tmp_path_factory.mktemp("explorer") / "mem"
     with Memory(path, embedder=embedder, extractor=extractor) as mem:
         mem.add(DOCS)
+        mem.add(OTHER_DOCS, namespace="other")
     log = tmp_path_factory.mktemp("logs") / "server.log"
     server = start_server(path, log, env=server_env(GRAPHMEM_TOKENS=TOKEN))
     if httpx.get(server.url + "/").status_code != 200:
@@ -176,9 +182,29 @@ def test_graph_node_endpoint(api):
                                   "entity:vell valley"} <= {n["id"] for n in full["nodes"]}
     missing = api.get("/v1/graph/node", params={"id": "entity:nowhere"})
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
-    other = api.get("/v1/graph/node", params={"id": "entity:tessaly", "namespace": "nope"})
-    assert other.status_code == 422 and other.json()["error"]["field"] == "namespace"
-    assert api.get("/v1/namespaces").json() == ["default"]
+    other = api.get("/v1/graph/node", params={"id": "entity:tessaly", "namespace": "other"})
+    assert other.status_code == 404  # Tessaly is in the default namespace only
+    wren = api.get("/v1/graph/node", params={"id": "entity:tobias wren", "namespace": "other"})
+    assert wren.status_code == 200 and "passage:wren#0" in {n["id"] for n in wren.json()["nodes"]}
+    nope = api.get("/v1/graph/node", params={"id": "entity:tessaly", "namespace": "nope"})
+    assert nope.status_code == 404 and "nope" in nope.json()["error"]["message"]
+    assert api.get("/v1/namespaces").json() == ["default", "other"]
+
+
+def test_document_routes_take_the_namespace(api):
+    assert api.get("/v1/documents/wren").status_code == 404
+    assert api.get("/v1/documents/wren", params={"namespace": "other"}).json()["id"] == "wren"
+    ids = [d["id"] for d in api.get("/v1/documents", params={"namespace": "other"}).json()[
+        "documents"]]
+    assert ids == ["wren", "halvenbrook"]
+    # a default-namespace document is not there to delete from "other": nothing is deleted
+    assert api.delete("/v1/documents/ostrava", params={"namespace": "other"}).status_code == 404
+    gone = api.request("DELETE", "/v1/documents", params={"namespace": "other"},
+                       json={"ids": ["ostrava"]})
+    assert gone.status_code == 404
+    assert api.get("/v1/documents/ostrava").status_code == 200
+    bad = api.get("/v1/documents", params={"namespace": ""})
+    assert bad.status_code == 422
 
 
 # ---- in the browser ---------------------------------------------------------------------------
@@ -196,7 +222,7 @@ def test_token_typed_into_the_page_is_sent_as_bearer(browser, served, api):
         "[...document.querySelectorAll('#gx-docs .gx-doc')].map(e => e.dataset.docId)")
     assert shown == [d["id"] for d in listed]
     assert browser.evaluate("[...document.querySelectorAll('#gx-namespace option')]"
-                            ".map(o => o.value)") == ["default"]
+                            ".map(o => o.value)") == ["default", "other"]
     assert browser.errors() == [] and browser.dialogs == []
 
 
@@ -240,6 +266,27 @@ def test_clicking_a_node_expands_it_from_the_api(browser, served, api):
     edges = browser.evaluate("graphmemExplorer.edges.get().map(e => [e.from, e.to])")
     for e in views[target]["edges"]:
         assert [e["source"], e["target"]] in edges
+    assert browser.errors() == [] and browser.dialogs == []
+
+
+def test_namespace_switcher_reads_the_other_namespace(browser, served, api):
+    open_explorer(browser, served)
+    browser.evaluate("(() => { const s = document.getElementById('gx-namespace'); "
+                     "s.value = 'other'; s.dispatchEvent(new Event('change')); })()")
+    browser.wait_for(READY + " && graphmemExplorer.documents.length === 2")
+    listed = api.get("/v1/documents", params={"namespace": "other"}).json()["documents"]
+    assert browser.evaluate("graphmemExplorer.documents") == listed
+    query = "In which valley was the builder of the Ferrow Bridge born?"
+    ask(browser, query, top_k=2)
+    expected = api.post("/v1/retrieve", json={"query": query, "top_k": 2,
+                                              "namespace": "other"}).json()["hits"]
+    assert browser.evaluate("graphmemExplorer.hits") == expected
+    assert {h["doc_id"] for h in expected} <= {"wren", "halvenbrook"}
+    assert browser.evaluate("sessionStorage.getItem('graphmem.explorer.namespace')") == "other"
+    browser.goto(served.url + "/")  # the tab keeps its namespace
+    browser.wait_for(READY)
+    assert browser.evaluate("document.getElementById('gx-namespace').value") == "other"
+    browser.evaluate("sessionStorage.setItem('graphmem.explorer.namespace', 'default')")
     assert browser.errors() == [] and browser.dialogs == []
 
 

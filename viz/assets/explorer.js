@@ -68,7 +68,7 @@
 
   function api(method, path, params, body) {
     var query = new URLSearchParams(params || {});
-    query.set("namespace", state.namespace);
+    if (body === undefined) query.set("namespace", state.namespace);  // a POST names it in the body
     var headers = { "Accept": "application/json" };
     var token = sessionStorage.getItem(TOKEN_KEY);
     if (token) headers["Authorization"] = "Bearer " + token;
@@ -293,7 +293,8 @@
   function ask(query, topK) {
     state.query = query;
     setStatus("asking\u2026");
-    return api("POST", "/v1/trace", {}, { query: query, top_k: topK, nodes: state.graphNodes })
+    return api("POST", "/v1/trace", {}, { query: query, top_k: topK, nodes: state.graphNodes,
+                                          namespace: state.namespace })
       .then(function (trace) {
         drawTrace(trace);
         setStatus(trace.hits.length + " passages, " + trace.nodes.length + " nodes");
