@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,29 +16,23 @@ from graphmem.config import MemoryConfig
 from graphmem.embed import Embedder, SentenceTransformerEmbedder
 from graphmem.errors import GraphMemError, StoreError
 from graphmem.extract import Extractor, SpacyExtractor
-from graphmem.facts import FactInfo, facts_about
-from graphmem.graph.builder import BuildTimings, build_content, prepare, resolve_batch
+from graphmem.graph.builder import BuildTimings
 from graphmem.graph.index import GraphIndex
-from graphmem.graph.neighbours import Neighbourhood, neighbourhood
-from graphmem.graph.update import for_update, plan_upsert, resolve_upsert
-from graphmem.graph.view import undirected_view
+from graphmem.graph.update import for_update
+from graphmem.hits import hits_for, recognized_facts
 from graphmem.indexes import NamespaceIndexes
+from graphmem.memory_views import MemoryViews
 from graphmem.retrieve.dense import dense_documents
 from graphmem.retrieve.mentions import QueryMentions, fuzzy_mentions
-from graphmem.retrieve.retriever import (
-    RankedPassage,
-    candidate_facts,
-    fact_triples,
-    rank_passages,
-)
-from graphmem.retrieve.scope import Scope, build_scope
-from graphmem.store.base import DeleteReport, DocumentInfo, Store
+from graphmem.retrieve.retriever import rank_passages
+from graphmem.retrieve.scope import build_scope
+from graphmem.store.base import DeleteReport, Store
 from graphmem.store.schema import DEFAULT_NAMESPACE
 from graphmem.store.sqlite import SQLiteStore
-from graphmem.timeutil import to_datetime
 from graphmem.trace import Trace, trace_query
 from graphmem.types import Answer, Document, Hit
 from graphmem.validate import check_namespace, check_queries
+from graphmem.writes import Writer
 
 if TYPE_CHECKING:
     from graphmem.llm.client import LLMClient
@@ -49,7 +43,7 @@ STORE_FILE = "graphmem.sqlite"
 LLM_CACHE_FILE = "llm_cache.sqlite"
 
 
-class Memory(Closing):
+class Memory(MemoryViews, Closing):
     """A graph memory in a directory (created when missing).
 
     >>> with Memory("./mem") as mem:                                     # doctest: +SKIP
@@ -158,22 +152,8 @@ class Memory(Closing):
         """
         if isinstance(items, (str, Document)):
             items = [items]
-        store = self._namespace(namespace, source, must_exist=False)
         with self._lock:
-            ids, docs = prepare(items, store, self.config.chunk, source)
-            if not docs:
-                return ids
-            index = self._indexes.ready(store.namespace)
-            self.last_build = timings = BuildTimings()
-            content = build_content(
-                docs, store, self.embedder, self.extractor, self.config.graph, timings
-            )
-            with store.writing():  # every check below and the write: one transaction
-                batch = resolve_batch(
-                    content, store, index, self.embedder, self.config.graph, timings, source
-                )
-                store.write(batch)
-            log.info("added %d documents (%s)", len(batch.documents), timings.counts)
+            ids, self.last_build = self._writer(namespace, source).add(items, source)
             return ids
 
     def update(
@@ -205,48 +185,21 @@ class Memory(Closing):
     def _upsert(
         self, items: Iterable[object], source: str, namespace: str, *, must_exist: bool
     ) -> list[str]:
-        store = self._namespace(namespace, source, must_exist=False)
         with self._lock:
-            plan = plan_upsert(items, store, self.config.chunk, source, must_exist=must_exist)
-            if not plan.docs:
-                return plan.ids
-            index = self._indexes.ready(store.namespace)
-            self.last_build = timings = BuildTimings()
-            content = build_content(
-                plan.docs,
-                store,
-                self.embedder,
-                self.extractor,
-                self.config.graph,
-                timings,
-                embed_new=not plan.replaces,
-            )
-            with store.writing():  # the plan's checks, the deletes, the write: one transaction
-                batch, deleted = resolve_upsert(
-                    plan,
-                    content,
-                    store,
-                    index,
-                    self.embedder,
-                    self.config.graph,
-                    timings,
-                    source,
-                    must_exist=must_exist,
-                )
-                store.write(batch)
-            log.info("%s: %d documents replaced (%s)", source, len(deleted), timings.counts)
-            return plan.ids
+            writer = self._writer(namespace, source)
+            ids, self.last_build = writer.upsert(items, source, must_exist=must_exist)
+            return ids
+
+    def _writer(self, namespace: str, source: str) -> Writer:
+        store = self._namespace(namespace, source, must_exist=False)
+        ready = partial(self._indexes.ready, store.namespace)
+        return Writer(store, ready, self.embedder, self.extractor, self.config)
 
     def delete(self, doc_id: str, *, namespace: str = DEFAULT_NAMESPACE) -> DeleteReport:
         """Remove a document and everything only it supported. Unknown id: NotFoundError."""
         store = self._namespace(namespace, "delete()", must_exist=False)
         with self._lock:
             return store.delete_document(doc_id)
-
-    def namespaces(self) -> list[str]:
-        """The namespaces that hold documents, sorted."""
-        with self._lock:
-            return self.store.namespaces()
 
     def delete_namespace(self, namespace: str) -> int:
         """Remove a namespace and everything in it (one transaction); returns the number of
@@ -312,10 +265,10 @@ class Memory(Closing):
                 if index.n_chunks == 0:
                     return [[] for _ in queries]
                 cfg = self.config.retrieve
-                facts = self._recognized_facts(index, queries, vectors, scope)
+                facts = recognized_facts(self.llm, index, queries, vectors, self.config.retrieve, scope)
                 mentions = self._query_mentions(index, queries)
                 return [
-                    self._hits(
+                    hits_for(
                         index,
                         store,
                         partial(rank_passages, index, q, v, cfg, facts=f, mentions=m, scope=scope),
@@ -329,25 +282,6 @@ class Memory(Closing):
     ) -> Sequence[QueryMentions | None]:
         """The queries' mentions for fuzzy linking (nothing is parsed when it is off)."""
         return fuzzy_mentions(self.extractor, self.embedder, index, queries, self.config)
-
-    def _recognized_facts(
-        self, index: GraphIndex, queries: Sequence[str], vectors: np.ndarray, scope: Scope | None
-    ) -> list[tuple[np.ndarray, np.ndarray] | None]:
-        """HippoRAG 2's recognition memory: with an LLM, it keeps at most four of each query's
-        ``linking_top_k`` linked facts. None per query without an LLM or when its reply was
-        unusable: then facts are kept by score in the retriever."""
-        client = self.llm
-        if client is None or index.n_facts == 0:
-            return [None] * len(queries)
-        from graphmem.llm.qa import recognize_facts
-
-        valid = None if scope is None else scope.valid_facts
-        linked = [candidate_facts(index, v, self.config.retrieve, valid) for v in vectors]
-        kept = recognize_facts(client, queries, [fact_triples(index, ids) for ids, _ in linked])
-        return [
-            None if k is None else (ids[k], scores[k])
-            for (ids, scores), k in zip(linked, kept)
-        ]
 
     def answer(
         self,
@@ -399,32 +333,6 @@ class Memory(Closing):
             vectors = self.embedder.encode(list(queries))
             return dense_documents(index, chunk_docs, vectors, top_k, scope)
 
-    def _hits(
-        self,
-        index: GraphIndex,
-        store: Store,
-        rank: Callable[[int], list[RankedPassage]],
-        top_k: int,
-    ) -> list[Hit]:
-        """The ``top_k`` best ranked passages still stored, each paired with its own text by id.
-        A passage deleted since the index was read is dropped and the next one fills its
-        place (inside one snapshot none is, but the pairing never relies on that)."""
-        want = top_k
-        while True:
-            ranked = rank(want)
-            records = store.passages([int(index.chunks.ids[r.chunk]) for r in ranked])
-            hits = [
-                Hit(
-                    rec.doc_id, rec.chunk_id, rec.text, r.score, rec.metadata, r.explanation,
-                    to_datetime(rec.time), store.namespace,
-                )
-                for r in ranked
-                if (rec := records.get(int(index.chunks.ids[r.chunk]))) is not None
-            ]
-            if len(hits) >= top_k or want >= index.n_chunks:
-                return hits[:top_k]
-            want = min(2 * want, index.n_chunks)
-
     def trace(
         self, query: str, top_k: int = 5, *, keep: int = 50, namespace: str = DEFAULT_NAMESPACE
     ) -> Trace:
@@ -439,75 +347,14 @@ class Memory(Closing):
                 scope = build_scope(
                     index, outdated_scale=self.config.temporal.outdated_scale, caller="trace()"
                 )
-                facts = self._recognized_facts(index, [query], vector[None, :], scope)[0]
+                facts = recognized_facts(
+                    self.llm, index, [query], vector[None, :], self.config.retrieve, scope
+                )[0]
                 mentions = self._query_mentions(index, [query])[0]
                 return trace_query(
                     index, store, query, vector, self.config.retrieve, top_k, keep,
                     facts, mentions, scope,
                 )
-
-    def facts_about(
-        self, name: str, *, namespace: str = DEFAULT_NAMESPACE, as_of: object = None
-    ) -> list[FactInfo]:
-        """The facts with entity ``name`` as subject or object, each with its validity
-        intervals, whether it holds now (or at ``as_of``), what superseded it and the passages
-        stating it (see :class:`graphmem.facts.FactInfo`). Unknown names give []."""
-        store = self._namespace(namespace, "facts_about()", must_exist=True)
-        with self._lock, self._indexes.snapshot(store.namespace) as (index, store):
-            scope = build_scope(index, as_of=as_of, caller="facts_about()")
-            return facts_about(index, store, name, scope.at)
-
-    def stats(self, *, namespace: str | None = None) -> dict[str, Any]:
-        """Row counts (documents, chunks, entities, facts, synonym_edges, ...) of the whole
-        store, or of ``namespace``, plus the store's generation, embedder and path."""
-        store = self.store if namespace is None else self._namespace(namespace, "stats()", must_exist=True)
-        with self._lock:
-            out: dict[str, Any] = dict(store.counts(every_namespace=namespace is None))
-            out["namespaces"] = len(self.store.namespaces())
-            out["generation"] = self.store.store_generation()
-            out["embedder"] = self.store.meta("embedder_name") or self.embedder.name
-            out["path"] = str(self.path)
-            if self._llm is not None:
-                out["llm"] = self._llm.usage.as_dict()
-            return out
-
-    def documents(self, *, namespace: str = DEFAULT_NAMESPACE) -> list[DocumentInfo]:
-        """Every document of ``namespace`` (id, title, passage count, metadata, time, when it
-        was stored), oldest first."""
-        store = self._namespace(namespace, "documents()", must_exist=False)
-        with self._lock:
-            return store.documents()
-
-    def to_graph(self, *, namespace: str = DEFAULT_NAMESPACE) -> Any:
-        """The stored graph of ``namespace`` as a directed ``networkx.MultiDiGraph`` with scalar
-        attributes only (fact edges subject -> object with predicate and provenance, mention
-        and synonym edges), ready for GraphML; see :mod:`graphmem.export`. Loads no model."""
-        from graphmem.export import export_graph
-
-        store = self._namespace(namespace, "to_graph()", must_exist=False)
-        with self._lock:
-            return export_graph(store)
-
-    def to_networkx(self, *, namespace: str = DEFAULT_NAMESPACE) -> Any:
-        """The knowledge graph of ``namespace`` as a ``networkx.Graph``.
-
-        Nodes are ``"entity:<name>"`` (attributes ``kind="entity"``, ``label``, ``type``) and
-        ``"passage:<chunk_id>"`` (``kind="passage"``, ``doc_id``, ``text``); edges carry
-        ``kind`` (``fact``, ``mention`` or ``synonym``), ``weight`` and, for facts, ``predicates``.
-        """
-        store = self._namespace(namespace, "to_networkx()", must_exist=False)
-        with self._lock, self._indexes.snapshot(store.namespace, model=False) as (index, store):
-            return undirected_view(index, store)
-
-    def neighbours(
-        self, nodes: Sequence[str], *, limit: int = 25, namespace: str = DEFAULT_NAMESPACE
-    ) -> Neighbourhood:
-        """``nodes`` of ``namespace`` (ids as in :meth:`to_networkx`; unknown ones listed as
-        ``missing``) with up to ``limit`` neighbours each and every edge among them: see
-        :mod:`graphmem.graph.neighbours`. Loads no model."""
-        store = self._namespace(namespace, "neighbours()", must_exist=True)
-        with self._lock, self._indexes.snapshot(store.namespace, model=False) as (index, store):
-            return neighbourhood(index, store, list(nodes), limit)
 
     def query_vector(self, query: str) -> np.ndarray:
         """The embedding a query is linked with (exposed for baselines and debugging)."""
