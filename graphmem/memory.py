@@ -315,18 +315,22 @@ class Memory(MemoryViews, Closing):
         *,
         namespace: str = DEFAULT_NAMESPACE,
         as_of: object = None,
+        since: object = None,
+        until: object = None,
         where: Mapping[str, Any] | None = None,
     ) -> list[list[str]]:
         """Ids of the ``top_k`` documents nearest each query by cosine alone, best first.
 
         The dense-retrieval baseline over exactly the passage vectors this memory stores (no
         graph, no PPR): a document scores as its best passage, ties go to the older passage.
-        ``as_of`` and ``where`` restrict the passages as in :meth:`retrieve`.
+        ``as_of``, ``since``, ``until`` and ``where`` restrict the passages as in :meth:`retrieve`.
         """
         check_queries("dense_ranking", queries, top_k)
         store = self._namespace(namespace, "dense_ranking()", must_exist=True)
         with self._lock, self._indexes.snapshot(store.namespace) as (index, store):
-            scope = build_scope(index, as_of=as_of, where=where, caller="dense_ranking()")
+            scope = build_scope(
+                index, as_of=as_of, since=since, until=until, where=where, caller="dense_ranking()"
+            )
             if index.n_chunks == 0:
                 return [[] for _ in queries]
             chunk_docs = self._indexes.chunk_docs(store.namespace, index, store)

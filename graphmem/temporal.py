@@ -53,6 +53,21 @@ def relation_roles(
     return out
 
 
+def role_of(predicate: str, roles: dict[str, tuple[int, bool]]) -> tuple[int, bool] | None:
+    """The relation role of a normalised predicate: an exact match, else the longest
+    relation phrase of two or more words that ends it ("make home in" ends with "home in",
+    "succeed as ceo of" with "ceo of"). One-word phrases ("join") match exactly only."""
+    role = roles.get(predicate)
+    if role is not None:
+        return role
+    words = predicate.split()
+    for i in range(1, len(words) - 1):
+        role = roles.get(" ".join(words[i:]))
+        if role is not None:
+            return role
+    return None
+
+
 def fact_groups(
     predicates: Sequence[str],
     subjects: np.ndarray,
@@ -67,7 +82,7 @@ def fact_groups(
     value = np.full(len(predicates), -1, dtype=np.int64)
     keys: dict[tuple[int, int], int] = {}
     for f, p in enumerate(predicates):
-        role = roles.get(normalize_predicate(p))
+        role = role_of(normalize_predicate(p), roles)
         if role is None:
             continue
         number, subject_keyed = role

@@ -21,7 +21,7 @@ from graphmem.config import GraphConfig, TemporalConfig
 from graphmem.retrieve.linking import quantize_rows
 from graphmem.retrieve.ppr import Transition, build_transition
 from graphmem.store.base import Store
-from graphmem.temporal import Validity, fact_groups, validity
+from graphmem.temporal import VALUELESS_KINDS, Validity, fact_groups, validity
 
 log = logging.getLogger(__name__)
 
@@ -202,6 +202,7 @@ class GraphIndex:
         self.chunk_facts = sp.csr_matrix((0, 0), dtype=np.float32)
         self.validity = Validity.empty()
         self.valid_now = np.zeros(0, dtype=bool)
+        self.fact_dated = np.zeros(0, dtype=bool)  # per fact: its object is a date or number
 
     def _build_graph(self, store: Store) -> None:
         edges = store.load_edges()
@@ -219,6 +220,9 @@ class GraphIndex:
         )
         self.validity = validity(self.fact_chunks, self.chunk_times, group, value)
         self.valid_now = self.validity.valid_at(float("inf"))
+        self.fact_dated = np.array(
+            [self.entity_kinds[o] in VALUELESS_KINDS for o in self.fact_object.tolist()], dtype=bool
+        )
         support = np.bincount(fs_fact, minlength=n_f).astype(np.float64)
         m_chunk = self.chunks.positions(edges.mentions[:, 0])
         m_entity = self.entities.positions(edges.mentions[:, 1])

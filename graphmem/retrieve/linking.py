@@ -79,14 +79,14 @@ def link_facts_quantized(
     q = np.ascontiguousarray(query, dtype=np.float32)
     approx = int8_scores(codes, scales, q)
     if allowed is not None and not allowed.all():
-        idx = np.flatnonzero(allowed)
-        top, scores = link_facts_quantized(
-            codes[idx], scales[idx], fact_vectors[idx], q, k, candidates
-        )
-        return idx[top], scores
-    pool = top_k_indices(approx, max(candidates, 8 * k))
+        pool = top_k_indices(np.where(allowed, approx, -np.inf), max(candidates, 8 * k))
+        pool = pool[allowed[pool]]
+        lowest = int(np.argmin(np.where(allowed, approx, np.inf)))
+    else:
+        pool = top_k_indices(approx, max(candidates, 8 * k))
+        lowest = int(np.argmin(approx))
     exact = (fact_vectors[pool] @ q).astype(np.float64)
-    lo = float(fact_vectors[int(np.argmin(approx))] @ q)
+    lo = float(fact_vectors[lowest] @ q)
     hi = float(exact.max())
     lo = min(lo, float(exact.min()))
     order = np.lexsort((pool, -exact))[:k]

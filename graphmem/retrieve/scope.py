@@ -69,7 +69,18 @@ def build_scope(
     if where is not None:
         eligible = _and(eligible, metadata_mask(index.chunk_metadata, where, caller))
     valid = index.valid_now if as_of is None else index.validity.valid_at(at)
-    return Scope(at, existing, eligible, valid, outdated_passages(index, valid), outdated_scale)
+    outdated = outdated_passages(index, valid)
+    return Scope(at, existing, eligible, seeding_facts(index, valid, outdated), outdated, outdated_scale)
+
+
+def seeding_facts(index: GraphIndex, valid: np.ndarray, outdated: np.ndarray) -> np.ndarray:
+    """``valid`` without the dated companions of outdated statements: a fact whose object is a
+    date or number ("hired in October 2013") stated only by outdated passages says when an
+    outdated statement was made, and as a seed it would carry the walk back to it."""
+    if not outdated.any() or index.n_facts == 0:
+        return valid
+    current = index.fact_chunks @ (~outdated).astype(np.float32)
+    return valid & ~(index.fact_dated & (current == 0))
 
 
 def _and(a: np.ndarray | None, b: np.ndarray) -> np.ndarray:

@@ -90,7 +90,7 @@ def create_app(service: MemoryService, settings: ServerSettings,
         _check_batch(body.documents, settings)
         docs = [document_from_json(d.model_dump()) for d in body.documents]
         source = body.source or "add()"
-        return {"ids": await service.write(lambda m: m.add(docs, source=source))}
+        return {"ids": await service.add(docs, source)}
 
     @v1.put("/documents", response_model=s.IdsOut, summary="Upsert documents (Memory.upsert)")
     async def upsert(body: s.DocumentsIn) -> dict[str, Any]:

@@ -13,6 +13,8 @@ from graphmem.config import SingleValued, TemporalConfig
 from graphmem.temporal import (
     fact_groups,
     normalize_predicate,
+    relation_roles,
+    role_of,
     validity,
     validity_reference,
 )
@@ -89,3 +91,12 @@ def test_predicates_normalise_and_group():
     assert value.tolist() == [1, 2, 3, -1, -1]
     off = fact_groups(preds, subj, obj, kinds, TemporalConfig(enabled=False))
     assert off[0].tolist() == [-1] * 5
+
+
+def test_long_predicates_match_by_their_ending_phrase():
+    roles = relation_roles(TemporalConfig().single_valued)
+    assert role_of("make home in", roles) == role_of("home in", roles) is not None
+    assert role_of("succeed as ceo of", roles) == role_of("ceo of", roles)
+    assert role_of("refuse to join", roles) is None  # one-word phrases match exactly only
+    assert role_of("join", roles) is not None
+    assert role_of("eat in", roles) is None
