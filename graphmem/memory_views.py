@@ -1,13 +1,15 @@
 """The read-only views a :class:`graphmem.Memory` gives of what it stores: counts, documents,
-namespaces, an entity's facts in time and the graph as networkx. A mixin of ``Memory``: it
-uses the memory's store, lock, namespace check and indexes."""
+namespaces, an entity's facts in time, the graph as networkx and a few nodes' neighbourhood.
+A mixin of ``Memory``: it uses the memory's store, lock, namespace check and indexes."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from graphmem.facts import FactInfo, facts_about
+from graphmem.graph.neighbours import Neighbourhood, neighbourhood
 from graphmem.graph.view import undirected_view
 from graphmem.retrieve.scope import build_scope
 from graphmem.store.base import DocumentInfo, Store
@@ -93,3 +95,13 @@ class MemoryViews:
         store = self._namespace(namespace, "to_networkx()", must_exist=False)
         with self._lock, self._indexes.snapshot(store.namespace, model=False) as (index, store):
             return undirected_view(index, store)
+
+    def neighbours(
+        self, nodes: Sequence[str], *, limit: int = 25, namespace: str = DEFAULT_NAMESPACE
+    ) -> Neighbourhood:
+        """``nodes`` of ``namespace`` (ids as in :meth:`to_networkx`; unknown ones listed as
+        ``missing``) with up to ``limit`` neighbours each and every edge among them, without
+        building the whole graph: see :mod:`graphmem.graph.neighbours`. Loads no model."""
+        store = self._namespace(namespace, "neighbours()", must_exist=True)
+        with self._lock, self._indexes.snapshot(store.namespace, model=False) as (index, store):
+            return neighbourhood(index, store, list(nodes), limit)

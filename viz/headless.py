@@ -210,10 +210,19 @@ class Browser:
 
     def open(self, path: Path) -> None:
         """Navigate to a local file and wait for its load event; clears collected events."""
+        self.goto(Path(path).resolve().as_uri())
+
+    def goto(self, url: str) -> None:
+        """Navigate to ``url`` (a served page, e.g. ``http://127.0.0.1:8765/``) and wait for its
+        load event; clears collected events and dialogs."""
         self.events.clear()
         self.dialogs.clear()
-        self._post("Page.navigate", url=Path(path).resolve().as_uri())
+        self._post("Page.navigate", url=url)
         self.wait_event("Page.loadEventFired")
+
+    def type_text(self, text: str) -> None:
+        """Type ``text`` into the focused element, as the keyboard would insert it."""
+        self.send("Input.insertText", text=text)
 
     def evaluate(self, expression: str) -> Any:
         """Value of a JavaScript expression in the page (JSON-serialisable values only); an

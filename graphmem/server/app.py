@@ -1,5 +1,7 @@
 """The FastAPI application: routes of the /v1 API plus /healthz and /readyz (and, with the
-``mcp`` extra, the MCP tools at /mcp: :mod:`graphmem.mcp.http`).
+``mcp`` extra, the MCP tools at /mcp: :mod:`graphmem.mcp.http`; the explorer's routes:
+:mod:`graphmem.server.explore`; plugged-in pages such as the explorer at /:
+:mod:`graphmem.server.pages`).
 
 Routes validate and check limits, then hand the work to :class:`MemoryService` (reads on the
 reader pool, writes on the single writer thread) and convert the results with
@@ -11,23 +13,23 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response, Security
-from fastapi.security import HTTPBearer
+from fastapi import APIRouter, Depends, FastAPI, Response
 
 from graphmem.errors import NotFoundError
 from graphmem.export import write_export
 from graphmem.mcp import mcp_available
 from graphmem.memory import Memory
 from graphmem.server import schemas as s
-from graphmem.server.auth import Grant, NamespaceDenied, grant_for
+from graphmem.server.access import Access, NamespaceQuery, namespace_for, require_token
 from graphmem.server.errors import ApiError, install_error_handlers
+from graphmem.server.explore import add_explore_routes
 from graphmem.server.limits import BodyLimit
+from graphmem.server.pages import StaticPage, load_pages, mount_pages
 from graphmem.server.service import MemoryService
 from graphmem.server.settings import ServerSettings
 from graphmem.server.wire import delete_report_json, document_from_json, hit_json, info_json
-from graphmem.validate import check_namespace
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +38,6 @@ __all__ = ["create_app"]
 # GraphML has no registered media type; this one makes browsers download it, never render it.
 _EXPORT_TYPES = {"graphml": "application/graphml+xml", "json": "application/json"}
 
-_bearer = HTTPBearer(auto_error=False, description="A token of --tokens / GRAPHMEM_TOKENS.")
 
 
 def _check_batch(docs: Sequence[s.DocumentIn], settings: ServerSettings) -> None:
@@ -53,41 +54,11 @@ def _check_text(text: str, field: str, settings: ServerSettings) -> None:
                        f"{settings.max_text_chars}", field)
 
 
-async def require_token(request: Request, _: Annotated[Any, Security(_bearer)]) -> Grant:
-    """What the request's token may use (401 when it is missing or wrong)."""
-    settings: ServerSettings = request.app.state.graphmem_settings
-    grant = grant_for(request.headers.get("authorization"), settings.tokens, settings.bindings)
-    if grant is None:
-        raise ApiError(401, "unauthorized", "missing or wrong bearer token",
-                       headers={"WWW-Authenticate": "Bearer"})
-    return grant
-
-
-Access = Annotated[Grant, Depends(require_token)]  # FastAPI caches it: one check a request
-
-_NS_HELP = ("Namespace to work in. Default: the token's first namespace, or \"default\" for "
-            "a token bound to none. A namespace the token is not bound to: 403.")
-NamespaceQuery = Annotated[str | None, Query(description=_NS_HELP)]
-
-
-def namespace_for(grant: Grant, query: str | None, body: str | None = None) -> str:
-    """The namespace a request works in (query parameter or body field; both: they must
-    agree), checked against the token's binding: 403 naming the namespace otherwise."""
-    if query is not None and body is not None and query != body:
-        raise ApiError(422, "invalid", f"namespace {query!r} in the query and {body!r} in the "
-                       "body disagree", "namespace")
-    try:
-        ns = grant.namespace(query if query is not None else body)
-    except NamespaceDenied as exc:
-        raise ApiError(403, "forbidden_namespace", str(exc), "namespace") from exc
-    try:
-        return check_namespace(ns, "namespace")
-    except ValueError as exc:  # InputError: a name no namespace can have
-        raise ApiError(422, "invalid", str(exc), "namespace") from exc
-
-
-def create_app(service: MemoryService, settings: ServerSettings) -> FastAPI:
-    """The app over a started ``service``; closing the app (lifespan end) closes the service."""
+def create_app(service: MemoryService, settings: ServerSettings,
+               pages: Sequence[StaticPage] | None = None) -> FastAPI:
+    """The app over a started ``service``; closing the app (lifespan end) closes the service.
+    ``pages``: web pages to serve (default: those of the installed plugins, e.g. the explorer
+    at ``/`` from ``viz``; see :mod:`graphmem.server.pages`)."""
 
     mcp_running: list[Callable[[], AbstractAsyncContextManager[Any]]] = []
 
@@ -224,6 +195,8 @@ def create_app(service: MemoryService, settings: ServerSettings) -> FastAPI:
         data = await service.read(lambda m: write_export(m.to_graph(namespace=ns), format))
         return Response(data, media_type=_EXPORT_TYPES[format])
 
+    add_explore_routes(v1, service, settings)
+
     # ---- namespaces (list / delete), filtered by the token's binding -------------------------
 
     @v1.get("/namespaces", response_model=s.NamespacesOut,
@@ -241,6 +214,7 @@ def create_app(service: MemoryService, settings: ServerSettings) -> FastAPI:
     # ---- end of the namespaces block ----------------------------------------------------------
 
     app.include_router(v1)
+    mount_pages(app, load_pages() if pages is None else pages)
     if mcp_available():  # the MCP tools as streamable HTTP at /mcp, behind the same tokens
         from graphmem.mcp.http import mount_mcp
 

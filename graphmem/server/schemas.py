@@ -8,9 +8,27 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
-    "DeleteReportOut", "DeleteRequest", "DeletedOut", "DocumentIn", "DocumentInfoOut",
-    "DocumentsIn", "DocumentsOut", "ExplanationOut", "HitOut", "HitsOut", "IdsOut",
-    "NamespaceDeletedOut", "NamespacesOut", "RetrieveRequest", "SeedFactOut",
+    "DeleteReportOut",
+    "DeleteRequest",
+    "DeletedOut",
+    "DocumentIn",
+    "DocumentInfoOut",
+    "DocumentsIn",
+    "DocumentsOut",
+    "ExplanationOut",
+    "GraphEdgeOut",
+    "GraphNodeOut",
+    "HitOut",
+    "HitsOut",
+    "IdsOut",
+    "NamespaceDeletedOut",
+    "NamespacesOut",
+    "NodeNeighbourhoodOut",
+    "RetrieveRequest",
+    "SeedFactOut",
+    "TraceNodeOut",
+    "TraceOut",
+    "TraceRequest",
 ]
 
 
@@ -134,3 +152,53 @@ class NamespacesOut(BaseModel):
 class NamespaceDeletedOut(BaseModel):
     namespace: str
     deleted: int = Field(description="Documents removed.")
+
+
+class TraceRequest(_Strict):
+    query: str
+    top_k: int = Field(5, ge=1)
+    namespace: str | None = None
+    nodes: int = Field(40, ge=1, description="Most nodes of the explanation graph (hits and "
+                       "seeds first, then by PPR score).")
+
+
+class GraphNodeOut(BaseModel):
+    id: str = Field(description='"entity:<normalised name>" or "passage:<chunk id>".')
+    kind: str
+    label: str
+    type: str | None = Field(description="An entity's NER label (NP: noun phrase).")
+    doc_id: str | None
+    title: str | None
+    text: str | None
+
+
+class GraphEdgeOut(BaseModel):
+    source: str
+    target: str
+    kind: str = Field(description="fact (subject -> object), synonym or mention "
+                      "(passage -> entity).")
+    weight: float
+    predicates: list[str]
+
+
+class TraceNodeOut(GraphNodeOut):
+    score: float = Field(description="PPR probability (cosine in dense mode).")
+    seed: bool
+    seed_weight: float | None
+    rank: int | None
+
+
+class TraceOut(BaseModel):
+    query: str
+    mode: str = Field(description="ppr, dense (no seed) or empty (nothing stored).")
+    hits: list[HitOut] = Field(description="Exactly what POST /v1/retrieve returns.")
+    seed_facts: list[SeedFactOut]
+    nodes: list[TraceNodeOut]
+    edges: list[GraphEdgeOut]
+
+
+class NodeNeighbourhoodOut(BaseModel):
+    node: str
+    more: int = Field(description="Neighbours left out by the limit.")
+    nodes: list[GraphNodeOut] = Field(description="The node first, then its neighbours.")
+    edges: list[GraphEdgeOut]
