@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from graphmem.config import MemoryConfig
-from graphmem.conversation import DEFAULT_WINDOW, turns_to_documents
+from graphmem.conversation import DEFAULT_WINDOW, Turn, turns_to_documents
 from graphmem.embed import Embedder, SentenceTransformerEmbedder
 from graphmem.eval.bm25 import BM25Index
 from graphmem.eval.building import build_memory
@@ -211,12 +211,17 @@ def run_locomo(
     embedder: Embedder | None = None,
     extractor: Extractor | None = None,
     include_rankings: bool = False,
+    documents: Callable[[Sequence[Turn]], list[Document]] | None = None,
+    variant: str | None = None,
 ) -> LocomoReport:
     """Evaluate ``methods`` on the LoCoMo file at ``path`` (see the module docstring).
 
     Passages are :func:`turns_to_documents` with ``window`` turns of context. Memories are built
     under ``store_dir`` (kept and reused; one per window, so variants never mix) or in a
-    temporary directory removed afterwards; ``embedder``/``extractor`` share loaded models."""
+    temporary directory removed afterwards; ``embedder``/``extractor`` share loaded models.
+    ``documents`` replaces :func:`turns_to_documents` to measure another passage unit (one
+    document per turn, id = turn id); ``variant`` then names its stores (default
+    ``window-N``)."""
     chosen = check_methods(methods)
     if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1:
         raise ValueError(f"top_k must be an integer >= 1, got {top_k!r}")
@@ -231,7 +236,8 @@ def run_locomo(
         extractor = extractor or SpacyExtractor(config.extract)
     temp = store_dir is None
     root = Path(tempfile.mkdtemp(prefix="graphmem-locomo-")) if temp else Path(store_dir)
-    root = root / f"window-{window}"
+    root = root / (variant or f"window-{window}")
+    make_docs = documents or (lambda turns: turns_to_documents(turns, window=window))
     rankings: dict[str, list[list[str]]] = {m: [] for m in chosen}
     millis: dict[str, list[float]] = {m: [] for m in chosen}
     ordered: list[LocomoQuestion] = []
@@ -242,7 +248,7 @@ def run_locomo(
             qs = [q for q in data.questions if q.conversation == conv.id]
             if not qs:
                 continue
-            docs = turns_to_documents(conv.turns, window=window)
+            docs = make_docs(conv.turns)
             passages += len(docs)
             runs, seconds = _run_conversation(
                 conv, docs, qs, chosen, top_k, root, config, embedder, extractor, cache_dir, say
