@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.graphmem-installed
 DEMO_STORE := .demo-store
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: setup demo serve test test-slow test-llm bench bench-quality bench-sweep bench-ablations bench-ingest bench-llm bench-viz chromium clean
+.PHONY: setup demo serve test test-slow test-llm bench bench-quality bench-sweep bench-ablations bench-ingest bench-llm bench-viz bench-server chromium clean
 
 setup: $(STAMP)
 
@@ -68,6 +68,11 @@ bench-ingest: $(STAMP)
 
 bench-llm: $(STAMP)
 	$(PY) benchmarks/bench_llm.py --out benchmarks/results/llm.json
+
+# graphmem serve under 16 HTTP clients (95% retrieve / 5% add, 60 s per embedding-thread
+# setting), HTTP vs in-process, then SIGKILLs during writes. Reads STORE, writes into a copy.
+bench-server: $(STAMP)
+	$(PY) benchmarks/bench_server.py --store $(or $(STORE),/work/q-stores-r4/2wiki-dev-400) --out benchmarks/results/server_load.json
 
 bench-viz: $(STAMP) chromium
 	$(PY) benchmarks/bench_viz.py --out benchmarks/results/viz.json

@@ -160,7 +160,7 @@ def main() -> None:
             small.add(extra)
             report["incremental_add"]["same_10_into_empty_store_s"] = round(time.perf_counter() - t0, 3)
 
-        index = mem._ready_index()
+        index = mem.index()
         vectors = mem.embedder.encode(queries)
         resets = [
             s.reset

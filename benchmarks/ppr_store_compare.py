@@ -33,7 +33,7 @@ def main() -> None:
     questions = [q["question"] for q in json.loads((SHARED / "hotpotqa-100" / "questions.json").read_text())]
     questions += [q["question"] for q in json.loads((SHARED / "musique-100" / "questions.json").read_text())]
     with Memory(args.store) as mem:
-        index = mem._ready_index()
+        index = mem.index()
         cfg = mem.config.retrieve
         vectors = mem.embedder.encode(questions[:100])
         resets = [

@@ -6,7 +6,6 @@ Errors print one line to stderr and exit with status 1; ``--json`` output is one
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 import os
@@ -70,7 +69,9 @@ main.add_command(import_openie_command)
 
 
 def _hit_json(hit: Hit) -> dict[str, Any]:
-    return dataclasses.asdict(hit)
+    from graphmem.server.wire import hit_json  # the server's JSON form of a hit, one for both
+
+    return hit_json(hit)
 
 
 def _print_hit(rank: int, hit: Hit) -> None:
@@ -163,7 +164,9 @@ def answer(
         fail(exc)
         return
     if as_json:
-        click.echo(json.dumps(dataclasses.asdict(result), ensure_ascii=False))
+        from graphmem.server.wire import answer_json
+
+        click.echo(json.dumps(answer_json(result), ensure_ascii=False))
         return
     click.echo(f"Q: {question}\nA: {result.text}")
     for c in result.citations:

@@ -38,6 +38,11 @@ def _after_shutdown(sig: int, _frame: FrameType | None) -> None:
               help="File of bearer tokens, one per line (also: GRAPHMEM_TOKENS, comma-separated).")
 @click.option("--readers", default=_D.readers, show_default=True, type=click.IntRange(min=1),
               help="Concurrent retrievals (each reader holds a copy of the graph index).")
+@click.option("--embed-threads", default=_D.embed_threads or 0, show_default=True,
+              type=click.IntRange(min=0),
+              help="Torch threads for embedding (process-wide); 0: torch's default, one per core.")
+@click.option("--batch-adds/--no-batch-adds", default=_D.batch_adds, show_default=True,
+              help="Store add requests that queue behind a write in one commit.")
 @click.option("--max-body-bytes", default=_D.max_body_bytes, show_default=True,
               type=click.IntRange(min=1))
 @click.option("--max-text-chars", default=_D.max_text_chars, show_default=True,
@@ -48,7 +53,8 @@ def _after_shutdown(sig: int, _frame: FrameType | None) -> None:
 @click.option("--max-top-k", default=_D.max_top_k, show_default=True,
               type=click.IntRange(min=1), help="Largest top_k a retrieve may ask for.")
 def serve(store: Path, host: str, port: int, tokens_file: Path | None, readers: int,
-          max_body_bytes: int, max_text_chars: int, max_documents: int, max_top_k: int) -> None:
+          embed_threads: int, batch_adds: bool, max_body_bytes: int, max_text_chars: int, max_documents: int,
+          max_top_k: int) -> None:
     """Serve the memory at --store over HTTP: a JSON API under /v1 (OpenAPI schema at
     /openapi.json, docs at /docs), /healthz and /readyz.
 
@@ -61,6 +67,7 @@ def serve(store: Path, host: str, port: int, tokens_file: Path | None, readers: 
     try:
         settings = ServerSettings(
             host=host, port=port, tokens=load_tokens(tokens_file), readers=readers,
+            embed_threads=embed_threads or None, batch_adds=batch_adds,
             max_body_bytes=max_body_bytes, max_text_chars=max_text_chars,
             max_documents=max_documents, max_top_k=max_top_k)
         settings.check()  # before seconds of model loading
@@ -75,10 +82,14 @@ def _run(store: Path, settings: ServerSettings) -> None:
     """Load the models, then serve until a signal (uvicorn's graceful shutdown)."""
     import uvicorn
 
+    from graphmem.config import EmbedConfig, MemoryConfig
     from graphmem.server.app import create_app
     from graphmem.server.service import MemoryService
 
-    service = MemoryService(store, readers=settings.readers)
+    memory_config = MemoryConfig(embed=EmbedConfig(threads=settings.embed_threads))
+    service = MemoryService(store, memory_config, readers=settings.readers,
+                            batch_adds=settings.batch_adds,
+                            max_batch_docs=settings.max_documents)
     try:
         service.start()
     except GraphMemError as exc:

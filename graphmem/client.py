@@ -120,9 +120,24 @@ class Client(Closing):
         """One stored document's listing (NotFoundError when it is not stored)."""
         return info_from_json(self._call("GET", f"/v1/documents/{_seg(doc_id)}"))
 
-    def retrieve(self, query: str, top_k: int = 5) -> list[Hit]:
-        """:meth:`graphmem.Memory.retrieve` on the server: Hits equal to the embedded ones."""
-        out = self._call("POST", "/v1/retrieve", {"query": query, "top_k": top_k})
+    def retrieve(
+        self,
+        query: str,
+        top_k: int = 5,
+        *,
+        namespace: str = "default",
+        as_of: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        where: dict[str, Any] | None = None,
+    ) -> list[Hit]:
+        """:meth:`graphmem.Memory.retrieve` on the server: Hits equal to the embedded ones.
+        Times are ISO-8601 strings here (the server parses them as Memory does)."""
+        body: dict[str, Any] = {"query": query, "top_k": top_k, "namespace": namespace}
+        for key, value in (("as_of", as_of), ("since", since), ("until", until), ("where", where)):
+            if value is not None:
+                body[key] = value
+        out = self._call("POST", "/v1/retrieve", body)
         return [hit_from_json(h) for h in out["hits"]]
 
     def stats(self) -> dict[str, Any]:

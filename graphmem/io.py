@@ -117,7 +117,8 @@ def _json_list(p: Path) -> list[Document]:
 
 
 def record_to_document(record: Any, source: str, line: int | None) -> Document:
-    """Validate one parsed JSON record ``{"id"?, "title"?, "text", "metadata"?}`` into a Document.
+    """Validate one parsed JSON record ``{"id"?, "title"?, "text", "metadata"?, "time"?}`` into a
+    Document (``time``: an ISO-8601 string, see :mod:`graphmem.timeutil`).
 
     The record's shape is checked here (an integer id becomes its decimal string; a boolean,
     float or other non-string id is refused), the document by
@@ -146,5 +147,10 @@ def record_to_document(record: Any, source: str, line: int | None) -> Document:
         raise InputError(f'"metadata" must be an object, got {type(meta).__name__}', source=source, line=line)
     if title:
         meta = {"title": title, **meta}
-    doc = Document(text=text, id=None if doc_id is None else str(doc_id), title=title, metadata=meta)
+    stated = record.get("time")
+    if stated is not None and not isinstance(stated, str):
+        raise InputError(f'"time" must be an ISO-8601 string, got {stated!r}', source=source, line=line)
+    doc = Document(
+        text=text, id=None if doc_id is None else str(doc_id), title=title, metadata=meta, time=stated
+    )
     return validate_document(doc, source, line)

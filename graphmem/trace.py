@@ -16,12 +16,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from graphmem.export import ENTITY_PREFIX, PASSAGE_PREFIX
+from graphmem.timeutil import to_datetime
 from graphmem.types import Hit, SeedFact
 
 if TYPE_CHECKING:
     from graphmem.config import RetrieveConfig
     from graphmem.graph.index import GraphIndex
     from graphmem.retrieve.mentions import QueryMentions
+    from graphmem.retrieve.scope import Scope
     from graphmem.store.base import Store
 
 __all__ = ["Trace", "trace_query"]
@@ -69,19 +71,21 @@ def trace_query(
     keep: int,
     facts: tuple[np.ndarray, np.ndarray] | None = None,
     mentions: QueryMentions | None = None,
+    scope: Scope | None = None,
 ) -> Trace:
     """The :class:`Trace` of ``query`` (embedded as ``vector``): its ``top_k`` hits ranked from
     ``index`` with ``config`` exactly as the retriever ranks them (given the same
     recognition-filtered ``facts`` and ``mentions``), and the walk behind them. Call it inside
-    one store snapshot, so that the passages read match the index."""
+    one store snapshot, so that the passages read match the index. ``scope``: as in
+    :func:`graphmem.retrieve.retriever.rank_passages`."""
     from graphmem.retrieve.ppr import personalized_pagerank
     from graphmem.retrieve.retriever import rank_passages, seed_query
 
     if index.n_chunks == 0:
         return Trace(query, "empty", (), {}, {}, {}, frozenset(), ())
     n_e = index.n_entities
-    ranked = rank_passages(index, query, vector, config, top_k, facts, mentions)
-    seeds = seed_query(index, query, vector, config, facts, mentions)
+    ranked = rank_passages(index, query, vector, config, top_k, facts, mentions, scope)
+    seeds = seed_query(index, query, vector, config, facts, mentions, scope)
     if seeds.reset is None:
         mode, scores = "dense", np.concatenate([np.zeros(n_e), seeds.dense])
     else:
@@ -98,7 +102,10 @@ def trace_query(
     records = store.passages([int(index.chunks.ids[c]) for c in passages])
     record = {c: records[int(index.chunks.ids[c])] for c in passages}  # one snapshot: all there
     hits = tuple(
-        Hit(rec.doc_id, rec.chunk_id, rec.text, r.score, rec.metadata, r.explanation)
+        Hit(
+            rec.doc_id, rec.chunk_id, rec.text, r.score, rec.metadata, r.explanation,
+            to_datetime(rec.time), store.namespace,
+        )
         for r in ranked
         for rec in (record[r.chunk],)
     )

@@ -4,17 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 
 @dataclass(frozen=True)
 class Document:
-    """A unit of input. ``id`` defaults to a content hash of ``text`` (see :func:`graphmem.ids.doc_id_for`)."""
+    """A unit of input. ``id`` defaults to a content hash of ``text`` (see :func:`graphmem.ids.doc_id_for`).
+
+    ``time`` is when the document was written or what moment it describes (a timezone-aware
+    ``datetime``, a naive one taken as UTC, a ``date`` or an ISO-8601 string; see
+    :mod:`graphmem.timeutil`). Its facts count as stated then: a later statement of a
+    single-valued relation supersedes them (:mod:`graphmem.temporal`). Without it, the time the
+    document is stored stands in."""
 
     text: str
     id: str | None = None
     title: str | None = None
     metadata: Mapping[str, Any] = field(default_factory=dict)
+    time: datetime | date | str | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +86,19 @@ class SeedFact:
 
 
 @dataclass(frozen=True)
+class OutdatedFact:
+    """A single-valued fact a passage states that no longer holds at the moment asked about:
+    ``superseded_by`` are the facts (subject, predicate, object) that hold instead, and
+    ``superseded_at`` is when it stopped holding (see :mod:`graphmem.temporal`)."""
+
+    subject: str
+    predicate: str
+    object: str
+    superseded_by: tuple[tuple[str, str, str], ...]
+    superseded_at: datetime | None
+
+
+@dataclass(frozen=True)
 class Explanation:
     """Why a passage was retrieved.
 
@@ -86,7 +107,8 @@ class Explanation:
     mentioned in the passage, by PPR mass, that carried the walk there; ``dense_score`` is the
     passage's cosine to the query; ``mode`` is ``"ppr"``, ``"dense"`` (no seeds were found) or ``"pinned"`` (dense's confident
     best passage put first, see ``RetrieveConfig.pin_dense_margin``; its score is the walk's best
-    so that scores never increase down the list).
+    so that scores never increase down the list). ``outdated_facts`` are the facts the passage
+    states that were superseded by the moment asked about (the passage is demoted for them).
     """
 
     mode: str
@@ -95,11 +117,13 @@ class Explanation:
     matched_facts: tuple[SeedFact, ...]
     bridge_entities: tuple[str, ...]
     dense_score: float
+    outdated_facts: tuple[OutdatedFact, ...] = ()
 
 
 @dataclass(frozen=True)
 class Hit:
-    """One retrieved passage."""
+    """One retrieved passage. ``time`` is the passage's time: its document's stated time, else
+    when the document was stored (UTC); ``namespace`` the namespace it was found in."""
 
     doc_id: str
     chunk_id: str
@@ -107,6 +131,8 @@ class Hit:
     score: float
     metadata: Mapping[str, Any]
     explanation: Explanation
+    time: datetime | None = None
+    namespace: str = "default"
 
 
 @dataclass(frozen=True)

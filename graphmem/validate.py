@@ -29,10 +29,13 @@ from typing import Any
 
 from graphmem.errors import InputError
 from graphmem.text import printable
+from graphmem.timeutil import time_problem
 from graphmem.types import Document
 
 __all__ = [
     "MAX_METADATA_DEPTH",
+    "MAX_NAMESPACE_CHARS",
+    "check_namespace",
     "metadata_problem",
     "query_problem",
     "text_problem",
@@ -69,6 +72,7 @@ def validate_document(doc: Document, source: str | None = None, line: int | None
         text_problem(doc.text)
         or _id_problem(doc.id)
         or _title_problem(doc.title)
+        or time_problem(doc.time)
         or (
             metadata_problem(doc.metadata)
             if isinstance(doc.metadata, Mapping)
@@ -204,3 +208,25 @@ def check_queries(method: str, queries: Sequence[str], top_k: int) -> None:
             raise InputError(problem, source=f"{method}() query {i}")
     if top_k < 1:
         raise ValueError(f"top_k must be >= 1, got {top_k}")
+
+
+#: Longest namespace name accepted.
+MAX_NAMESPACE_CHARS = 128
+
+
+def check_namespace(namespace: object, caller: str) -> str:
+    """``namespace`` when it is a valid namespace name: a string of 1 to
+    :data:`MAX_NAMESPACE_CHARS` characters with no control characters or lone surrogates, not
+    blank. Raises InputError naming ``caller``."""
+    if not isinstance(namespace, str):
+        raise InputError(f"namespace must be a string, got {type(namespace).__name__}", source=caller)
+    problem = _surrogate_problem(namespace, "namespace")
+    if problem is None and not namespace.strip():
+        problem = "namespace is empty"
+    if problem is None and len(namespace) > MAX_NAMESPACE_CHARS:
+        problem = f"namespace is {len(namespace)} characters long; the limit is {MAX_NAMESPACE_CHARS}"
+    if problem is None and any(unicodedata.category(c) in _INVISIBLE for c in namespace):
+        problem = f"namespace {printable(namespace)!r} contains control or format characters"
+    if problem is not None:
+        raise InputError(problem, source=caller)
+    return namespace

@@ -146,7 +146,7 @@ def test_dense_ranking_ranks_documents_by_best_passage(memory_factory):
     ranked = [mem.dense_ranking([q], top_k=10)[0] for q in qs]  # one query per batch, as
     # query_vector below embeds it: bf16 results can differ in the last bits between batches
     # expected: every document scored by its best passage's cosine, best first
-    index = mem._ready_index()
+    index = mem.index()
     recs = mem.store.passages([int(i) for i in index.chunks.ids])
     chunk_docs = [recs[int(i)].doc_id for i in index.chunks.ids]
     for q, got in zip(qs, ranked):
@@ -222,8 +222,8 @@ def test_interrupted_write_rolls_back(memory_factory, monkeypatch):
 
     original = sqlite_module.write_rows
 
-    def write_then_fail(c, batch, path):
-        original(c, batch, path)  # every row of the batch is inside the open transaction here
+    def write_then_fail(c, batch, path, namespace):
+        original(c, batch, path, namespace)  # every row of the batch is inside the open transaction here
         assert c.execute("SELECT count(*) FROM documents").fetchone()[0] == 3
         raise RuntimeError("power cut")
 
@@ -268,7 +268,7 @@ def test_two_handles_on_one_store_stay_in_sync(tmp_path, embedder, extractor):
         b.delete("ada")
         hits = a.retrieve("Where was Ada Lovelace born?", top_k=5)
         assert {h.doc_id for h in hits} == {"london", "babbage"}
-        index = a._ready_index()
+        index = a.index()
         assert (index.n_chunks, index.n_entities, index.n_facts) == (
             a.stats()["chunks"], a.stats()["entities"], a.stats()["facts"]
         )

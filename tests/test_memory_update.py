@@ -166,12 +166,12 @@ def test_an_error_between_the_delete_and_the_write_keeps_the_old_version(
 
     original = sqlite_module.write_rows
 
-    def delete_seen_then_fail(c, batch, path):
+    def delete_seen_then_fail(c, batch, path, namespace):
         # inside the transaction: the old version is already deleted, the new one half written
         assert c.execute("SELECT count(*) FROM chunks WHERE chunk_id = 'london#0'").fetchone() == (
             0,
         )
-        original(c, batch, path)
+        original(c, batch, path, namespace)
         raise RuntimeError("power cut")
 
     monkeypatch.setattr(sqlite_module, "write_rows", delete_seen_then_fail)
@@ -202,7 +202,7 @@ class Extractor:
     def extract_batch(self, texts):
         return [Extraction((), ()) for _ in texts]
 
-def killed(c, batch, path):
+def killed(c, batch, path, namespace):
     gone = c.execute("SELECT count(*) FROM documents WHERE doc_id = 'london'").fetchone()[0] == 0
     print("deleted" if gone else "not deleted", flush=True)
     os.kill(os.getpid(), signal.SIGKILL)

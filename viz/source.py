@@ -79,7 +79,7 @@ def load_graph(mem: Memory) -> Any:
 def _index(mem: Memory, *, model: bool = True) -> Any:
     # TODO(public-api): replace with Memory.facts_about(...) (see module doc); queries use
     # the public Memory.trace.
-    return mem._ready_index(model=model)
+    return mem.index(model=model)
 
 
 def _chunk_ids(mem: Memory, index: Any, positions: Sequence[int]) -> dict[int, str]:

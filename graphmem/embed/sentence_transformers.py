@@ -66,6 +66,9 @@ class SentenceTransformerEmbedder:
                 "sentence-transformers and torch are required for embeddings: "
                 "pip install torch==2.13.0 sentence-transformers"
             ) from exc
+        if self.config.threads is not None:
+            torch.set_num_threads(self.config.threads)
+            log.info("torch threads: %d", self.config.threads)
         path = resolve_model_path(self.name)
         dtype = {"bfloat16": torch.bfloat16, "float16": torch.float16, "float32": torch.float32}
         if self.config.dtype not in dtype:

@@ -29,6 +29,7 @@ from graphmem.graph.synonyms import synonym_pairs
 from graphmem.ids import chunk_id_for, content_hash, doc_id_for
 from graphmem.store.base import NewChunk, NewDocument, NewEntity, NewFact, Store, WriteBatch
 from graphmem.text import normalize_name, tokenize
+from graphmem.timeutil import to_timestamp
 from graphmem.types import Document, Extraction, Mention
 from graphmem.validate import validate_document
 
@@ -45,6 +46,7 @@ class PreparedDocument:
     title: str | None
     metadata: Mapping[str, Any]
     passages: tuple[str, ...]
+    time: float | None = None  # Unix seconds of Document.time
 
 
 @dataclass
@@ -105,7 +107,10 @@ def prepare_document(
     """One validated document as it will be written: id, text hash, title, passages."""
     digest = digest if digest is not None else content_hash(doc.text)
     passages = tuple(split_text(doc.text, chunking))
-    return PreparedDocument(doc_id, digest, stored_title(doc.title), dict(doc.metadata), passages)
+    stated = None if doc.time is None else to_timestamp(doc.time)
+    return PreparedDocument(
+        doc_id, digest, stored_title(doc.title), dict(doc.metadata), passages, stated
+    )
 
 
 def passage_input(title: str | None, text: str) -> str:
@@ -221,7 +226,9 @@ def resolve_batch(
         previous = stored.get(d.doc_id)
         if previous is None:
             kept.add(d.doc_id)
-            batch.documents.append(NewDocument(d.doc_id, d.content_hash, d.title, d.metadata))
+            batch.documents.append(
+                NewDocument(d.doc_id, d.content_hash, d.title, d.metadata, d.time)
+            )
         elif previous != d.content_hash:
             raise ConflictError(
                 f"{source}: document {d.doc_id!r} was stored with different text by another "

@@ -10,15 +10,18 @@ weighted by cosine.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
-from graphmem.config import GraphConfig
+from graphmem.config import GraphConfig, TemporalConfig
 from graphmem.retrieve.linking import quantize_rows
 from graphmem.retrieve.ppr import Transition, build_transition
 from graphmem.store.base import Store
+from graphmem.temporal import Validity, fact_groups, validity
 
 log = logging.getLogger(__name__)
 
@@ -71,15 +74,21 @@ class _Table:
 class GraphIndex:
     """Matrices and graph for retrieval. Not thread-safe for concurrent refresh; the facade locks."""
 
-    def __init__(self, dim: int, config: GraphConfig | None = None):
+    def __init__(
+        self, dim: int, config: GraphConfig | None = None, temporal: TemporalConfig | None = None
+    ):
         self.dim = dim
         self.config = config if config is not None else GraphConfig()
+        self.temporal = temporal if temporal is not None else TemporalConfig()
         self.generation = -1
         self.entities = _Table.empty(dim)
         self.entity_names: list[str] = []
         self.entity_labels: list[str] = []
         self.entity_kinds: list[str] = []
         self.chunks = _Table.empty(dim)
+        self.chunk_times = np.zeros(0)  # per passage: stated time, else when stored (Unix s)
+        self.chunk_stated = np.zeros(0, dtype=bool)
+        self.chunk_metadata: list[Mapping[str, Any]] = []  # per passage: its document's
         self.facts = _Table.empty(dim)
         self.fact_subject_ids = np.zeros(0, dtype=np.int64)
         self.fact_object_ids = np.zeros(0, dtype=np.int64)
@@ -103,8 +112,14 @@ class GraphIndex:
             self._sync_entities(store)
             self._sync_facts(store)
             keep = self.chunks.sync(store.alive_ids("chunks"))
+            if keep is not None:
+                self.chunk_times, self.chunk_stated = self.chunk_times[keep], self.chunk_stated[keep]
+                self.chunk_metadata = [m for m, k in zip(self.chunk_metadata, keep) if k]
             rows = store.load_chunks(int(self.chunks.ids[-1]) if len(self.chunks.ids) else 0)
             self.chunks.append(rows.ids, rows.embeddings)
+            self.chunk_times = np.concatenate([self.chunk_times, rows.times])
+            self.chunk_stated = np.concatenate([self.chunk_stated, rows.stated])
+            self.chunk_metadata += rows.metadata
             self._build_graph(store)
             self.generation = generation
         log.debug("index refreshed to generation %d (chunks kept mask %s)", generation, keep is not None)
@@ -153,6 +168,14 @@ class GraphIndex:
         self.fact_object_ids = np.concatenate([self.fact_object_ids, rows.object_ids])
         self.fact_predicates += rows.predicates
 
+    def fact_triple(self, f: int) -> tuple[str, str, str]:
+        """(subject label, predicate, object label) of fact position ``f``."""
+        return (
+            self.entity_labels[self.fact_subject[f]],
+            self.fact_predicates[f],
+            self.entity_labels[self.fact_object[f]],
+        )
+
     # ---- graph --------------------------------------------------------------------------------
 
     @property
@@ -176,6 +199,9 @@ class GraphIndex:
         self.chunk_entities = sp.csr_matrix((0, 0), dtype=np.float32)
         self.entity_passage_counts = np.zeros(0, dtype=np.int64)
         self.lonely_passage = np.zeros(0, dtype=np.int64)
+        self.chunk_facts = sp.csr_matrix((0, 0), dtype=np.float32)
+        self.validity = Validity.empty()
+        self.valid_now = np.zeros(0, dtype=bool)
 
     def _build_graph(self, store: Store) -> None:
         edges = store.load_edges()
@@ -186,6 +212,13 @@ class GraphIndex:
         fs_chunk = self.chunks.positions(edges.fact_sources[:, 1])
         ones = np.ones(len(fs_fact), dtype=np.float32)
         self.fact_chunks = sp.csr_matrix((ones, (fs_fact, fs_chunk)), shape=(n_f, n_c))
+        self.chunk_facts = self.fact_chunks.T.tocsr()
+        group, value = fact_groups(
+            self.fact_predicates, self.fact_subject, self.fact_object, self.entity_kinds,
+            self.temporal,
+        )
+        self.validity = validity(self.fact_chunks, self.chunk_times, group, value)
+        self.valid_now = self.validity.valid_at(float("inf"))
         support = np.bincount(fs_fact, minlength=n_f).astype(np.float64)
         m_chunk = self.chunks.positions(edges.mentions[:, 0])
         m_entity = self.entities.positions(edges.mentions[:, 1])

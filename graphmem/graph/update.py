@@ -34,6 +34,7 @@ from graphmem.graph.builder import (
 from graphmem.graph.index import GraphIndex
 from graphmem.ids import content_hash, doc_id_for
 from graphmem.store.base import DeleteReport, Store, WriteBatch
+from graphmem.timeutil import to_timestamp
 from graphmem.types import Document
 
 __all__ = [
@@ -47,23 +48,28 @@ __all__ = [
 ]
 
 
-def fingerprint(digest: str, title: str | None, metadata: Mapping[str, Any]) -> str:
+def fingerprint(
+    digest: str, title: str | None, metadata: Mapping[str, Any], time: float | None = None
+) -> str:
     """What decides whether a stored document already is what a caller asks for: the text's
-    hash, then ``:`` and a hash of the stored title and metadata (JSON, keys sorted). Two
-    fingerprints with the same part before ``:`` differ in title or metadata only."""
-    extra = json.dumps([title, dict(metadata)], sort_keys=True, ensure_ascii=False)
+    hash, then ``:`` and a hash of the stored title, metadata (JSON, keys sorted) and stated
+    time. Two fingerprints with the same part before ``:`` differ in those only."""
+    fields: list[Any] = [title, dict(metadata)] + ([] if time is None else [time])
+    extra = json.dumps(fields, sort_keys=True, ensure_ascii=False)
     return f"{digest}:{content_hash(extra)[:16]}"
 
 
 def document_fingerprint(doc: Document) -> str:
     """The fingerprint a validated :class:`Document` will have once stored."""
-    return fingerprint(content_hash(doc.text), stored_title(doc.title), doc.metadata)
+    stated = None if doc.time is None else to_timestamp(doc.time)
+    return fingerprint(content_hash(doc.text), stored_title(doc.title), doc.metadata, stated)
 
 
 def stored_fingerprints(store: Store, doc_ids: Sequence[str]) -> dict[str, str]:
     """Fingerprints of the documents of ``doc_ids`` that are stored (one read)."""
     return {
-        d.doc_id: fingerprint(d.content_hash, d.title, d.metadata) for d in store.documents(doc_ids)
+        d.doc_id: fingerprint(d.content_hash, d.title, d.metadata, d.time)
+        for d in store.documents(doc_ids)
     }
 
 
@@ -145,7 +151,7 @@ def resolve_upsert(
     now = stored_fingerprints(store, list(plan.seen))
     if must_exist:
         _check_stored(source, list(plan.seen), now)
-    wanted = {d.doc_id: fingerprint(d.content_hash, d.title, d.metadata) for d in plan.docs}
+    wanted = {d.doc_id: fingerprint(d.content_hash, d.title, d.metadata, d.time) for d in plan.docs}
     for doc_id, before in plan.seen.items():
         if doc_id not in wanted and now.get(doc_id) != before:
             raise ConflictError(

@@ -13,7 +13,6 @@ objects (MCP structured content) shaped like the HTTP API's (:mod:`graphmem.serv
 # No ``from __future__ import annotations``: the SDK evaluates the tools' annotations, and
 # their descriptions use this module's closures (the limits), which strings could not reach.
 
-import dataclasses
 import logging
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -21,7 +20,7 @@ from pydantic import Field
 
 from graphmem.errors import ConflictError, GraphMemError, NotFoundError
 from graphmem.server.settings import ServerSettings
-from graphmem.server.wire import delete_report_json, hit_json
+from graphmem.server.wire import answer_json, delete_report_json, hit_json
 from graphmem.types import Document
 
 if TYPE_CHECKING:
@@ -160,6 +159,6 @@ def build_mcp_server(service: "MemoryService", settings: ServerSettings | None =
                 result = await service.read(lambda m: m.answer(question, top_k=top_k))
             except (GraphMemError, ValueError) as exc:
                 raise _tool_error(str(exc)) from exc
-            return dataclasses.asdict(result)
+            return answer_json(result)
 
     return server

@@ -64,18 +64,26 @@ def link_facts_quantized(
     query: np.ndarray,
     k: int,
     candidates: int = 64,
+    allowed: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """:func:`link_facts` computed fast: int8 scores pick ``max(candidates, 8k)`` facts, which are
     rescored exactly; the minimum for normalisation is the exact score of the approximate
     minimum. Agrees with :func:`link_facts` unless two facts' cosines differ by under ~1e-3.
+    ``allowed`` (bool per fact) links only those facts (superseded ones are left out).
     """
     from graphmem.retrieve._scoring import int8_scores
 
     n = len(fact_vectors)
-    if n == 0:
+    if n == 0 or (allowed is not None and not allowed.any()):
         return np.zeros(0, dtype=np.int64), np.zeros(0)
     q = np.ascontiguousarray(query, dtype=np.float32)
     approx = int8_scores(codes, scales, q)
+    if allowed is not None and not allowed.all():
+        idx = np.flatnonzero(allowed)
+        top, scores = link_facts_quantized(
+            codes[idx], scales[idx], fact_vectors[idx], q, k, candidates
+        )
+        return idx[top], scores
     pool = top_k_indices(approx, max(candidates, 8 * k))
     exact = (fact_vectors[pool] @ q).astype(np.float64)
     lo = float(fact_vectors[int(np.argmin(approx))] @ q)

@@ -22,6 +22,7 @@ from graphmem.retrieve.linking import (
 )
 from graphmem.retrieve.mentions import QueryMentions, fuzzy_link
 from graphmem.retrieve.ppr import personalized_pagerank
+from graphmem.retrieve.scope import Scope, outdated_facts
 from graphmem.types import Explanation, SeedFact
 
 
@@ -94,26 +95,24 @@ class Seeds:
 
 
 def candidate_facts(
-    index: GraphIndex, query_vector: np.ndarray, config: RetrieveConfig
+    index: GraphIndex,
+    query_vector: np.ndarray,
+    config: RetrieveConfig,
+    valid: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The ``linking_top_k`` facts closest to the query and their min-max scores, best first:
-    what a recognition filter (an LLM) chooses from."""
+    what a recognition filter (an LLM) chooses from. ``valid`` (bool per fact, e.g.
+    :attr:`Scope.valid_facts`) leaves the other facts out."""
     q = np.ascontiguousarray(query_vector, dtype=np.float32)
     return link_facts_quantized(
-        index.fact_codes, index.fact_scales, index.facts.vectors, q, config.linking_top_k
+        index.fact_codes, index.fact_scales, index.facts.vectors, q, config.linking_top_k,
+        allowed=valid,
     )
 
 
 def fact_triples(index: GraphIndex, fact_ids: np.ndarray) -> list[tuple[str, str, str]]:
     """(subject label, predicate, object label) of fact positions, as shown to a filter."""
-    return [
-        (
-            index.entity_labels[index.fact_subject[f]],
-            index.fact_predicates[f],
-            index.entity_labels[index.fact_object[f]],
-        )
-        for f in fact_ids
-    ]
+    return [index.fact_triple(int(f)) for f in fact_ids]
 
 
 def seed_query(
@@ -123,19 +122,24 @@ def seed_query(
     config: RetrieveConfig,
     facts: tuple[np.ndarray, np.ndarray] | None = None,
     mentions: QueryMentions | None = None,
+    scope: Scope | None = None,
 ) -> Seeds:
     """Steps 1–3 of DESIGN.md §4: link facts and entities, build the reset vector.
 
     ``facts`` are linked facts already chosen by a recognition filter (positions and scores from
     :func:`candidate_facts`); without them the facts are linked here and kept by
     ``config.fact_score_floor``. ``mentions`` (from :func:`graphmem.retrieve.mentions.
-    parse_mentions`) link by embedding when ``config.fuzzy_link_threshold`` is finite."""
+    parse_mentions`) link by embedding when ``config.fuzzy_link_threshold`` is finite.
+    ``scope`` leaves out facts that do not hold at its moment and passages that do not exist
+    then (:mod:`graphmem.retrieve.scope`)."""
     from graphmem.retrieve._scoring import f32_scores  # numba: imported on first query only
     n_e, n_c = index.n_entities, index.n_chunks
     q = np.ascontiguousarray(query_vector, dtype=np.float32)
     dense = f32_scores(index.chunks.vectors, q).astype(np.float64)
     if facts is None:
-        fact_ids, fact_scores = candidate_facts(index, q, config)
+        fact_ids, fact_scores = candidate_facts(
+            index, q, config, None if scope is None else scope.valid_facts
+        )
         kept = fact_scores >= config.fact_score_floor
         fact_ids, fact_scores = fact_ids[kept], fact_scores[kept]
     else:
@@ -163,6 +167,10 @@ def seed_query(
             home = index.lonely_passage[e]
             reset[e if home < 0 else n_e + home] += w
         reset[n_e:] += min_max(dense) * config.passage_node_weight
+        if scope is not None and scope.existing is not None:
+            reset[n_e:][~scope.existing] = 0.0
+            if not reset.any():
+                reset = None
     return Seeds(reset, dense, fact_ids, seed_facts, seed_entities, tuple(seeds))
 
 
@@ -174,37 +182,56 @@ def rank_passages(
     top_k: int,
     facts: tuple[np.ndarray, np.ndarray] | None = None,
     mentions: QueryMentions | None = None,
+    scope: Scope | None = None,
 ) -> list[RankedPassage]:
     """Rank passages for one query. Empty memory gives ``[]``; no seeds gives dense ranking.
     ``facts``: recognition-filtered linked facts, and ``mentions``: the query's mentions for
-    fuzzy linking, as in :func:`seed_query`."""
+    fuzzy linking, as in :func:`seed_query`; ``scope``: the moment asked about and the passages
+    that may be returned (None: now, every passage)."""
     if top_k < 1:
         raise ValueError(f"top_k must be >= 1, got {top_k}")
     if index.n_chunks == 0:
         return []
-    s = seed_query(index, query, query_vector, config, facts, mentions)
+    s = seed_query(index, query, query_vector, config, facts, mentions, scope)
     dense = s.dense
     if s.reset is None:
-        order = top_k_indices(dense, top_k)
+        ranking = demoted(dense, scope)
+        order = top_k_indices(ranking, top_k)
+        order = order[np.isfinite(ranking[order])]
         return [
             RankedPassage(
-                int(c), float(dense[c]), Explanation("dense", s.seed_facts, (), (), (), float(dense[c]))
+                int(c),
+                float(ranking[c]),
+                replace(
+                    Explanation("dense", s.seed_facts, (), (), (), float(dense[c])),
+                    outdated_facts=outdated_facts(index, int(c), scope),
+                ),
             )
             for c in order
         ]
     scores = personalized_pagerank(
         index.transition, s.reset, damping=config.damping, tol=config.tol, max_iter=config.max_iter
     )
-    passage_scores = fuse(
-        scores[index.n_entities :], dense, config.fusion, config.fusion_alpha, config.rrf_k
+    passage_scores = demoted(
+        fuse(scores[index.n_entities :], dense, config.fusion, config.fusion_alpha, config.rrf_k),
+        scope,
     )
     walk_order = top_k_indices(passage_scores, top_k)
-    order = pin_dense_top(walk_order, dense, config.pin_dense_margin)
+    walk_order = walk_order[np.isfinite(passage_scores[walk_order])]
+    pin_dense = dense if scope is None or scope.eligible is None else np.where(scope.eligible, dense, -np.inf)
+    if scope is not None:  # never pin an outdated passage over the current one
+        pin_dense = np.where(scope.outdated, -np.inf, pin_dense)
+    order = pin_dense_top(walk_order, pin_dense, config.pin_dense_margin)
     ranked = [
         RankedPassage(
             int(c),
             float(passage_scores[c]),
-            _explain(index, int(c), scores, s.fact_ids, s.seed_facts, s.seed_entities, float(dense[c])),
+            replace(
+                _explain(
+                    index, int(c), scores, s.fact_ids, s.seed_facts, s.seed_entities, float(dense[c])
+                ),
+                outdated_facts=outdated_facts(index, int(c), scope),
+            ),
         )
         for c in order
     ]
@@ -218,6 +245,20 @@ def rank_passages(
             explanation=replace(top.explanation, mode="pinned"),
         )
     return ranked
+
+
+def demoted(scores: np.ndarray, scope: Scope | None) -> np.ndarray:
+    """Passage scores with the scope applied: passages it may not return get -inf, outdated
+    ones (positive scores only) ``scope.outdated_scale`` times their score."""
+    if scope is None:
+        return scores
+    out = scores.copy()
+    if scope.outdated_scale != 1.0 and scope.outdated.any():
+        hit = scope.outdated & (out > 0)
+        out[hit] *= scope.outdated_scale
+    if scope.eligible is not None:
+        out[~scope.eligible] = -np.inf
+    return out
 
 
 def _explain(

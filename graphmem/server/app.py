@@ -82,7 +82,7 @@ def create_app(service: MemoryService, settings: ServerSettings) -> FastAPI:
         _check_batch(body.documents, settings)
         docs = [document_from_json(d.model_dump()) for d in body.documents]
         source = body.source or "add()"
-        return {"ids": await service.write(lambda m: m.add(docs, source=source))}
+        return {"ids": await service.add(docs, source)}
 
     @v1.put("/documents", response_model=s.IdsOut, summary="Upsert documents (Memory.upsert)")
     async def upsert(body: s.DocumentsIn) -> dict[str, Any]:
@@ -147,7 +147,12 @@ def create_app(service: MemoryService, settings: ServerSettings) -> FastAPI:
                            f"is {settings.max_query_chars}", "query")
         if not body.query.strip():
             raise ApiError(422, "invalid", "query must not be blank", "query")
-        hits = await service.read(lambda m: m.retrieve(body.query, top_k=body.top_k))
+        hits = await service.read(
+            lambda m: m.retrieve(
+                body.query, top_k=body.top_k, namespace=body.namespace, as_of=body.as_of,
+                since=body.since, until=body.until, where=body.where,
+            )
+        )
         return {"hits": [hit_json(h) for h in hits]}
 
     @v1.get("/stats", summary="Row counts and store facts (Memory.stats)")

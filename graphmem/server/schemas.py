@@ -25,6 +25,7 @@ class DocumentIn(_Strict):
     id: str | None = None
     title: str | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
+    time: str | None = Field(None, description="When it was written, ISO-8601 (naive = UTC).")
 
 
 class DocumentsIn(_Strict):
@@ -41,6 +42,11 @@ class DeleteRequest(_Strict):
 class RetrieveRequest(_Strict):
     query: str
     top_k: int = Field(5, ge=1)
+    namespace: str = "default"
+    as_of: str | None = Field(None, description="Answer as the memory stood then (ISO-8601).")
+    since: str | None = Field(None, description="Only passages dated at or after (ISO-8601).")
+    until: str | None = Field(None, description="Only passages dated at or before (ISO-8601).")
+    where: dict[str, Any] | None = Field(None, description="Document metadata equality filter.")
 
 
 class IdsOut(BaseModel):
@@ -54,6 +60,8 @@ class DocumentInfoOut(BaseModel):
     metadata: dict[str, Any]
     content_hash: str
     added_at: float = Field(description="When it was stored, Unix seconds.")
+    time: float | None = Field(None, description="The time it states, Unix seconds.")
+    namespace: str = "default"
 
 
 class DocumentsOut(BaseModel):
@@ -80,6 +88,14 @@ class SeedFactOut(BaseModel):
     score: float
 
 
+class OutdatedFactOut(BaseModel):
+    subject: str
+    predicate: str
+    object: str
+    superseded_by: list[tuple[str, str, str]]
+    superseded_at: str | None
+
+
 class ExplanationOut(BaseModel):
     mode: str
     seed_facts: list[SeedFactOut]
@@ -87,6 +103,7 @@ class ExplanationOut(BaseModel):
     matched_facts: list[SeedFactOut]
     bridge_entities: list[str]
     dense_score: float
+    outdated_facts: list[OutdatedFactOut] = Field(default_factory=list)
 
 
 class HitOut(BaseModel):
@@ -95,6 +112,8 @@ class HitOut(BaseModel):
     text: str
     score: float
     metadata: dict[str, Any]
+    time: str | None = Field(None, description="The passage's time, ISO-8601.")
+    namespace: str = "default"
     explanation: ExplanationOut
 
 

@@ -5,7 +5,8 @@ that is writing would wait for the whole write (model work included). The servic
 opens the store several times, sharing the loaded models: writes go to one writer memory on one
 worker thread (serialised, in arrival order); reads take any free reader memory on a pool of
 threads. The store's WAL snapshots let readers go on while the writer writes; a reader sees a
-write once it has committed, never half of it."""
+write once it has committed, never half of it. Adds that queue up behind a running write are
+stored together by the next one (:mod:`graphmem.server.batching`)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ from typing import Any, TypeVar
 
 from graphmem.config import MemoryConfig
 from graphmem.memory import Memory
+from graphmem.server.batching import AddBatch, document_ids, run_batch
+from graphmem.types import Document
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +36,8 @@ class MemoryService:
     """Writer + readers over the store at ``path``; models are loaded by :meth:`start`."""
 
     def __init__(self, path: Path, config: MemoryConfig | None = None, *, readers: int = 2,
-                 embedder: Any = None, extractor: Any = None):
+                 embedder: Any = None, extractor: Any = None, batch_adds: bool = True,
+                 max_batch_docs: int = 1_000):
         self.path = Path(path)
         self.config = config if config is not None else MemoryConfig()
         self.n_readers = readers
@@ -46,6 +50,10 @@ class MemoryService:
         self._read_pool = ThreadPoolExecutor(readers, thread_name_prefix="graphmem-reader")
         self._ready = threading.Event()
         self._closed = False
+        self.batch_adds = batch_adds
+        self._max_batch_docs = max_batch_docs
+        self._submit_lock = threading.Lock()  # orders pool submissions with batch opening
+        self._open_batch: AddBatch | None = None
 
     def start(self) -> None:
         """Open the memories and load both models (seconds), so no request pays for it."""
@@ -100,8 +108,30 @@ class MemoryService:
 
     async def write(self, fn: Callable[[Memory], T]) -> T:
         """Run ``fn(writer_memory)`` on the one writer thread (writes run one at a time)."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._write_pool, self._write_call, fn)
+        with self._submit_lock:
+            self._open_batch = None  # adds arriving after this write are stored after it
+            future = self._write_pool.submit(self._write_call, fn)
+        return await asyncio.wrap_future(future)
+
+    async def add(self, docs: list[Document], source: str) -> list[str]:
+        """``Memory.add(docs)`` on the writer, in one commit with the adds queued beside it."""
+        if not self.batch_adds:
+            return await self.write(lambda m: m.add(docs, source=source))
+        ids = document_ids(docs)
+        with self._submit_lock:
+            batch = self._open_batch
+            if batch is None or not batch.accepts(ids, len(docs)):
+                batch = AddBatch(self._max_batch_docs)
+                self._write_pool.submit(self._write_call, lambda m: self._start_batch(m, batch))
+                self._open_batch = batch  # only once submitted (a closed pool raises)
+            future = batch.append(docs, source, ids)
+        return await asyncio.wrap_future(future)
+
+    def _start_batch(self, writer: Memory, batch: AddBatch) -> None:
+        with self._submit_lock:  # closed: later adds open the next batch
+            if self._open_batch is batch:
+                self._open_batch = None
+        run_batch(writer, batch)
 
     def close(self) -> None:
         """Finish queued and running calls, then close every memory (idempotent)."""

@@ -34,6 +34,15 @@ class ServerSettings:
     readers: int = 2
     """Reader memories (threads that retrieve concurrently). Each holds its own copy of the
     graph index, so memory use grows with it; writes always go through one writer."""
+    batch_adds: bool = True
+    """Store add requests that queue behind a running write in one commit
+    (:mod:`graphmem.server.batching`); each still answers with its own ids."""
+    embed_threads: int | None = 1
+    """Torch threads of the embedder (:attr:`graphmem.config.EmbedConfig.threads`), None:
+    torch's default (one per core). 1 because the readers already run queries side by side:
+    with torch's default each query's forward pass asks for every core, and on the busy 2-core
+    benchmark machine the dev questions' p50 was 23 ms with 1 thread, 88 ms with 2 and 497 ms
+    with the default (``benchmarks/bench_server.py``, results/server_load.json)."""
 
     def check(self) -> None:
         """Refuse settings a server must not start with (raises ValueError saying why)."""
@@ -46,6 +55,8 @@ class ServerSettings:
                      "max_query_chars", "readers"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.embed_threads is not None and self.embed_threads < 1:
+            raise ValueError(f"embed_threads must be >= 1 or None, got {self.embed_threads}")
 
 
 def is_loopback(host: str) -> bool:

@@ -6,13 +6,14 @@ crosses the wire compares equal to the one :meth:`graphmem.Memory.retrieve` retu
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date, datetime
 from typing import Any
 
 from graphmem.store.base import DeleteReport, DocumentInfo
-from graphmem.types import Document, Explanation, Hit, SeedFact
+from graphmem.types import Answer, Document, Explanation, Hit, OutdatedFact, SeedFact
 
 __all__ = [
-    "delete_report_from_json", "delete_report_json", "document_from_json", "document_json",
+    "answer_json", "delete_report_from_json", "delete_report_json", "document_from_json", "document_json",
     "hit_from_json", "hit_json", "info_from_json", "info_json",
 ]
 
@@ -26,12 +27,33 @@ def _fact(d: Mapping[str, Any]) -> SeedFact:
     return SeedFact(d["subject"], d["predicate"], d["object"], float(d["score"]))
 
 
+def time_json(t: datetime | None) -> str | None:
+    """A time as ISO-8601 (UTC offset included), None as null."""
+    return None if t is None else t.isoformat()
+
+
+def time_from_json(s: str | None) -> datetime | None:
+    return None if s is None else datetime.fromisoformat(s)
+
+
+def _outdated_json(f: OutdatedFact) -> dict[str, Any]:
+    return {"subject": f.subject, "predicate": f.predicate, "object": f.object,
+            "superseded_by": [list(t) for t in f.superseded_by],
+            "superseded_at": time_json(f.superseded_at)}
+
+
+def _outdated(d: Mapping[str, Any]) -> OutdatedFact:
+    return OutdatedFact(d["subject"], d["predicate"], d["object"],
+                        tuple((s, p, o) for s, p, o in d["superseded_by"]),
+                        time_from_json(d["superseded_at"]))
+
+
 def hit_json(h: Hit) -> dict[str, Any]:
-    """A Hit as JSON (floats as Python floats, tuples as lists)."""
+    """A Hit as JSON (floats as Python floats, tuples as lists, times as ISO-8601)."""
     e = h.explanation
     return {
         "doc_id": h.doc_id, "chunk_id": h.chunk_id, "text": h.text, "score": float(h.score),
-        "metadata": dict(h.metadata),
+        "metadata": dict(h.metadata), "time": time_json(h.time), "namespace": h.namespace,
         "explanation": {
             "mode": e.mode,
             "seed_facts": [_fact_json(f) for f in e.seed_facts],
@@ -39,6 +61,7 @@ def hit_json(h: Hit) -> dict[str, Any]:
             "matched_facts": [_fact_json(f) for f in e.matched_facts],
             "bridge_entities": list(e.bridge_entities),
             "dense_score": float(e.dense_score),
+            "outdated_facts": [_outdated_json(f) for f in e.outdated_facts],
         },
     }
 
@@ -52,21 +75,23 @@ def hit_from_json(d: Mapping[str, Any]) -> Hit:
         matched_facts=tuple(_fact(f) for f in e["matched_facts"]),
         bridge_entities=tuple(e["bridge_entities"]),
         dense_score=float(e["dense_score"]),
+        outdated_facts=tuple(_outdated(f) for f in e.get("outdated_facts", ())),
     )
     return Hit(d["doc_id"], d["chunk_id"], d["text"], float(d["score"]), dict(d["metadata"]),
-               explanation)
+               explanation, time_from_json(d.get("time")), d.get("namespace", "default"))
 
 
 def info_json(i: DocumentInfo) -> dict[str, Any]:
     """A stored document's listing (``added_at`` in Unix seconds, as DocumentInfo holds it)."""
     return {"id": i.doc_id, "title": i.title, "passages": i.passages,
             "metadata": dict(i.metadata), "content_hash": i.content_hash,
-            "added_at": float(i.added_at)}
+            "added_at": float(i.added_at), "time": i.time, "namespace": i.namespace}
 
 
 def info_from_json(d: Mapping[str, Any]) -> DocumentInfo:
     return DocumentInfo(d["id"], d["title"], int(d["passages"]), dict(d["metadata"]),
-                        d["content_hash"], float(d["added_at"]))
+                        d["content_hash"], float(d["added_at"]), d.get("time"),
+                        d.get("namespace", "default"))
 
 
 def document_json(item: str | Document) -> dict[str, Any]:
@@ -75,11 +100,16 @@ def document_json(item: str | Document) -> dict[str, Any]:
         return {"text": item}
     if not isinstance(item, Document):
         raise TypeError(f"expected str or Document, got {type(item).__name__}")
-    return {"text": item.text, "id": item.id, "title": item.title, "metadata": dict(item.metadata)}
+    out = {"text": item.text, "id": item.id, "title": item.title, "metadata": dict(item.metadata)}
+    if item.time is not None:
+        out["time"] = item.time.isoformat() if isinstance(item.time, (datetime, date)) else item.time
+    return out
 
 
 def document_from_json(d: Mapping[str, Any]) -> Document:
-    return Document(d["text"], d.get("id"), d.get("title"), dict(d.get("metadata") or {}))
+    return Document(
+        d["text"], d.get("id"), d.get("title"), dict(d.get("metadata") or {}), d.get("time")
+    )
 
 
 def delete_report_json(r: DeleteReport) -> dict[str, Any]:
@@ -90,3 +120,15 @@ def delete_report_json(r: DeleteReport) -> dict[str, Any]:
 def delete_report_from_json(d: Mapping[str, Any]) -> DeleteReport:
     return DeleteReport(d["doc_id"], int(d["chunks"]), int(d["facts"]), int(d["entities"]),
                         int(d["synonyms"]))
+
+
+def answer_json(a: Answer) -> dict[str, Any]:
+    """An Answer as JSON: its hits as :func:`hit_json` writes them."""
+    return {
+        "text": a.text,
+        "citations": [
+            {"number": c.number, "doc_id": c.doc_id, "chunk_id": c.chunk_id} for c in a.citations
+        ],
+        "hits": [hit_json(h) for h in a.hits],
+        "usage": dict(a.usage),
+    }

@@ -9,6 +9,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from graphmem.store.schema import DEFAULT_NAMESPACE
+
 
 @dataclass(frozen=True)
 class NewDocument:
@@ -16,6 +18,7 @@ class NewDocument:
     content_hash: str
     title: str | None
     metadata: Mapping[str, Any]
+    time: float | None = None  # the time the document states (Unix seconds), None if not given
 
 
 @dataclass(frozen=True)
@@ -50,7 +53,8 @@ class WriteBatch:
     Entities and facts are named, not numbered: the store resolves names to ids inside the
     transaction, so rows another writer added meanwhile are reused rather than duplicated.
     ``fact_sources`` holds (subject, predicate, object, chunk_id); ``mentions`` holds
-    (chunk_id, entity name, count); ``synonyms`` holds (name, name, cosine).
+    (chunk_id, entity name, count); ``synonyms`` holds (name, name, cosine). Everything is
+    written into the namespace of the store it is given to (see :meth:`Store.scoped`).
     """
 
     documents: list[NewDocument] = field(default_factory=list)
@@ -76,7 +80,8 @@ class DeleteReport:
 @dataclass(frozen=True)
 class DocumentInfo:
     """A stored document as listed by :meth:`Store.documents`: what was given for it (title,
-    metadata, the hash of its text), its passage count and when it was stored (Unix seconds)."""
+    metadata, the hash of its text, the time it states), its passage count, when it was stored
+    (Unix seconds) and its namespace."""
 
     doc_id: str
     title: str | None
@@ -84,6 +89,8 @@ class DocumentInfo:
     metadata: Mapping[str, Any]
     content_hash: str
     added_at: float
+    time: float | None = None
+    namespace: str = DEFAULT_NAMESPACE
 
 
 @dataclass(frozen=True)
@@ -106,8 +113,15 @@ class FactRows:
 
 @dataclass(frozen=True)
 class ChunkRows:
+    """Passages in id order. ``times`` is each passage's time (its document's stated time, else
+    when the document was stored; Unix seconds), ``stated`` whether that time was stated, and
+    ``metadata`` its document's metadata (shared objects per document)."""
+
     ids: np.ndarray
     embeddings: np.ndarray
+    times: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    stated: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    metadata: list[Mapping[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -127,12 +141,19 @@ class PassageRecord:
     text: str
     title: str | None
     metadata: Mapping[str, Any]
+    time: float = 0.0  # the passage's time as in ChunkRows.times
 
 
 class Store(Protocol):
     """Persistent graph storage. Every mutating call is one transaction: it applies whole or
     not at all. ``generation`` increases with every committed write so readers can tell when
     their cached view is stale.
+
+    Namespaces: a store object reads and writes one namespace (``namespace``); every name, id
+    and row it sees belongs to it, and :meth:`generation` is that namespace's (it moves only when
+    the namespace's rows change). :meth:`scoped` gives a view of another namespace sharing the
+    connection and its transaction; :meth:`namespaces`, :meth:`delete_namespace` and
+    ``counts(every_namespace=True)`` span the store.
 
     Concurrency contract: reads never wait for writers. :meth:`snapshot` makes the reads inside
     it see one commit; :meth:`writing` holds the write lock so that the lookups and the write
@@ -141,6 +162,15 @@ class Store(Protocol):
 
     readonly: bool
     readonly_reason: str | None  # why, when readonly (for messages)
+    namespace: str
+
+    def scoped(self, namespace: str) -> Store: ...
+
+    def namespaces(self) -> list[str]: ...
+
+    def delete_namespace(self, namespace: str) -> int: ...
+
+    def store_generation(self) -> int: ...
 
     @property
     def dim(self) -> int: ...
@@ -165,7 +195,7 @@ class Store(Protocol):
 
     def delete_document(self, doc_id: str) -> DeleteReport: ...
 
-    def counts(self) -> dict[str, int]: ...
+    def counts(self, *, every_namespace: bool = False) -> dict[str, int]: ...
 
     def alive_ids(self, table: str) -> np.ndarray: ...
 

@@ -90,8 +90,14 @@ def _rows(n: int, total: int, wording: tuple[str, str]) -> str:
 
 def _graphmem_meta(conn: sqlite3.Connection, path: Path) -> dict[str, str]:
     """``meta`` as a dict; :class:`StoreError` when the file is not (this version's) store."""
-    if identify(conn, path) == "new":
+    state = identify(conn, path)
+    if state == "new":
         raise StoreError(f"{path} is an empty database, not a graphmem store")
+    if state == "v1":
+        raise StoreError(
+            f"{path} has schema version 1: open it once with graphmem where it can be written "
+            "(any command that writes, or Memory(...)) to upgrade it, then check it"
+        )
     return {str(k): str(v) for k, v in conn.execute("SELECT key, value FROM meta")}
 
 

@@ -1,44 +1,72 @@
 """SQLite schema (DESIGN.md §3). Integer AUTOINCREMENT keys are never reused, so the in-memory
-index can load "rows with id > last seen" to refresh incrementally."""
+index can load "rows with id > last seen" to refresh incrementally.
+
+Version 2 adds namespaces: documents, passages and entities belong to one namespace (facts,
+provenance, mentions and synonym edges through their entities and passages), names and ids are
+unique per namespace, and ``namespaces.generation`` tells a reader of one namespace whether *its*
+rows changed. It also adds ``documents.time``, the time a document states it was written (Unix
+seconds, NULL when not given). Version 1 stores are upgraded in place on first writable open
+(:mod:`graphmem.store.migrate`)."""
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 # PRAGMA application_id of every store this graphmem creates ("GrMm"): tells a graphmem file
 # from another program's SQLite file without reading its tables.
 APPLICATION_ID = 0x47724D6D
 TABLES = (
-    "meta", "documents", "chunks", "entities", "facts", "fact_sources", "mentions", "synonyms"
+    "meta",
+    "namespaces",
+    "documents",
+    "chunks",
+    "entities",
+    "facts",
+    "fact_sources",
+    "mentions",
+    "synonyms",
 )
+# The namespace of every call that names none.
+DEFAULT_NAMESPACE = "default"
 
 DDL = """
 CREATE TABLE IF NOT EXISTS meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS namespaces (
+    name       TEXT PRIMARY KEY,
+    generation INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS documents (
     id           INTEGER PRIMARY KEY AUTOINCREMENT,
-    doc_id       TEXT NOT NULL UNIQUE,
+    namespace    TEXT NOT NULL,
+    doc_id       TEXT NOT NULL,
     content_hash TEXT NOT NULL,
     title        TEXT,
     metadata     TEXT NOT NULL,
-    added_at     REAL NOT NULL
+    added_at     REAL NOT NULL,
+    time         REAL,
+    UNIQUE (namespace, doc_id)
 );
 CREATE TABLE IF NOT EXISTS chunks (
     id        INTEGER PRIMARY KEY AUTOINCREMENT,
-    chunk_id  TEXT NOT NULL UNIQUE,
+    namespace TEXT NOT NULL,
+    chunk_id  TEXT NOT NULL,
     doc       INTEGER NOT NULL REFERENCES documents(id),
     position  INTEGER NOT NULL,
     text      TEXT NOT NULL,
-    embedding BLOB NOT NULL
+    embedding BLOB NOT NULL,
+    UNIQUE (namespace, chunk_id)
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc);
 CREATE TABLE IF NOT EXISTS entities (
     id        INTEGER PRIMARY KEY AUTOINCREMENT,
-    name      TEXT NOT NULL UNIQUE,
+    namespace TEXT NOT NULL,
+    name      TEXT NOT NULL,
     label     TEXT NOT NULL,
     kind      TEXT NOT NULL,
-    embedding BLOB NOT NULL
+    embedding BLOB NOT NULL,
+    UNIQUE (namespace, name)
 );
 CREATE TABLE IF NOT EXISTS facts (
     id         INTEGER PRIMARY KEY AUTOINCREMENT,

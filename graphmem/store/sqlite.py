@@ -15,7 +15,9 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -31,8 +33,9 @@ from graphmem.store.base import (
     PassageRecord,
     WriteBatch,
 )
+from graphmem.store.schema import DEFAULT_NAMESPACE
 from graphmem.store.sqlite_file import mapped_errors, open_store
-from graphmem.store.sqlite_write import delete_rows, write_rows
+from graphmem.store.sqlite_write import delete_namespace_rows, delete_rows, write_rows
 
 _TABLES = ("documents", "chunks", "entities", "facts")
 _IN_LIMIT = 500  # stay well below SQLite's bound-parameter limit
@@ -47,6 +50,15 @@ def _matrix(blobs: Sequence[bytes], dim: int) -> np.ndarray:
 def _chunks(seq: Sequence, size: int = _IN_LIMIT) -> Iterator[Sequence]:
     for i in range(0, len(seq), size):
         yield seq[i : i + size]
+
+
+@dataclass
+class _Session:
+    """Connection state shared by a store and its namespace views."""
+
+    mode: str | None = None  # "read" / "write" while a transaction is open
+    checked: bool = False  # quick_check passed once, before this handle's first write
+    dim: int | None = None
 
 
 class SQLiteStore:
@@ -66,18 +78,27 @@ class SQLiteStore:
         self._conn = opened.conn
         self.readonly = opened.readonly
         self.readonly_reason = opened.reason
-        self._mode: str | None = None  # "read" / "write" while a transaction is open
+        self.namespace = DEFAULT_NAMESPACE
+        self._session = _Session()
         self._lock = threading.RLock()
-        self._checked = False  # quick_check passed once, before this handle's first write
-        self._dim: int | None = None
+
+    def scoped(self, namespace: str) -> SQLiteStore:
+        """This store seen from ``namespace``: the same connection, lock and open transaction
+        (so a snapshot or write spans views), reading and writing that namespace only."""
+        if namespace == self.namespace:
+            return self
+        view = object.__new__(SQLiteStore)
+        view.__dict__.update(self.__dict__)
+        view.namespace = namespace
+        return view
 
     @contextmanager
     def _txn(self, mode: str, doing: str) -> Iterator[sqlite3.Connection]:
         """A read (``BEGIN``) or write (``BEGIN IMMEDIATE``) transaction, or the one already open
         on this handle (a write joins an open write; a read joins either)."""
         with self._lock:
-            if self._mode is not None:
-                if mode == "write" and self._mode == "read":
+            if self._session.mode is not None:
+                if mode == "write" and self._session.mode == "read":
                     raise RuntimeError("a write cannot run inside a read snapshot")
                 with mapped_errors(self.path, doing, self.config.lock_timeout_s):
                     yield self._conn
@@ -87,10 +108,10 @@ class SQLiteStore:
             c = self._conn
             with mapped_errors(self.path, doing, self.config.lock_timeout_s):
                 c.execute("BEGIN IMMEDIATE" if mode == "write" else "BEGIN")
-            self._mode = mode
+            self._session.mode = mode
             try:
                 with mapped_errors(self.path, doing, self.config.lock_timeout_s):
-                    if mode == "write" and not self._checked:
+                    if mode == "write" and not self._session.checked:
                         self._quick_check()
                     yield c
                     c.execute("COMMIT")
@@ -101,7 +122,7 @@ class SQLiteStore:
                     pass  # the transaction is already gone (e.g. a failed COMMIT rolled it back)
                 raise
             finally:
-                self._mode = None
+                self._session.mode = None
 
     def _quick_check(self) -> None:
         """Refuse to write into a damaged file. Run once per handle, under the write lock
@@ -113,7 +134,7 @@ class SQLiteStore:
                 f"{self.path} is damaged ({'; '.join(rows)}): refusing to write to it; "
                 "`graphmem check` reports what is wrong"
             )
-        self._checked = True
+        self._session.checked = True
 
     @contextmanager
     def snapshot(self) -> Iterator[None]:
@@ -139,6 +160,12 @@ class SQLiteStore:
                 c.execute(
                     "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation'"
                 )
+                c.execute(
+                    "INSERT INTO namespaces(name, generation) SELECT ?, CAST(value AS INTEGER) "
+                    "FROM meta WHERE key='generation' "
+                    "ON CONFLICT(name) DO UPDATE SET generation = excluded.generation",
+                    (self.namespace,),
+                )
 
     # ---- metadata -----------------------------------------------------------------------------
 
@@ -148,7 +175,22 @@ class SQLiteStore:
         return None if row is None else str(row[0])
 
     def generation(self) -> int:
+        """This namespace's generation: the store generation of its last committed write
+        (0 for a namespace never written)."""
+        with self._txn("read", "read its metadata") as c:
+            row = c.execute(
+                "SELECT generation FROM namespaces WHERE name=?", (self.namespace,)
+            ).fetchone()
+        return 0 if row is None else int(row[0])
+
+    def store_generation(self) -> int:
+        """The whole store's generation: it moves with every committed write."""
         return int(self.meta("generation") or 0)
+
+    def namespaces(self) -> list[str]:
+        """Names of the namespaces that hold documents, sorted."""
+        with self._txn("read", "list namespaces") as c:
+            return [r[0] for r in c.execute("SELECT DISTINCT namespace FROM documents ORDER BY 1")]
 
     def check_embedder(self, name: str, dim: int | None) -> None:
         """Record the embedder on first use; refuse a different one afterwards. ``dim=None``
@@ -174,14 +216,14 @@ class SQLiteStore:
                 )
             if self.meta("embedder_name") != name:  # another process recorded another model
                 self.check_embedder(name, dim)
-        self._dim = dim
+        self._session.dim = dim
 
     @property
     def dim(self) -> int:
-        if self._dim is None:
+        if self._session.dim is None:
             stored = self.meta("embedder_dim")
-            self._dim = int(stored) if stored is not None else 0
-        return self._dim
+            self._session.dim = int(stored) if stored is not None else 0
+        return self._session.dim
 
     # ---- lookups before a write (inside :meth:`writing` they see the locked state) -------------
 
@@ -191,17 +233,20 @@ class SQLiteStore:
             for part in _chunks(list(doc_ids)):
                 q = (
                     "SELECT doc_id, content_hash FROM documents "
-                    f"WHERE doc_id IN ({','.join('?' * len(part))})"
+                    f"WHERE namespace = ? AND doc_id IN ({','.join('?' * len(part))})"
                 )
-                out.update(c.execute(q, tuple(part)).fetchall())
+                out.update(c.execute(q, (self.namespace, *part)).fetchall())
         return out
 
     def existing_entities(self, names: Sequence[str]) -> set[str]:
         out: set[str] = set()
         with self._txn("read", "look up entities") as c:
             for part in _chunks(list(names)):
-                q = f"SELECT name FROM entities WHERE name IN ({','.join('?' * len(part))})"
-                out.update(r[0] for r in c.execute(q, tuple(part)))
+                q = (
+                    "SELECT name FROM entities "
+                    f"WHERE namespace = ? AND name IN ({','.join('?' * len(part))})"
+                )
+                out.update(r[0] for r in c.execute(q, (self.namespace, *part)))
         return out
 
     def existing_facts(self, keys: Sequence[tuple[str, str, str]]) -> set[tuple[str, str, str]]:
@@ -214,11 +259,13 @@ class SQLiteStore:
                 q = (
                     f"WITH probe(s, p, o) AS (VALUES {','.join(['(?, ?, ?)'] * len(part))}) "
                     "SELECT pr.s, pr.p, pr.o FROM probe pr "
-                    "JOIN entities es ON es.name = pr.s JOIN entities eo ON eo.name = pr.o "
+                    "JOIN entities es ON es.namespace = ? AND es.name = pr.s "
+                    "JOIN entities eo ON eo.namespace = es.namespace AND eo.name = pr.o "
                     "JOIN facts f ON f.subject_id = es.id AND f.predicate = pr.p "
                     "AND f.object_id = eo.id"
                 )
-                out.update((s, p, o) for s, p, o in c.execute(q, [x for k in part for x in k]))
+                args = [x for k in part for x in k] + [self.namespace]
+                out.update((s, p, o) for s, p, o in c.execute(q, args))
         return out
 
     # ---- writes -------------------------------------------------------------------------------
@@ -227,7 +274,7 @@ class SQLiteStore:
         """Apply a whole :class:`WriteBatch` in one transaction (joining :meth:`writing`)."""
         try:
             with self.transaction() as c:
-                write_rows(c, batch, self.path)
+                write_rows(c, batch, self.path, self.namespace)
         except sqlite3.IntegrityError as exc:
             ids = ", ".join(repr(d.doc_id) for d in batch.documents[:5])
             raise ConflictError(
@@ -239,33 +286,70 @@ class SQLiteStore:
         """Remove a document, its passages and provenance, then every fact, entity and synonym
         edge that no remaining passage supports. One transaction; no recomputation."""
         with self.transaction() as c:
-            return delete_rows(c, doc_id, self.path)
+            return delete_rows(c, doc_id, self.path, self.namespace)
+
+    def delete_namespace(self, namespace: str) -> int:
+        """Remove every row of ``namespace`` in one transaction; returns the number of documents
+        removed. A namespace without documents raises :class:`graphmem.NotFoundError`."""
+        with self.transaction(bump=False) as c:
+            removed = delete_namespace_rows(c, namespace, self.path)
+            # the store generation moves; the namespace's row goes, so its generation reads 0
+            # (never written) and every reader's index of it reloads, empty
+            c.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation'")
+            c.execute("DELETE FROM namespaces WHERE name = ?", (namespace,))
+            return removed
 
     # ---- reads --------------------------------------------------------------------------------
 
-    def counts(self) -> dict[str, int]:
+    def counts(self, *, every_namespace: bool = False) -> dict[str, int]:
+        """Row counts of this namespace, or of the whole store with ``every_namespace``."""
+        if every_namespace:
+            where = {"d": "", "k": "", "e": "", "f": "", "s": "", "m": "", "fs": ""}
+            args: tuple[str, ...] = ()
+        else:
+            ns = "namespace = ?"
+            where = {
+                "d": f" WHERE {ns}",
+                "k": f" WHERE {ns}",
+                "e": f" WHERE {ns}",
+                "f": f" WHERE subject_id IN (SELECT id FROM entities WHERE {ns})",
+                "s": f" WHERE a IN (SELECT id FROM entities WHERE {ns})",
+                "m": f" WHERE chunk_id IN (SELECT id FROM chunks WHERE {ns})",
+                "fs": f" WHERE chunk_id IN (SELECT id FROM chunks WHERE {ns})",
+            }
+            args = (self.namespace,) * 7
         q = (
-            "SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM chunks), "
-            "(SELECT count(*) FROM entities), (SELECT count(*) FROM facts), "
-            "(SELECT count(*) FROM synonyms), (SELECT count(*) FROM mentions), "
-            "(SELECT count(*) FROM fact_sources)"
+            f"SELECT (SELECT count(*) FROM documents{where['d']}), "
+            f"(SELECT count(*) FROM chunks{where['k']}), "
+            f"(SELECT count(*) FROM entities{where['e']}), (SELECT count(*) FROM facts{where['f']}), "
+            f"(SELECT count(*) FROM synonyms{where['s']}), (SELECT count(*) FROM mentions{where['m']}), "
+            f"(SELECT count(*) FROM fact_sources{where['fs']})"
         )
         keys = ("documents", "chunks", "entities", "facts", "synonym_edges", "mentions", "fact_sources")
         with self._txn("read", "count rows") as c:
-            return dict(zip(keys, c.execute(q).fetchone()))
+            return dict(zip(keys, c.execute(q, args).fetchone()))
 
     def alive_ids(self, table: str) -> np.ndarray:
+        """Ids of ``table``'s rows in this namespace, ascending."""
         if table not in _TABLES:
             raise ValueError(f"unknown table {table!r}")
+        if table == "facts":
+            q = (
+                "SELECT f.id FROM facts f JOIN entities s ON s.id = f.subject_id "
+                "WHERE s.namespace = ? ORDER BY f.id"
+            )
+        else:
+            q = f"SELECT id FROM {table} WHERE namespace = ? ORDER BY id"
         with self._txn("read", f"read {table}") as c:
-            rows = c.execute(f"SELECT id FROM {table} ORDER BY id").fetchall()
+            rows = c.execute(q, (self.namespace,)).fetchall()
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
     def load_entities(self, after_id: int) -> EntityRows:
         with self._txn("read", "read entities") as c:
             rows = c.execute(
-                "SELECT id, name, label, kind, embedding FROM entities WHERE id > ? ORDER BY id",
-                (after_id,),
+                "SELECT id, name, label, kind, embedding FROM entities "
+                "WHERE namespace = ? AND id > ? ORDER BY id",
+                (self.namespace, after_id),
             ).fetchall()
         return EntityRows(
             ids=np.array([r[0] for r in rows], dtype=np.int64),
@@ -278,9 +362,10 @@ class SQLiteStore:
     def load_facts(self, after_id: int) -> FactRows:
         with self._txn("read", "read facts") as c:
             rows = c.execute(
-                "SELECT id, subject_id, predicate, object_id, embedding FROM facts WHERE id > ? "
-                "ORDER BY id",
-                (after_id,),
+                "SELECT f.id, f.subject_id, f.predicate, f.object_id, f.embedding FROM facts f "
+                "JOIN entities s ON s.id = f.subject_id WHERE s.namespace = ? AND f.id > ? "
+                "ORDER BY f.id",
+                (self.namespace, after_id),
             ).fetchall()
         return FactRows(
             ids=np.array([r[0] for r in rows], dtype=np.int64),
@@ -293,61 +378,84 @@ class SQLiteStore:
     def load_chunks(self, after_id: int) -> ChunkRows:
         with self._txn("read", "read passages") as c:
             rows = c.execute(
-                "SELECT id, embedding FROM chunks WHERE id > ? ORDER BY id", (after_id,)
+                "SELECT k.id, k.embedding, d.id, d.time, d.added_at, d.metadata FROM chunks k "
+                "JOIN documents d ON d.id = k.doc WHERE k.namespace = ? AND k.id > ? "
+                "ORDER BY k.id",
+                (self.namespace, after_id),
             ).fetchall()
+        metadata: dict[int, Any] = {}
+        for r in rows:
+            if r[2] not in metadata:
+                metadata[r[2]] = json.loads(r[5])
         return ChunkRows(
             ids=np.array([r[0] for r in rows], dtype=np.int64),
             embeddings=_matrix([r[1] for r in rows], self.dim),
+            times=np.array([r[4] if r[3] is None else r[3] for r in rows], dtype=np.float64),
+            stated=np.array([r[3] is not None for r in rows], dtype=bool),
+            metadata=[metadata[r[2]] for r in rows],
         )
 
     def load_edges(self) -> EdgeRows:
+        ns = (self.namespace,)
         with self._txn("read", "read edges") as c:
 
             def pairs(q: str) -> np.ndarray:
-                rows = c.execute(q).fetchall()
+                rows = c.execute(q, ns).fetchall()
                 return np.array(rows, dtype=np.int64).reshape(-1, 2)
 
-            syn = c.execute("SELECT a, b, score FROM synonyms").fetchall()
+            syn = c.execute(
+                "SELECT y.a, y.b, y.score FROM synonyms y JOIN entities e ON e.id = y.a "
+                "WHERE e.namespace = ?",
+                ns,
+            ).fetchall()
             return EdgeRows(
-                fact_sources=pairs("SELECT fact_id, chunk_id FROM fact_sources"),
-                mentions=pairs("SELECT chunk_id, entity_id FROM mentions"),
+                fact_sources=pairs(
+                    "SELECT s.fact_id, s.chunk_id FROM fact_sources s "
+                    "JOIN chunks k ON k.id = s.chunk_id WHERE k.namespace = ?"
+                ),
+                mentions=pairs(
+                    "SELECT m.chunk_id, m.entity_id FROM mentions m "
+                    "JOIN chunks k ON k.id = m.chunk_id WHERE k.namespace = ?"
+                ),
                 synonyms=np.array([(a, b) for a, b, _ in syn], dtype=np.int64).reshape(-1, 2),
                 synonym_scores=np.array([s for _, _, s in syn], dtype=np.float64),
             )
 
     def passages(self, chunk_ids: Sequence[int]) -> dict[int, PassageRecord]:
         """Passage text and document metadata by internal chunk id. Ids no longer stored (a
-        document deleted since the caller's snapshot) are absent: callers pair by id."""
+        document deleted since the caller's snapshot), or of another namespace, are absent:
+        callers pair by id."""
         found: dict[int, PassageRecord] = {}
         with self._txn("read", "read passages") as c:
             for part in _chunks([int(x) for x in chunk_ids]):
                 q = (
-                    "SELECT k.id, k.chunk_id, d.doc_id, k.text, d.title, d.metadata FROM chunks k "
-                    f"JOIN documents d ON d.id = k.doc WHERE k.id IN ({','.join('?' * len(part))})"
+                    "SELECT k.id, k.chunk_id, d.doc_id, k.text, d.title, d.metadata, "
+                    "coalesce(d.time, d.added_at) FROM chunks k JOIN documents d ON d.id = k.doc "
+                    f"WHERE k.namespace = ? AND k.id IN ({','.join('?' * len(part))})"
                 )
-                for rid, cid, did, text, title, meta in c.execute(q, tuple(part)):
-                    found[rid] = PassageRecord(cid, did, text, title, json.loads(meta))
+                for rid, cid, did, text, title, meta, at in c.execute(q, (self.namespace, *part)):
+                    found[rid] = PassageRecord(cid, did, text, title, json.loads(meta), at)
         return found
 
     def documents(self, doc_ids: Sequence[str] | None = None) -> list[DocumentInfo]:
-        """Every stored document (``doc_ids=None``) or those of ``doc_ids`` that are stored,
-        oldest first, with its passage count. One read transaction."""
+        """Every document of this namespace (``doc_ids=None``) or those of ``doc_ids`` that are
+        stored, oldest first, with its passage count. One read transaction."""
         q = (
             "SELECT d.id, d.doc_id, d.title, (SELECT count(*) FROM chunks k WHERE k.doc = d.id), "
-            "d.metadata, d.content_hash, d.added_at FROM documents d"
+            "d.metadata, d.content_hash, d.added_at, d.time FROM documents d WHERE d.namespace = ?"
         )
         with self._txn("read", "list documents") as c:
             if doc_ids is None:
-                rows = c.execute(q + " ORDER BY d.id").fetchall()
+                rows = c.execute(q + " ORDER BY d.id", (self.namespace,)).fetchall()
             else:
                 rows = []
                 for part in _chunks(list(dict.fromkeys(doc_ids))):
-                    where = f" WHERE d.doc_id IN ({','.join('?' * len(part))})"
-                    rows.extend(c.execute(q + where, tuple(part)).fetchall())
+                    where = f" AND d.doc_id IN ({','.join('?' * len(part))})"
+                    rows.extend(c.execute(q + where, (self.namespace, *part)).fetchall())
                 rows.sort()
         return [
-            DocumentInfo(doc_id, title, n, json.loads(meta), digest, added)
-            for _, doc_id, title, n, meta, digest, added in rows
+            DocumentInfo(doc_id, title, n, json.loads(meta), digest, added, at, self.namespace)
+            for _, doc_id, title, n, meta, digest, added, at in rows
         ]
 
     def close(self) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import quote, unquote
 
 from graphmem.errors import StoreError
+from graphmem.store.migrate import upgrade_v1
 from graphmem.store.schema import APPLICATION_ID, DDL, SCHEMA_VERSION, TABLES
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -51,6 +52,14 @@ def open_store(path: str, *, readonly: bool, lock_timeout_s: float) -> Opened:
     try:
         with mapped_errors(path, "open"):
             state = identify(conn, p)
+            if state == "v1":
+                if reason is not None:
+                    raise StoreError(
+                        f"{p} has schema version 1 and {reason}: open it once where it can be "
+                        "written to upgrade it to version 2"
+                    )
+                upgrade_v1(conn, path)
+                state = "store"
             missing = sorted(set(TABLES) - _tables(conn))
             if state == "store" and missing:
                 raise StoreError(
@@ -159,7 +168,7 @@ def _tables(conn: sqlite3.Connection) -> set[str]:
 
 def identify(conn: sqlite3.Connection, p: Path) -> str:
     """``"new"`` for an empty database, ``"store"`` for a graphmem store of this schema version
-    (its tables may still be incomplete); anything else raises :class:`StoreError` without
+    (its tables may still be incomplete), ``"v1"`` for a store of version 1 (to upgrade); anything else raises :class:`StoreError` without
     writing. A store is recognised by ``PRAGMA application_id`` and its ``meta`` table; stores
     written before the application id was stamped carry 0 and a meta schema version."""
     app_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
@@ -175,6 +184,8 @@ def identify(conn: sqlite3.Connection, p: Path) -> str:
     row = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
     if row is None:
         raise StoreError(f"{p} is not a graphmem store: its meta table has no schema_version")
+    if str(row[0]) == "1" and SCHEMA_VERSION == 2:
+        return "v1"
     if str(row[0]) != str(SCHEMA_VERSION):
         raise StoreError(f"{p} has schema version {row[0]!r}, this graphmem reads {SCHEMA_VERSION}")
     return "store"

@@ -17,6 +17,7 @@ import numpy as np
 
 from graphmem.errors import NotFoundError, StoreError
 from graphmem.store.base import DeleteReport, WriteBatch
+from graphmem.store.schema import DEFAULT_NAMESPACE
 
 
 def blob(vector: np.ndarray) -> bytes:
@@ -31,66 +32,82 @@ def _expect(path: str, what: str, wrote: int, wanted: int) -> None:
         )
 
 
-def write_rows(c: sqlite3.Connection, batch: WriteBatch, path: str) -> None:
+def write_rows(c: sqlite3.Connection, batch: WriteBatch, path: str, namespace: str) -> None:
     now = time.time()
     c.executemany(
-        "INSERT INTO documents(doc_id, content_hash, title, metadata, added_at) "
-        "VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO documents(namespace, doc_id, content_hash, title, metadata, added_at, time) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
         [
             (
+                namespace,
                 d.doc_id,
                 d.content_hash,
                 d.title,
                 json.dumps(dict(d.metadata), ensure_ascii=False),
                 now,
+                d.time,
             )
             for d in batch.documents
         ],
     )
     cur = c.executemany(
-        "INSERT INTO chunks(chunk_id, doc, position, text, embedding) "
-        "SELECT ?, id, ?, ?, ? FROM documents WHERE doc_id = ?",
-        [(k.chunk_id, k.position, k.text, blob(k.embedding), k.doc_id) for k in batch.chunks],
+        "INSERT INTO chunks(namespace, chunk_id, doc, position, text, embedding) "
+        "SELECT namespace, ?, id, ?, ?, ? FROM documents WHERE namespace = ? AND doc_id = ?",
+        [
+            (k.chunk_id, k.position, k.text, blob(k.embedding), namespace, k.doc_id)
+            for k in batch.chunks
+        ],
     )
     _expect(path, "passages", cur.rowcount if batch.chunks else 0, len(batch.chunks))
     c.executemany(
-        "INSERT OR IGNORE INTO entities(name, label, kind, embedding) VALUES (?, ?, ?, ?)",
-        [(e.name, e.label, e.kind, blob(e.embedding)) for e in batch.entities],
+        "INSERT OR IGNORE INTO entities(namespace, name, label, kind, embedding) "
+        "VALUES (?, ?, ?, ?, ?)",
+        [(namespace, e.name, e.label, e.kind, blob(e.embedding)) for e in batch.entities],
     )
     c.executemany(
         "INSERT OR IGNORE INTO facts(subject_id, predicate, object_id, embedding) "
-        "SELECT s.id, ?, o.id, ? FROM entities s, entities o WHERE s.name = ? AND o.name = ?",
-        [(f.predicate, blob(f.embedding), f.subject, f.object) for f in batch.facts],
+        "SELECT s.id, ?, o.id, ? FROM entities s, entities o "
+        "WHERE s.namespace = ? AND s.name = ? AND o.namespace = ? AND o.name = ?",
+        [
+            (f.predicate, blob(f.embedding), namespace, f.subject, namespace, f.object)
+            for f in batch.facts
+        ],
     )
     sources = list(dict.fromkeys(batch.fact_sources))
     cur = c.executemany(
         "INSERT INTO fact_sources(fact_id, chunk_id) "
         "SELECT f.id, k.id FROM facts f, entities s, entities o, chunks k "
-        "WHERE s.name = ? AND f.predicate = ? AND o.name = ? "
-        "AND f.subject_id = s.id AND f.object_id = o.id AND k.chunk_id = ?",
-        sources,
+        "WHERE s.namespace = ?1 AND s.name = ?2 AND f.predicate = ?3 AND o.namespace = ?1 "
+        "AND o.name = ?4 AND f.subject_id = s.id AND f.object_id = o.id "
+        "AND k.namespace = ?1 AND k.chunk_id = ?5",
+        [(namespace, *row) for row in sources],
     )
     _expect(path, "fact provenance rows", cur.rowcount if sources else 0, len(sources))
     cur = c.executemany(
         "INSERT INTO mentions(chunk_id, entity_id, count) "
-        "SELECT k.id, e.id, ? FROM chunks k, entities e WHERE k.chunk_id = ? AND e.name = ?",
-        [(n, chunk, name) for chunk, name, n in batch.mentions],
+        "SELECT k.id, e.id, ?1 FROM chunks k, entities e "
+        "WHERE k.namespace = ?2 AND k.chunk_id = ?3 AND e.namespace = ?2 AND e.name = ?4",
+        [(n, namespace, chunk, name) for chunk, name, n in batch.mentions],
     )
     _expect(path, "entity mentions", cur.rowcount if batch.mentions else 0, len(batch.mentions))
     c.executemany(
         "INSERT OR IGNORE INTO synonyms(a, b, score) "
-        "SELECT min(x.id, y.id), max(x.id, y.id), ? FROM entities x, entities y "
-        "WHERE x.name = ? AND y.name = ? AND x.id != y.id",
-        [(s, a, b) for a, b, s in batch.synonyms],
+        "SELECT min(x.id, y.id), max(x.id, y.id), ?1 FROM entities x, entities y "
+        "WHERE x.namespace = ?2 AND x.name = ?3 AND y.namespace = ?2 AND y.name = ?4 "
+        "AND x.id != y.id",
+        [(s, namespace, a, b) for a, b, s in batch.synonyms],
     )
 
 
-def delete_rows(c: sqlite3.Connection, doc_id: str, path: str) -> DeleteReport:
+def delete_rows(c: sqlite3.Connection, doc_id: str, path: str, namespace: str) -> DeleteReport:
     """Remove a document, its passages and provenance, then every fact, entity and synonym edge
     that no remaining passage supports."""
-    row = c.execute("SELECT id FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+    row = c.execute(
+        "SELECT id FROM documents WHERE namespace = ? AND doc_id = ?", (namespace, doc_id)
+    ).fetchone()
     if row is None:
-        raise NotFoundError(f"no document with id {doc_id!r} in {path}")
+        where = "" if namespace == DEFAULT_NAMESPACE else f" namespace {namespace!r} of"
+        raise NotFoundError(f"no document with id {doc_id!r} in{where} {path}")
     doc = row[0]
     for t in ("gone_chunks", "cand_facts", "cand_entities"):
         c.execute(f"CREATE TEMP TABLE IF NOT EXISTS {t}(id INTEGER PRIMARY KEY)")
@@ -122,3 +139,19 @@ def delete_rows(c: sqlite3.Connection, doc_id: str, path: str) -> DeleteReport:
     ).rowcount
     n_ent = c.execute("DELETE FROM entities WHERE id IN (SELECT id FROM cand_entities)").rowcount
     return DeleteReport(doc_id, n_chunks, n_facts, n_ent, n_syn)
+
+
+def delete_namespace_rows(c: sqlite3.Connection, namespace: str, path: str) -> int:
+    """Remove every row of ``namespace``; returns the number of documents removed."""
+    ns = (namespace,)
+    if c.execute("SELECT 1 FROM documents WHERE namespace = ? LIMIT 1", ns).fetchone() is None:
+        raise NotFoundError(f"no namespace {namespace!r} in {path}")
+    chunks = "SELECT id FROM chunks WHERE namespace = ?"
+    entities = "SELECT id FROM entities WHERE namespace = ?"
+    c.execute(f"DELETE FROM fact_sources WHERE chunk_id IN ({chunks})", ns)
+    c.execute(f"DELETE FROM mentions WHERE chunk_id IN ({chunks})", ns)
+    c.execute(f"DELETE FROM synonyms WHERE a IN ({entities})", ns)
+    c.execute(f"DELETE FROM facts WHERE subject_id IN ({entities})", ns)
+    c.execute("DELETE FROM chunks WHERE namespace = ?", ns)
+    c.execute("DELETE FROM entities WHERE namespace = ?", ns)
+    return int(c.execute("DELETE FROM documents WHERE namespace = ?", ns).rowcount)

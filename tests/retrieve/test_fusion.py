@@ -102,7 +102,7 @@ DOCS = [
 def test_seed_adjustments_on_a_real_graph(memory_factory) -> None:
     mem = memory_factory()
     mem.add(DOCS)
-    index = mem._ready_index()
+    index = mem.index()
     pos = {name: i for i, name in enumerate(index.entity_names)}
     oslo, year, velk = pos["oslo"], pos["1961"], pos["mara velk"]
     counts = index.entity_passage_counts

@@ -53,7 +53,7 @@ def names(index, linked):
 
 
 def test_query_mentions_skip_exact_matches_and_trim_edges(mem, extractor):
-    index = mem._ready_index()
+    index = mem.index()
     got = []
     for q, doc in zip(QUERIES, extractor.nlp.pipe(QUERIES)):
         exact = [(a, b) for _, a, b in link_query_entity_spans(q, index.named)]
@@ -74,7 +74,7 @@ def test_a_mention_inside_an_exact_match_is_dropped_and_a_longer_one_kept(extrac
 
 
 def test_fuzzy_link_finds_the_nearest_named_entity(mem, extractor):
-    index = mem._ready_index()
+    index = mem.index()
     found = parse_mentions(extractor.nlp, mem.embedder, index, QUERIES)
     assert [m.names for m in found] == [("achebe",), ("tekeze river",), ("ines korigan",), (), ()]
     assert all(m.vectors.shape == (len(m.names), index.dim) for m in found)
@@ -95,7 +95,7 @@ def test_fuzzy_link_finds_the_nearest_named_entity(mem, extractor):
 
 
 def test_candidates_are_named_entities_only(mem):
-    index = mem._ready_index()
+    index = mem.index()
     cand = mentions_module._candidates(index)
     kinds = {index.entity_kinds[p] for p in cand.positions.tolist()}
     assert "NP" not in kinds and "DATE" not in kinds
@@ -104,7 +104,7 @@ def test_candidates_are_named_entities_only(mem):
 
 
 def test_entity_seeds_weigh_a_fuzzy_link_by_cosine_over_passages(mem):
-    index = mem._ready_index()
+    index = mem.index()
     e = index.named["velmora"]
     assert int(index.entity_passage_counts[e]) == 2
     none = np.zeros(0, dtype=np.int64)
@@ -157,7 +157,7 @@ def test_query_parser_reuses_the_spacy_extractor(extractor):
 
 
 def test_no_mentions_link_nothing(mem):
-    index = mem._ready_index()
+    index = mem.index()
     empty = QueryMentions((), np.zeros((0, index.dim), dtype=np.float32))
     assert fuzzy_link(index, empty, 0.0) == []
 

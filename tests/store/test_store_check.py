@@ -137,8 +137,9 @@ def test_a_fact_without_sources_is_unsupported(built, store):
 
 def test_an_orphan_entity_is_unsupported(built, store):
     counts = built[1]
-    damage(store, "INSERT INTO entities(name, label, kind, embedding) "
-                  "SELECT 'zzz orphan', 'Zzz Orphan', 'PERSON', embedding FROM entities LIMIT 1")
+    damage(store, "INSERT INTO entities(namespace, name, label, kind, embedding) "
+                  "SELECT 'default', 'zzz orphan', 'Zzz Orphan', 'PERSON', embedding "
+                  "FROM entities LIMIT 1")
     report = checked(store)
     assert report.problems == (
         (f"entities: 1 of {counts['entities'] + 1} rows has no mention and is in no fact (a "
@@ -293,7 +294,7 @@ def test_a_foreign_sqlite_file_is_refused_and_left_alone(tmp_path):
                                          r"schema_version$"):
         check_store(path)
     damage(path, "INSERT INTO meta VALUES ('schema_version', '7')")
-    with pytest.raises(StoreError, match=r"has schema version '7', this graphmem reads 1$"):
+    with pytest.raises(StoreError, match=r"has schema version '7', this graphmem reads 2$"):
         check_store(path)
 
 
@@ -301,8 +302,8 @@ def test_check_reads_past_an_open_write_transaction(built, store):
     """A reader never waits for a writer, and sees only committed rows."""
     writer = sqlite3.connect(store, isolation_level=None)
     writer.execute("BEGIN IMMEDIATE")
-    writer.execute("INSERT INTO entities(name, label, kind, embedding) "
-                   "VALUES ('pending', 'Pending', 'PERSON', x'00')")
+    writer.execute("INSERT INTO entities(namespace, name, label, kind, embedding) "
+                   "VALUES ('default', 'pending', 'Pending', 'PERSON', x'00')")
     try:
         started = time.perf_counter()
         report = check_store(store)

@@ -1,0 +1,218 @@
+"""Issue 13's server benchmark on the 2Wiki memory (6,119 passages).
+
+For each embedding-thread setting (``--threads``, e.g. ``1,2,default``) on a fresh copy of the
+store: ``graphmem serve --embed-threads N`` in a subprocess, each dev question in-process
+(``Memory.retrieve``) and over HTTP back to back (what HTTP adds), then ``--clients``
+concurrent clients, 95% retrieve / 5% add, for ``--duration`` seconds. Then the crash phase
+(``server_crash.py``) with ``--crash-threads``.
+Prints a table and writes JSON; records nproc and the load average, since the machine is shared.
+
+    python benchmarks/bench_server.py --store /work/q-stores-r4/2wiki-dev-400 \\
+        --out benchmarks/results/server_load.json
+
+The source store is only read: every phase works on a copy under ``--work`` (removed after
+unless ``--keep``)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+from server_crash import CrashConfig, run_crash
+from server_load import ROOT, LoadConfig, latency_ms, run_load, start_server
+
+from graphmem import Memory
+from graphmem.config import EmbedConfig, MemoryConfig
+
+log = logging.getLogger("bench_server")
+
+SHARED = ROOT.parent / "shared" / "data"
+TARGETS = {"retrieve_per_s_min": 100, "retrieve_p95_ms_max": 100, "errors": 0, "lost_writes": 0,
+           "http_overhead_p50_ms_max": 2}  # issue 13, "Benchmark"
+
+
+def questions(path: Path) -> list[str]:
+    return [q["question"] for q in json.loads(path.read_text())]
+
+
+def copy_store(src: Path, dst: Path) -> Path:
+    if dst.exists():
+        shutil.rmtree(dst)
+    shutil.copytree(src, dst)
+    return dst
+
+
+def http_overhead(store: Path, url: str, queries: list[str], threads: int | None,
+                  top_k: int) -> dict[str, Any]:
+    """Each query through ``Memory.retrieve`` in this process and through the idle server, one
+    after the other (which goes first alternates), so both see the same load of the shared
+    machine; the server's own memory answers over HTTP. Returns both latency summaries and
+    the median of the per-query differences."""
+    import numpy as np
+    import torch
+
+    before = torch.get_num_threads()
+    cfg = MemoryConfig(embed=EmbedConfig(threads=threads))
+    local, remote, health = [], [], []
+    try:
+        with Memory(store, cfg) as mem, httpx.Client(base_url=url, timeout=120) as http:
+            def via_http(q: str) -> float:
+                t0 = time.perf_counter()
+                http.post("/v1/retrieve", json={"query": q, "top_k": top_k}).raise_for_status()
+                return time.perf_counter() - t0
+
+            def in_proc(q: str) -> float:
+                t0 = time.perf_counter()
+                mem.retrieve(q, top_k=top_k)
+                return time.perf_counter() - t0
+
+            for q in queries[:5]:  # models, index, connection
+                in_proc(q), via_http(q)
+            for i, q in enumerate(queries):
+                t0 = time.perf_counter()  # the transport alone: an empty route, no threads
+                http.get("/healthz").raise_for_status()
+                health.append(time.perf_counter() - t0)
+                if i % 2:
+                    remote.append(via_http(q))
+                    local.append(in_proc(q))
+                else:
+                    local.append(in_proc(q))
+                    remote.append(via_http(q))
+        torch_threads = torch.get_num_threads()
+    finally:
+        torch.set_num_threads(before)  # the setting is process-wide
+    diff = np.median(np.subtract(remote, local)) * 1000
+    a, b = latency_ms(local), latency_ms(remote)
+    return {"in_process": a | {"torch_threads": torch_threads}, "http_sequential": b,
+            "healthz_round_trip": latency_ms(health),
+            "http_overhead_p50_ms": round(b["p50_ms"] - a["p50_ms"], 2),
+            "http_overhead_median_paired_ms": round(float(diff), 2),
+            "http_over_in_process_p50_ratio": round(b["p50_ms"] / a["p50_ms"], 3)}
+
+
+def run_setting(src: Path, work: Path, threads: str, queries: list[str], load: LoadConfig,
+                readers: int, extra: list[str]) -> dict[str, Any]:
+    store = copy_store(src, work / f"store-{threads}")
+    n = None if threads == "default" else int(threads)
+    args = ["--readers", str(readers), "--embed-threads", str(n or 0), *extra]
+    served = start_server(store, work / f"server-{threads}.log", *args)
+    try:
+        overhead = http_overhead(store, served.url, queries, n, load.top_k)
+        loaded = run_load(served.url, queries, load, tag=f"t{threads}")
+    finally:
+        status = served.stop()
+    shutil.rmtree(store, ignore_errors=True)
+    return {
+        "embed_threads": threads, "serve_args": args, "server_ready_s": round(served.started_s, 1),
+        "server_exit_status": status, **overhead,
+        "loaded_p50_over_in_process_ratio": round(
+            loaded["ops"]["retrieve"]["p50_ms"] / overhead["in_process"]["p50_ms"], 3),
+        "load": loaded,
+    }
+
+
+def _label(run: dict[str, Any]) -> str:
+    args = run["serve_args"]
+    return " ".join([f"threads={run['embed_threads']}", f"readers={args[1]}", *args[4:]])
+
+
+def table(runs: list[dict[str, Any]], crash: dict[str, Any] | None) -> str:
+    head = (f"{'run':<24} {'ret/s':>6} {'p50':>7} {'p95':>7} {'p99':>7} {'add/s':>5} "
+            f"{'add p50':>8} {'add p95':>8} {'commits':>7} {'err':>3} {'in-proc':>7} "
+            f"{'http':>6} {'+http':>5}")
+    lines = [head, "-" * len(head)]
+    for r in runs:
+        ret, add = r["load"]["ops"]["retrieve"], r["load"]["ops"]["add"]
+        lines.append(
+            f"{_label(r):<24} {ret['per_s']:>6.1f} {ret.get('p50_ms', 0):>7.1f} "
+            f"{ret.get('p95_ms', 0):>7.1f} {ret.get('p99_ms', 0):>7.1f} {add['per_s']:>5.1f} "
+            f"{add.get('p50_ms', 0):>8.1f} {add.get('p95_ms', 0):>8.1f} "
+            f"{r['load']['commits']:>7} {r['load']['errors']:>3} "
+            f"{r['in_process']['p50_ms']:>7.1f} {r['http_sequential']['p50_ms']:>6.1f} "
+            f"{r['http_overhead_median_paired_ms']:>5.2f}")
+    lines.append("(ms; in-proc/http: p50 of the questions one at a time on the idle server; "
+                 "+http: median per-question HTTP - in-process)")
+    if crash is not None:
+        lines.append(
+            f"crash: {len(crash['rounds'])} SIGKILLs, {crash['acked']} adds acked "
+            f"({crash['acked_multi_passage']} multi-passage), lost {crash['lost_acked']}, "
+            f"half-written {crash['half_written']}, unacked {crash['unacked']} "
+            f"({crash['unacked_stored_whole']} stored whole), graphmem check exit "
+            f"{crash['check_exit_status']}, last acked retrievable: "
+            f"{crash['last_acked_retrievable']}")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--store", type=Path, default=Path("/work/q-stores-r4/2wiki-dev-400"),
+                    help="A built 2Wiki memory; only read (copied under --work).")
+    ap.add_argument("--questions", type=Path, default=SHARED / "2wiki-corpus" /
+                    "dev-questions.json")
+    ap.add_argument("--threads", default="1,2,default",
+                    help="Embedding thread settings to compare (comma-separated; default: "
+                    "the torch default, one per core).")
+    ap.add_argument("--crash-threads", default="1", help="Setting of the crash phase.")
+    ap.add_argument("--readers", type=int, default=2)
+    ap.add_argument("--serve-args", default="",
+                    help="More `graphmem serve` options for every run (e.g. --no-batch-adds).")
+    ap.add_argument("--duration", type=float, default=LoadConfig.duration_s)
+    ap.add_argument("--clients", type=int, default=LoadConfig.clients)
+    ap.add_argument("--add-fraction", type=float, default=LoadConfig.add_fraction)
+    ap.add_argument("--crash-rounds", type=int, default=CrashConfig.rounds)
+    ap.add_argument("--no-crash", action="store_true")
+    ap.add_argument("--work", type=Path, default=None, help="Scratch dir (default: a temp dir).")
+    ap.add_argument("--keep", action="store_true", help="Keep --work (stores, server logs).")
+    ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" /
+                    "server_load.json")
+    args = ap.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request otherwise
+
+    work = args.work or Path(tempfile.mkdtemp(prefix="bench-server-"))
+    work.mkdir(parents=True, exist_ok=True)
+    queries = questions(args.questions)
+    load = LoadConfig(clients=args.clients, duration_s=args.duration,
+                      add_fraction=args.add_fraction)
+    env = {"nproc": os.cpu_count(), "loadavg_start": list(os.getloadavg()),
+           "python": platform.python_version(), "machine": platform.machine()}
+    runs = []
+    try:
+        for threads in args.threads.split(","):
+            log.info("embed threads %s: load avg %s", threads, os.getloadavg())
+            runs.append(run_setting(args.store, work, threads.strip(), queries, load,
+                                    args.readers, args.serve_args.split()))
+        crash = None
+        if not args.no_crash:
+            store = copy_store(args.store, work / "store-crash")
+            n = None if args.crash_threads == "default" else int(args.crash_threads)
+            crash = run_crash(store, work, CrashConfig(rounds=args.crash_rounds),
+                              ["--readers", str(args.readers), "--embed-threads", str(n or 0),
+                               *args.serve_args.split()])
+            crash["embed_threads"] = args.crash_threads
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    env["loadavg_end"] = list(os.getloadavg())
+    report = {"benchmark": "bench_server", "command": " ".join(sys.argv),
+              "store": str(args.store), "questions": len(queries), "readers": args.readers,
+              "environment": env, "targets": TARGETS, "runs": runs, "crash": crash}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2) + "\n")
+    print(table(runs, crash))
+    print(f"nproc {env['nproc']}, load average start {env['loadavg_start']} end "
+          f"{env['loadavg_end']}; wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,206 @@
+"""Load phase of ``bench_server.py``: a ``graphmem serve`` subprocess, closed-loop HTTP clients
+on threads (each sends its next request when the last one is answered) and latency summaries.
+
+Kept apart from the crash phase (``server_crash.py``) and from the report (``bench_server.py``)
+so each part stays readable on its own."""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class LoadConfig:
+    """The mix of issue 13's benchmark: 16 concurrent clients, 95% retrieve / 5% add, 60 s."""
+
+    clients: int = 16
+    duration_s: float = 60.0
+    add_fraction: float = 0.05
+    top_k: int = 5
+    """What ``Memory.retrieve`` returns by default."""
+    warmup_s: float = 3.0
+    """Load before the measured window, not counted (first requests of each connection)."""
+    seed: int = 0
+
+
+@dataclass
+class Served:
+    """A running ``graphmem serve`` process."""
+
+    proc: subprocess.Popen[bytes]
+    url: str
+    log_path: Path
+    started_s: float = 0.0
+    """Seconds from spawn to /readyz answering 200 (model and index loading)."""
+
+    def stop(self, timeout: float = 120) -> int:
+        """SIGTERM (finishes running writes) and wait for the exit status."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(timeout)
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown code runs; the store sees a crash."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(60)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(store: Path, log_path: Path, *args: str, wait_s: float = 600) -> Served:
+    """Spawn ``graphmem serve`` on a free loopback port and wait until it is ready."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "GRAPHMEM_TOKENS"}
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    cmd = [sys.executable, "-m", "graphmem.cli", "serve", "--store", str(store),
+           "--port", str(port), *args]
+    started = time.monotonic()
+    with log_path.open("ab") as out:
+        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
+    served = Served(proc, f"http://127.0.0.1:{port}", log_path)
+    deadline = started + wait_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited {proc.returncode}: see {log_path}")
+        try:
+            if httpx.get(served.url + "/readyz", timeout=2).status_code == 200:
+                served.started_s = time.monotonic() - started
+                log.info("server %s ready in %.1f s (%s)", served.url, served.started_s,
+                         " ".join(args))
+                return served
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    served.kill()
+    raise RuntimeError(f"server not ready after {wait_s} s: see {log_path}")
+
+
+@dataclass
+class Outcome:
+    """One request as the client saw it."""
+
+    op: str  # "retrieve" or "add"
+    started: float  # monotonic seconds
+    latency_s: float
+    status: int | None  # None: no HTTP answer (connection error, timeout)
+    error: str | None = None
+
+
+def add_body(doc_id: str, n: int) -> dict[str, Any]:
+    """A small new document that no other request sends (its id and names are unique)."""
+    text = (f"{doc_id} is a note about Corvan Estrel{n}, who was born in Ludmere{n} and "
+            f"worked at the Halvard Observatory as an instrument maker until {1900 + n % 100}.")
+    return {"documents": [{"id": doc_id, "text": text}], "source": "bench_server"}
+
+
+def _client(url: str, questions: Sequence[str], cfg: LoadConfig, index: int, tag: str,
+            start_at: float, stop_at: float, out: list[Outcome]) -> None:
+    rng = random.Random(cfg.seed * 1000 + index)
+    q = index * 997 % len(questions)  # clients start at different questions
+    n = 0
+    with httpx.Client(base_url=url, timeout=120) as http:
+        while True:
+            now = time.monotonic()
+            if now >= stop_at:
+                return
+            if rng.random() < cfg.add_fraction:
+                op, path = "add", "/v1/documents"
+                body = add_body(f"load-{tag}-c{index}-{n}", n)
+                n += 1
+            else:
+                op, path = "retrieve", "/v1/retrieve"
+                body = {"query": questions[q], "top_k": cfg.top_k}
+                q = (q + 1) % len(questions)
+            t0 = time.perf_counter()
+            try:
+                reply = http.post(path, json=body)
+                status, error = reply.status_code, None
+                if not reply.is_success:
+                    error = reply.text[:200]
+            except httpx.HTTPError as exc:
+                status, error = None, f"{type(exc).__name__}: {exc}"
+            latency = time.perf_counter() - t0
+            if now >= start_at:
+                out.append(Outcome(op, now, latency, status, error))
+
+
+def run_load(url: str, questions: Sequence[str], cfg: LoadConfig, tag: str) -> dict[str, Any]:
+    """``cfg.clients`` closed-loop clients for ``warmup_s + duration_s``; a summary of the
+    requests started inside the measured window."""
+    begin = time.monotonic()
+    start_at, stop_at = begin + cfg.warmup_s, begin + cfg.warmup_s + cfg.duration_s
+    results: list[list[Outcome]] = [[] for _ in range(cfg.clients)]
+    threads = [threading.Thread(target=_client, args=(url, questions, cfg, i, tag, start_at,
+                                                      stop_at, results[i]), daemon=True)
+               for i in range(cfg.clients)]
+    load_before = os.getloadavg()
+    generation = _generation(url)
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = max(time.monotonic(), stop_at) - start_at
+    outcomes = [o for rs in results for o in rs]
+    return summarise(outcomes, elapsed) | {
+        "clients": cfg.clients, "duration_s": cfg.duration_s, "add_fraction": cfg.add_fraction,
+        "commits": _generation(url) - generation,  # warm-up adds included
+        "loadavg_before": list(load_before), "loadavg_after": list(os.getloadavg()),
+    }
+
+
+def _generation(url: str) -> int:
+    """The store's write generation: one step per committed write."""
+    return int(httpx.get(url + "/v1/stats", timeout=60).json()["generation"])
+
+
+def latency_ms(seconds: Sequence[float]) -> dict[str, float | int]:
+    """Count, mean and percentiles (numpy's linear interpolation), in milliseconds."""
+    if not seconds:
+        return {"n": 0}
+    a = np.asarray(seconds) * 1000
+    p50, p95, p99 = np.percentile(a, [50, 95, 99])
+    return {"n": len(a), "mean_ms": round(float(a.mean()), 2), "p50_ms": round(float(p50), 2),
+            "p95_ms": round(float(p95), 2), "p99_ms": round(float(p99), 2),
+            "max_ms": round(float(a.max()), 2)}
+
+
+def summarise(outcomes: Sequence[Outcome], elapsed_s: float) -> dict[str, Any]:
+    """Per-operation rates, latencies and errors (a non-2xx status or no answer)."""
+    ops: dict[str, Any] = {}
+    for op in ("retrieve", "add"):
+        mine = [o for o in outcomes if o.op == op]
+        failed = [o for o in mine if o.status is None or not 200 <= o.status < 300]
+        ops[op] = {
+            "requests": len(mine),
+            "per_s": round(len(mine) / elapsed_s, 2),
+            "errors": len(failed),
+            "error_samples": sorted({f"{o.status}: {o.error}" for o in failed})[:5],
+            **latency_ms([o.latency_s for o in mine]),
+        }
+    return {"elapsed_s": round(elapsed_s, 2), "requests": len(outcomes),
+            "requests_per_s": round(len(outcomes) / elapsed_s, 2),
+            "errors": sum(v["errors"] for v in ops.values()), "ops": ops}

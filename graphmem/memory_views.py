@@ -1,0 +1,95 @@
+"""The read-only views a :class:`graphmem.Memory` gives of what it stores: counts, documents,
+namespaces, an entity's facts in time and the graph as networkx. A mixin of ``Memory``: it
+uses the memory's store, lock, namespace check and indexes."""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any
+
+from graphmem.facts import FactInfo, facts_about
+from graphmem.graph.view import undirected_view
+from graphmem.retrieve.scope import build_scope
+from graphmem.store.base import DocumentInfo, Store
+from graphmem.store.schema import DEFAULT_NAMESPACE
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from graphmem.embed import Embedder
+    from graphmem.indexes import NamespaceIndexes
+    from graphmem.llm.client import LLMClient
+
+__all__ = ["MemoryViews"]
+
+
+class MemoryViews:
+    """Read-only views (see the module docstring)."""
+
+    store: Store
+    path: Path
+    embedder: Embedder
+    _lock: threading.RLock
+    _indexes: NamespaceIndexes
+    _llm: LLMClient | None
+
+    def _namespace(self, namespace: object, caller: str, *, must_exist: bool) -> Store:
+        raise NotImplementedError
+
+    def namespaces(self) -> list[str]:
+        """The namespaces that hold documents, sorted."""
+        with self._lock:
+            return self.store.namespaces()
+
+    def facts_about(
+        self, name: str, *, namespace: str = DEFAULT_NAMESPACE, as_of: object = None
+    ) -> list[FactInfo]:
+        """The facts with entity ``name`` as subject or object, each with its validity
+        intervals, whether it holds now (or at ``as_of``), what superseded it and the passages
+        stating it (see :class:`graphmem.facts.FactInfo`). Unknown names give []."""
+        store = self._namespace(namespace, "facts_about()", must_exist=True)
+        with self._lock, self._indexes.snapshot(store.namespace) as (index, store):
+            scope = build_scope(index, as_of=as_of, caller="facts_about()")
+            return facts_about(index, store, name, scope.at)
+
+    def stats(self, *, namespace: str | None = None) -> dict[str, Any]:
+        """Row counts (documents, chunks, entities, facts, synonym_edges, ...) of the whole
+        store, or of ``namespace``, plus the store's generation, embedder and path."""
+        store = self.store if namespace is None else self._namespace(namespace, "stats()", must_exist=True)
+        with self._lock:
+            out: dict[str, Any] = dict(store.counts(every_namespace=namespace is None))
+            out["namespaces"] = len(self.store.namespaces())
+            out["generation"] = self.store.store_generation()
+            out["embedder"] = self.store.meta("embedder_name") or self.embedder.name
+            out["path"] = str(self.path)
+            if self._llm is not None:
+                out["llm"] = self._llm.usage.as_dict()
+            return out
+
+    def documents(self, *, namespace: str = DEFAULT_NAMESPACE) -> list[DocumentInfo]:
+        """Every document of ``namespace`` (id, title, passage count, metadata, time, when it
+        was stored), oldest first."""
+        store = self._namespace(namespace, "documents()", must_exist=False)
+        with self._lock:
+            return store.documents()
+
+    def to_graph(self, *, namespace: str = DEFAULT_NAMESPACE) -> Any:
+        """The stored graph of ``namespace`` as a directed ``networkx.MultiDiGraph`` with scalar
+        attributes only (fact edges subject -> object with predicate and provenance, mention
+        and synonym edges), ready for GraphML; see :mod:`graphmem.export`. Loads no model."""
+        from graphmem.export import export_graph
+
+        store = self._namespace(namespace, "to_graph()", must_exist=False)
+        with self._lock:
+            return export_graph(store)
+
+    def to_networkx(self, *, namespace: str = DEFAULT_NAMESPACE) -> Any:
+        """The knowledge graph of ``namespace`` as a ``networkx.Graph``.
+
+        Nodes are ``"entity:<name>"`` (attributes ``kind="entity"``, ``label``, ``type``) and
+        ``"passage:<chunk_id>"`` (``kind="passage"``, ``doc_id``, ``text``); edges carry
+        ``kind`` (``fact``, ``mention`` or ``synonym``), ``weight`` and, for facts, ``predicates``.
+        """
+        store = self._namespace(namespace, "to_networkx()", must_exist=False)
+        with self._lock, self._indexes.snapshot(store.namespace, model=False) as (index, store):
+            return undirected_view(index, store)

@@ -1,0 +1,86 @@
+"""Upgrading a version 1 store (one namespace, no document times) to version 2 in place.
+
+Version 2 changes the uniqueness of document ids, passage ids and entity names from "in the
+store" to "in a namespace", which SQLite can only do by rebuilding those three tables. The
+rebuild runs in one write transaction, keeps every integer id (facts, provenance, mentions and
+synonym edges refer to them) and the AUTOINCREMENT counters (ids are never reused, which the
+in-memory index relies on), puts every row in the default namespace and bumps the generation,
+so that an index loaded before the upgrade reloads. A crash in the middle leaves version 1.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+
+from graphmem.store.schema import DDL, DEFAULT_NAMESPACE, SCHEMA_VERSION
+
+log = logging.getLogger(__name__)
+
+# table -> the version 1 columns copied (the new ones are namespace and, for documents, time)
+_REBUILT = {
+    "documents": "id, doc_id, content_hash, title, metadata, added_at",
+    "chunks": "id, chunk_id, doc, position, text, embedding",
+    "entities": "id, name, label, kind, embedding",
+}
+
+
+def upgrade_v1(conn: sqlite3.Connection, path: str) -> None:
+    """Rebuild a version 1 store as version 2 (see the module docstring). The connection must
+    be writable and outside a transaction."""
+    log.warning("%s: upgrading the store from schema version 1 to %d", path, SCHEMA_VERSION)
+    conn.execute("PRAGMA foreign_keys=OFF")  # the rebuilt tables are referenced by id
+    conn.execute("PRAGMA legacy_alter_table=ON")  # keep references naming the new tables
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            version = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+            if version is not None and str(version[0]) == str(SCHEMA_VERSION):
+                conn.execute("ROLLBACK")  # another process upgraded it first
+                return
+            _rebuild(conn)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    finally:
+        conn.execute("PRAGMA legacy_alter_table=OFF")
+        conn.execute("PRAGMA foreign_keys=ON")
+
+
+def _rebuild(conn: sqlite3.Connection) -> None:
+    sequences = dict(conn.execute("SELECT name, seq FROM sqlite_sequence").fetchall())
+    conn.execute("DROP INDEX IF EXISTS chunks_doc")
+    for table in _REBUILT:
+        conn.execute(f"ALTER TABLE {table} RENAME TO v1_{table}")
+    for statement in DDL.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+    for table, columns in _REBUILT.items():
+        conn.execute(
+            f"INSERT INTO {table}(namespace, {columns}) SELECT ?, {columns} FROM v1_{table}",
+            (DEFAULT_NAMESPACE,),
+        )
+    for table in ("chunks", "documents", "entities"):  # referencing tables first
+        conn.execute(f"DROP TABLE v1_{table}")
+    for table in _REBUILT:
+        conn.execute("DELETE FROM sqlite_sequence WHERE name IN (?, ?)", (table, f"v1_{table}"))
+        if table in sequences:
+            conn.execute(
+                "INSERT INTO sqlite_sequence(name, seq) VALUES (?, ?)", (table, sequences[table])
+            )
+    problems = conn.execute("PRAGMA foreign_key_check").fetchall()
+    if problems:
+        raise sqlite3.IntegrityError(f"foreign keys broken by the upgrade: {problems[:3]}")
+    generation = int(conn.execute("SELECT value FROM meta WHERE key='generation'").fetchone()[0])
+    conn.execute(
+        "UPDATE meta SET value = ? WHERE key='generation'", (str(generation + 1),)
+    )
+    if conn.execute("SELECT count(*) FROM documents").fetchone()[0]:
+        conn.execute(
+            "INSERT INTO namespaces(name, generation) VALUES (?, ?)",
+            (DEFAULT_NAMESPACE, generation + 1),
+        )
+    conn.execute(
+        "UPDATE meta SET value = ? WHERE key='schema_version'", (str(SCHEMA_VERSION),)
+    )

@@ -1,0 +1,221 @@
+"""When facts hold: validity intervals derived from provenance and passage times.
+
+A fact is stated at the times of the passages that support it (a passage's time is its
+document's stated time, else when the document was stored). Facts of a *single-valued*
+relation (where someone lives, who they work for, who leads an organisation, ...; see
+:class:`graphmem.config.TemporalConfig`) about the same key entity compete: at any moment the
+value stated last holds, and an earlier value's validity ends when a later statement of another
+value is made. Nothing is stored for this: intervals are recomputed from the provenance rows
+whenever the index refreshes, so deleting the newer document brings the older fact back exactly
+as if the newer one had never been added.
+
+:func:`validity` is the fast path (one sort over all statements); :func:`validity_reference`
+is a plain per-group loop kept beside it for the tests.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+
+import numpy as np
+import scipy.sparse as sp
+
+from graphmem.config import SingleValued, TemporalConfig
+
+# Entity kinds that are never the value of a single-valued relation: "moved in 2021" names a
+# time, not a place.
+VALUELESS_KINDS = frozenset({"DATE", "TIME", "CARDINAL", "ORDINAL", "QUANTITY", "PERCENT", "MONEY"})
+_FILLER = frozenset({"now", "currently", "still", "also", "recently", "later", "then", "finally",
+                     "eventually", "be", "have", "since"})
+
+
+def normalize_predicate(predicate: str) -> str:
+    """A predicate reduced for relation matching: lower case, auxiliaries and time adverbs
+    (``be``, ``now``, ``currently``, ...) dropped, so "be now based in" matches "based in"."""
+    words = [w for w in predicate.lower().split() if w not in _FILLER]
+    return " ".join(words)
+
+
+def relation_roles(
+    relations: Sequence[SingleValued],
+) -> dict[str, tuple[int, bool]]:
+    """Normalised predicate -> (relation number, True when the subject is the key entity)."""
+    out: dict[str, tuple[int, bool]] = {}
+    for number, rel in enumerate(relations):
+        for p in rel.predicates:
+            out.setdefault(normalize_predicate(p), (number, True))
+        for p in rel.inverse:
+            out.setdefault(normalize_predicate(p), (number, False))
+    return out
+
+
+def fact_groups(
+    predicates: Sequence[str],
+    subjects: np.ndarray,
+    objects: np.ndarray,
+    kinds: Sequence[str],
+    config: TemporalConfig,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per fact: its competition group (-1 when its relation is not single-valued) and the
+    entity position of its value. Facts of one relation about one key entity share a group."""
+    roles = relation_roles(config.single_valued) if config.enabled else {}
+    group = np.full(len(predicates), -1, dtype=np.int64)
+    value = np.full(len(predicates), -1, dtype=np.int64)
+    keys: dict[tuple[int, int], int] = {}
+    for f, p in enumerate(predicates):
+        role = roles.get(normalize_predicate(p))
+        if role is None:
+            continue
+        number, subject_keyed = role
+        key, val = (subjects[f], objects[f]) if subject_keyed else (objects[f], subjects[f])
+        if kinds[int(val)] in VALUELESS_KINDS or kinds[int(key)] in VALUELESS_KINDS:
+            continue
+        group[f] = keys.setdefault((number, int(key)), len(keys))
+        value[f] = int(val)
+    return group, value
+
+
+@dataclass(frozen=True)
+class Validity:
+    """Validity intervals of every fact: fact ``iv_fact[i]`` holds from ``iv_start[i]`` until
+    ``iv_end[i]`` (``inf``: still holds), ``first`` is each fact's first statement time
+    (``inf`` when none is indexed), ``group``/``value`` as from :func:`fact_groups`."""
+
+    iv_fact: np.ndarray
+    iv_start: np.ndarray
+    iv_end: np.ndarray
+    first: np.ndarray
+    group: np.ndarray
+    value: np.ndarray
+
+    @classmethod
+    def empty(cls) -> Validity:
+        z = np.zeros(0, dtype=np.int64)
+        return cls(z, np.zeros(0), np.zeros(0), np.zeros(0), z, z)
+
+    def valid_at(self, t: float) -> np.ndarray:
+        """Bool per fact: stated at or before ``t`` and not superseded at ``t``
+        (``t = inf``: holds now)."""
+        mask = np.zeros(len(self.first), dtype=bool)
+        live = (self.iv_start <= t) & (t < self.iv_end) if math.isfinite(t) else np.isinf(self.iv_end)
+        mask[self.iv_fact[live]] = True
+        return mask
+
+    def intervals(self, fact: int) -> list[tuple[float, float]]:
+        """The (start, end) intervals of one fact, in time order."""
+        rows = np.flatnonzero(self.iv_fact == fact)
+        return sorted((float(self.iv_start[r]), float(self.iv_end[r])) for r in rows)
+
+
+def validity(
+    fact_chunks: sp.csr_matrix, chunk_times: np.ndarray, group: np.ndarray, value: np.ndarray
+) -> Validity:
+    """Intervals for every fact (see the module docstring). ``fact_chunks`` is the facts x
+    passages provenance matrix, ``chunk_times`` each passage's time."""
+    n_f = fact_chunks.shape[0]
+    coo = fact_chunks.tocoo()
+    st_fact = coo.row.astype(np.int64)
+    st_time = chunk_times[coo.col] if len(coo.col) else np.zeros(0)
+    first = np.full(n_f, np.inf)
+    np.minimum.at(first, st_fact, st_time)
+    stated = np.isfinite(first)
+    free = stated & (group < 0)
+    iv_fact = [np.flatnonzero(free)]
+    iv_start = [first[free]]
+    iv_end = [np.full(int(free.sum()), np.inf)]
+    in_group = group[st_fact] >= 0
+    sf, stt = st_fact[in_group], st_time[in_group]
+    sg = group[sf]
+    order = np.lexsort((sf, stt, sg))
+    sf, stt, sg = sf[order], stt[order], sg[order]
+    # walk each group's statements in time order; a run of equal times is one moment
+    starts = np.flatnonzero(np.r_[True, sg[1:] != sg[:-1]]) if len(sg) else np.zeros(0, int)
+    bounds = np.r_[starts, len(sg)].astype(np.int64)
+    facts_out: list[int] = []
+    s_out: list[float] = []
+    e_out: list[float] = []
+    for a, b in pairwise(bounds.tolist()):
+        _sweep(sf[a:b], stt[a:b], value, facts_out, s_out, e_out)
+    iv_fact.append(np.asarray(facts_out, dtype=np.int64))
+    iv_start.append(np.asarray(s_out, dtype=np.float64))
+    iv_end.append(np.asarray(e_out, dtype=np.float64))
+    return Validity(
+        np.concatenate(iv_fact), np.concatenate(iv_start), np.concatenate(iv_end), first, group, value
+    )
+
+
+def _sweep(
+    facts: np.ndarray,
+    times: np.ndarray,
+    value: np.ndarray,
+    facts_out: list[int],
+    s_out: list[float],
+    e_out: list[float],
+) -> None:
+    """One group's statements (sorted by time): from each moment on, the values stated at it
+    hold, and so does every fact stated so far with one of those values."""
+    if len(np.unique(value[facts])) == 1:  # one value only: nothing competes
+        for f in np.unique(facts).tolist():
+            facts_out.append(f)
+            s_out.append(float(times[facts == f].min()))
+            e_out.append(math.inf)
+        return
+    seen: dict[int, set[int]] = defaultdict(set)  # value -> facts stated so far
+    open_since: dict[int, float] = {}
+    i = 0
+    while i < len(times):
+        j = i
+        while j < len(times) and times[j] == times[i]:
+            j += 1
+        now = float(times[i])
+        for f in facts[i:j].tolist():
+            seen[int(value[f])].add(f)
+        holding = {f for v in {int(value[f]) for f in facts[i:j].tolist()} for f in seen[v]}
+        for f in [f for f in open_since if f not in holding]:
+            facts_out.append(f)
+            s_out.append(open_since.pop(f))
+            e_out.append(now)
+        for f in holding:
+            open_since.setdefault(f, now)
+        i = j
+    for f, since in open_since.items():
+        facts_out.append(f)
+        s_out.append(since)
+        e_out.append(math.inf)
+
+
+def validity_reference(
+    statements: Sequence[tuple[int, float]], group: Sequence[int], value: Sequence[int]
+) -> dict[int, list[tuple[float, float]]]:
+    """The plain definition, for tests: ``statements`` are (fact, time) pairs. At time t a
+    grouped fact holds when it was stated at or before t and its value is one of those stated
+    at the latest moment at or before t at which its group stated anything. Returns each
+    stated fact's maximal intervals, in time order."""
+    by_fact: dict[int, list[float]] = defaultdict(list)
+    for f, t in statements:
+        by_fact[f].append(t)
+    moments = sorted({t for _, t in statements})
+
+    def holds(f: int, t: float) -> bool:
+        if min(by_fact[f]) > t:
+            return False
+        if group[f] < 0:
+            return True
+        mates = [(x, g) for g, ts in by_fact.items() if group[g] == group[f] for x in ts if x <= t]
+        latest = max(x for x, _ in mates)
+        return value[f] in {value[g] for x, g in mates if x == latest}
+
+    out: dict[int, list[tuple[float, float]]] = {}
+    for f in by_fact:
+        spans: list[tuple[float, float]] = []
+        for k, t in enumerate(moments):
+            if not holds(f, t) or (spans and spans[-1][1] > t):
+                continue
+            end = next((m for m in moments[k + 1 :] if not holds(f, m)), math.inf)
+            spans.append((t, end))
+        out[f] = spans
+    return out
