@@ -12,6 +12,7 @@ import click
 from graphmem.cli_options import fail, open_memory, store_option
 from graphmem.conversation import DEFAULT_WINDOW, add_conversation, read_turns
 from graphmem.errors import GraphMemError
+from graphmem.store.schema import DEFAULT_NAMESPACE
 
 __all__ = ["add_conversation_command", "eval_locomo"]
 
@@ -21,8 +22,9 @@ __all__ = ["add_conversation_command", "eval_locomo"]
 @store_option
 @click.option(
     "--namespace",
-    default=None,
-    help="Namespace to add the turns to (default: the memory's default namespace).",
+    default=DEFAULT_NAMESPACE,
+    show_default=True,
+    help="Namespace to add the turns to.",
 )
 @click.option(
     "--window",
@@ -33,7 +35,7 @@ __all__ = ["add_conversation_command", "eval_locomo"]
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
 def add_conversation_command(
-    file: Path, store: Path, namespace: str | None, window: int, as_json: bool
+    file: Path, store: Path, namespace: str, window: int, as_json: bool
 ) -> None:
     """Add the dialogue turns in FILE (.jsonl) to the memory, one document per turn.
 

@@ -37,12 +37,13 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from graphmem.errors import InputError
+from graphmem.store.schema import DEFAULT_NAMESPACE
 from graphmem.types import Document
 
 log = logging.getLogger(__name__)
@@ -62,8 +63,6 @@ DEFAULT_WINDOW = 2
 
 TimeLike = datetime | str
 SessionTimes = TimeLike | Mapping[str, TimeLike] | None
-
-_HAS_TIME_FIELD = "time" in {f.name for f in fields(Document)}
 
 
 @dataclass(frozen=True)
@@ -216,8 +215,7 @@ def turns_to_documents(
 
     Metadata: the turn's ``metadata`` plus ``speaker`` and (when known) ``session``. The time is
     the turn's own, else ``session_time`` (one time for all, or a mapping session name → time);
-    it becomes the document's ``time`` where :class:`Document` has that field, else the ISO-8601
-    string ``metadata["time"]``. Repeated turn ids and a negative window raise
+    it becomes the document's ``time``. Repeated turn ids and a negative window raise
     :class:`InputError`."""
     if isinstance(window, bool) or not isinstance(window, int) or window < 0:
         raise InputError(f"window must be an integer >= 0, got {window!r}")
@@ -240,13 +238,7 @@ def turns_to_documents(
         if turn.session is not None:
             metadata["session"] = turn.session
         when = _session_time(turn, session_time)
-        extra: dict[str, Any] = {}
-        if when is not None:
-            if _HAS_TIME_FIELD:
-                extra["time"] = when
-            else:
-                metadata["time"] = when.isoformat()
-        docs.append(Document(text="\n".join(lines), id=turn.id, metadata=metadata, **extra))
+        docs.append(Document(text="\n".join(lines), id=turn.id, metadata=metadata, time=when))
     return docs
 
 
@@ -254,16 +246,12 @@ def add_conversation(
     memory: Any,
     turns: Iterable[Turn],
     *,
-    namespace: str | None = None,
+    namespace: str = DEFAULT_NAMESPACE,
     session_time: SessionTimes = None,
     window: int = DEFAULT_WINDOW,
 ) -> list[str]:
-    """Add ``turns`` to ``memory`` (a :class:`~graphmem.Memory`), one document per turn (see
-    :func:`turns_to_documents`), in one transaction; returns the turn ids. ``namespace`` is
-    passed on to :meth:`Memory.add` when given."""
+    """Add ``turns`` to ``namespace`` of ``memory`` (a :class:`~graphmem.Memory`), one document
+    per turn (see :func:`turns_to_documents`), in one transaction; returns the turn ids."""
     docs = turns_to_documents(turns, window=window, session_time=session_time)
-    options: dict[str, Any] = {"source": "add_conversation()"}
-    if namespace is not None:
-        options["namespace"] = namespace
-    ids: list[str] = memory.add(docs, **options)
+    ids: list[str] = memory.add(docs, namespace=namespace, source="add_conversation()")
     return ids

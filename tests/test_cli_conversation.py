@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 
+from datetime import datetime, timezone
+
 from click.testing import CliRunner
+
+from graphmem import Memory
 
 from graphmem.cli import main
 
@@ -37,6 +41,14 @@ def test_add_conversation_cli(tmp_path):
     r = runner.invoke(main, ["add-conversation", str(turns), "--store", str(store)])
     assert r.exit_code == 0, r.output
     assert r.stdout == f"{turns}: 2 turns in {store}\n"  # stored unchanged: skipped
+    r = runner.invoke(main, ["add-conversation", str(turns), "--store", str(store),
+                             "--namespace", "u1", "--window", "0"])
+    assert r.exit_code == 0, r.output
+    with Memory(store) as mem:
+        assert mem.namespaces() == ["default", "u1"]
+        docs = {d.doc_id: d for d in mem.documents(namespace="u1")}
+        assert docs["t2"].time == datetime(2023, 5, 8, 13, 56, tzinfo=timezone.utc).timestamp()
+        assert docs["t2"].passages == 1
 
 
 def test_add_conversation_cli_bad_line(tmp_path):

@@ -147,6 +147,6 @@ def test_add_conversation_passes_documents_and_namespace():
     assert add_conversation(mem, TURNS[3:], namespace="u1") == ["b1", "b2"]
     (docs0, opts0), (docs1, opts1) = mem.calls
     assert [d.text for d in docs0] == ["Melanie: Did you go to the parade?", "Caroline: Yes, I did!"]
-    assert opts0 == {"source": "add_conversation()"}
+    assert opts0 == {"source": "add_conversation()", "namespace": "default"}
     assert opts1 == {"source": "add_conversation()", "namespace": "u1"}
     assert docs1[1].text == "Caroline: I adopted a dog.\nMelanie: Wow!"

@@ -1,6 +1,6 @@
 """Retrieval evaluation on LoCoMo: graphmem vs dense vs BM25 over the same turn passages.
 
-Every conversation is its own memory: its turns become documents (:func:`turns_to_documents`,
+Every conversation is its own namespace of one memory: its turns become documents (:func:`turns_to_documents`,
 one per turn, id = ``dia_id``), and its questions are ranked only against them. Gold is the
 question's evidence turns. Per method the report gives ``recall@{1,2,5,10}``, ``all@5`` and
 ``mrr`` overall (categories 1-4 pooled over questions) and per category; category 5
@@ -146,13 +146,13 @@ class LocomoReport:
 
 
 def _memory_dir(root: Path, conversation: str) -> Path:
-    """Where a conversation's passages live: one memory directory per conversation."""
-    return root / conversation
+    """Where a conversation's passages live: one memory for all, a namespace each."""
+    return root
 
 
 def _namespace(conversation: str) -> dict[str, str]:
-    """The keyword arguments that scope a memory call to one conversation."""
-    return {}
+    """The keyword arguments that scope a memory call to one conversation: its namespace."""
+    return {"namespace": conversation}
 
 
 def _first_docs(doc_ids: Sequence[str], k: int) -> list[str]:
@@ -216,8 +216,9 @@ def run_locomo(
 ) -> LocomoReport:
     """Evaluate ``methods`` on the LoCoMo file at ``path`` (see the module docstring).
 
-    Passages are :func:`turns_to_documents` with ``window`` turns of context. Memories are built
-    under ``store_dir`` (kept and reused; one per window, so variants never mix) or in a
+    Passages are :func:`turns_to_documents` with ``window`` turns of context. The memory is
+    built under ``store_dir`` (kept and reused; one per window, so variants never mix; one
+    namespace per conversation) or in a
     temporary directory removed afterwards; ``embedder``/``extractor`` share loaded models.
     ``documents`` replaces :func:`turns_to_documents` to measure another passage unit (one
     document per turn, id = turn id); ``variant`` then names its stores (default
@@ -321,7 +322,9 @@ def _run_conversation(
         return _rank_all(rankers, chosen, texts), 0.0
     mem_dir = _memory_dir(root, conv.id)
     say(f"{conv.id}: building {len(docs)} passages in {mem_dir} ...")
-    seconds, _ = build_memory(mem_dir, docs, config, embedder, extractor, cache_dir)
+    seconds, _ = build_memory(
+        mem_dir, docs, config, embedder, extractor, cache_dir, **_namespace(conv.id)
+    )
     with Memory(mem_dir, config, embedder=embedder, extractor=extractor) as mem:
         for q in texts:  # first-shape kernel builds, untimed (see graphmem.eval.harness)
             mem.embedder.encode([q])
