@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-
 from datetime import datetime, timezone
 
 from click.testing import CliRunner
 
 from graphmem import Memory
-
 from graphmem.cli import main
 
 LINES = [

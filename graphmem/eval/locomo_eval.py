@@ -150,9 +150,9 @@ def _memory_dir(root: Path, conversation: str) -> Path:
     return root
 
 
-def _namespace(conversation: str) -> dict[str, str]:
-    """The keyword arguments that scope a memory call to one conversation: its namespace."""
-    return {"namespace": conversation}
+def _namespace(conversation: str) -> str:
+    """The namespace of one conversation's passages."""
+    return conversation
 
 
 def _first_docs(doc_ids: Sequence[str], k: int) -> list[str]:
@@ -165,14 +165,14 @@ def _first_docs(doc_ids: Sequence[str], k: int) -> list[str]:
 
 
 def _memory_rankers(mem: Memory, conversation: str, top_k: int) -> dict[str, Ranker]:
-    scope = _namespace(conversation)
+    ns = _namespace(conversation)
 
     def graph_rank(q: str) -> list[str]:
-        hits = mem.retrieve(q, top_k=DEPTH_FACTOR * top_k, **scope)
+        hits = mem.retrieve(q, top_k=DEPTH_FACTOR * top_k, namespace=ns)
         return _first_docs([h.doc_id for h in hits], top_k)
 
     def dense_rank(q: str) -> list[str]:
-        return mem.dense_ranking([q], top_k, **scope)[0]
+        return mem.dense_ranking([q], top_k, namespace=ns)[0]
 
     return {"graphmem": graph_rank, "dense": dense_rank}
 
@@ -236,7 +236,7 @@ def run_locomo(
         embedder = embedder or SentenceTransformerEmbedder(config.embed)
         extractor = extractor or SpacyExtractor(config.extract)
     temp = store_dir is None
-    root = Path(tempfile.mkdtemp(prefix="graphmem-locomo-")) if temp else Path(store_dir)
+    root = Path(tempfile.mkdtemp(prefix="graphmem-locomo-") if store_dir is None else store_dir)
     root = root / (variant or f"window-{window}")
     make_docs = documents or (lambda turns: turns_to_documents(turns, window=window))
     rankings: dict[str, list[list[str]]] = {m: [] for m in chosen}
@@ -323,7 +323,7 @@ def _run_conversation(
     mem_dir = _memory_dir(root, conv.id)
     say(f"{conv.id}: building {len(docs)} passages in {mem_dir} ...")
     seconds, _ = build_memory(
-        mem_dir, docs, config, embedder, extractor, cache_dir, **_namespace(conv.id)
+        mem_dir, docs, config, embedder, extractor, cache_dir, namespace=_namespace(conv.id)
     )
     with Memory(mem_dir, config, embedder=embedder, extractor=extractor) as mem:
         for q in texts:  # first-shape kernel builds, untimed (see graphmem.eval.harness)
