@@ -15,6 +15,7 @@ from typing import Any
 
 import click
 
+from graphmem.cli_conversation import add_conversation_command, eval_locomo
 from graphmem.cli_documents import documents
 from graphmem.cli_export import export
 from graphmem.cli_mcp import mcp_command
@@ -277,7 +278,8 @@ def check(store: Path, as_json: bool) -> None:
     "--questions",
     required=True,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Question file in MuSiQue, HotpotQA or 2WikiMultiHopQA format (detected; .json or .jsonl).",
+    help="Question file in MuSiQue, HotpotQA, 2WikiMultiHopQA or LoCoMo format (detected; "
+    ".json or .jsonl).",
 )
 @click.option(
     "--corpus",
@@ -327,6 +329,13 @@ def check(store: Path, as_json: bool) -> None:
     help="Build the memory from this OpenIE file's triples (HippoRAG's {\"docs\": [...]} "
     "format, matched to the passages by title and text) instead of spaCy's.",
 )
+@click.option(
+    "--window",
+    type=click.IntRange(min=0),
+    default=None,
+    help="LoCoMo only: turns of context before each turn in its passage "
+    "(default: graphmem.conversation.DEFAULT_WINDOW).",
+)
 def evaluate(
     questions: Path,
     corpus: Path | None,
@@ -337,13 +346,33 @@ def evaluate(
     store: Path | None,
     per_question: bool,
     openie: Path | None,
+    window: int | None,
 ) -> None:
     """Compare retrieval methods on a multi-hop QA question file: recall@1/2/5/10, all@2/5/8,
-    MRR and latency per method, printed as a table."""
+    MRR and latency per method, printed as a table. A LoCoMo file is evaluated per
+    conversation: recall@1/2/5/10, all@5 and MRR overall (categories 1-4) and per category."""
+    from graphmem.eval.formats import LOCOMO, detect_format
     from graphmem.eval.harness import check_methods, run_eval
 
     try:
         chosen = check_methods(methods.split(","))  # before any model loads
+        if detect_format(questions) == LOCOMO:
+            if corpus is not None or openie is not None:
+                raise ValueError("--corpus and --openie do not apply to a LoCoMo file")
+            options = {} if window is None else {"window": window}
+            eval_locomo(
+                questions,
+                chosen,
+                top_k,
+                json_out=json_out,
+                cache_dir=cache_dir,
+                store=store,
+                per_question=per_question,
+                **options,
+            )
+            return
+        if window is not None:
+            raise ValueError("--window applies to LoCoMo files only")
         report = run_eval(
             questions,
             corpus,
@@ -381,6 +410,7 @@ main.add_command(documents)
 main.add_command(namespaces)
 main.add_command(delete_namespace)
 main.add_command(facts)
+main.add_command(add_conversation_command)
 main.add_command(serve)
 main.add_command(export)
 main.add_command(mcp_command)

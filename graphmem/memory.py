@@ -35,6 +35,7 @@ from graphmem.validate import check_namespace, check_queries
 from graphmem.writes import Writer
 
 if TYPE_CHECKING:
+    from graphmem.conversation import Turn
     from graphmem.llm.client import LLMClient
 
 log = logging.getLogger(__name__)
@@ -194,6 +195,23 @@ class Memory(MemoryViews, Closing):
         store = self._namespace(namespace, source, must_exist=False)
         ready = partial(self._indexes.ready, store.namespace)
         return Writer(store, ready, self.embedder, self.extractor, self.config)
+
+    def add_conversation(
+        self,
+        turns: Iterable[Turn],
+        *,
+        namespace: str = DEFAULT_NAMESPACE,
+        session_time: object = None,
+        window: int | None = None,
+    ) -> list[str]:
+        """Add chat turns as passages (each turn with the ``window`` turns before it, same
+        session; see :mod:`graphmem.conversation`); returns the turns' document ids."""
+        from graphmem import conversation
+
+        return conversation.add_conversation(
+            self, turns, namespace=namespace, session_time=session_time,
+            window=conversation.DEFAULT_WINDOW if window is None else window,
+        )
 
     def delete(self, doc_id: str, *, namespace: str = DEFAULT_NAMESPACE) -> DeleteReport:
         """Remove a document and everything only it supported. Unknown id: NotFoundError."""

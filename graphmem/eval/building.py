@@ -49,8 +49,12 @@ def build_memory(
     embedder: Embedder,
     extractor: Extractor,
     cache_dir: str | Path | None,
+    *,
+    namespace: str | None = None,
 ) -> tuple[float, dict[str, int]]:
-    """Add ``docs`` to the memory in ``mem_dir`` through the cache; seconds taken, cache stats."""
+    """Add ``docs`` to the memory in ``mem_dir`` (into ``namespace`` when given, and then only
+    that namespace must hold exactly them) through the cache; seconds taken, cache stats."""
+    scope = {} if namespace is None else {"namespace": namespace}
     embed_variant, extract_variant = _cache_variants(embedder, extractor)
     _check_store_extractor(mem_dir, extractor.name)
     with open_cache(cache_dir) as cache:
@@ -63,13 +67,14 @@ def build_memory(
         )
         with Memory(mem_dir, config, embedder=cached_embedder, extractor=cached_extractor) as mem:
             start = time.perf_counter()
-            mem.add(docs, source=f"evaluation corpus in {mem_dir}")
+            mem.add(docs, source=f"evaluation corpus in {mem_dir}", **scope)
             seconds = time.perf_counter() - start
-            stored = mem.stats()["documents"]
+            stored = mem.stats(**scope)["documents"]
         stats = cache.stats()
     if stored != len(docs):
         raise GraphMemError(
-            f"store {mem_dir} holds {stored} documents but the corpus has {len(docs)}; "
+            f"store {mem_dir}{'' if namespace is None else f' namespace {namespace!r}'} holds "
+            f"{stored} documents but the corpus has {len(docs)}; "
             "evaluate into an empty directory or one built from this corpus"
         )
     return seconds, stats

@@ -1,6 +1,9 @@
 """Question files of any supported benchmark: detect the format, load the questions, and collect
 the passages the questions carry themselves.
 
+A LoCoMo file (conversations with ``conversation`` and ``qa``) is detected as ``"locomo"``; it
+holds conversations, not passages, and is evaluated by :func:`graphmem.eval.locomo_eval.run_locomo`.
+
 MuSiQue records hold ``paragraphs``; HotpotQA and 2WikiMultiHopQA records hold
 ``supporting_facts``, and 2WikiMultiHopQA adds ``evidences``. Their ``context`` is optional: a
 release that ships a separate corpus file (HippoRAG's 2Wiki dev questions) has none, and its gold
@@ -31,7 +34,7 @@ from graphmem.eval.datasets import (
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["FORMATS", "QuestionSet", "detect_format", "load_questions"]
+__all__ = ["FORMATS", "LOCOMO", "QuestionSet", "detect_format", "load_questions"]
 
 FORMATS: dict[str, Callable[[Path | str], list[QAExample]]] = {
     "musique": load_musique,
@@ -39,6 +42,9 @@ FORMATS: dict[str, Callable[[Path | str], list[QAExample]]] = {
     "2wikimultihopqa": load_2wikimultihopqa,
 }
 """Question format name → loader."""
+
+LOCOMO = "locomo"
+"""The format name :func:`detect_format` gives a LoCoMo conversation file."""
 
 _SEPARATORS = {"hotpotqa": "", "2wikimultihopqa": " "}
 
@@ -55,6 +61,8 @@ class QuestionSet:
 def _record_format(record: Any) -> str | None:
     if not isinstance(record, dict):
         return None
+    if "conversation" in record and "qa" in record:
+        return LOCOMO
     if "paragraphs" in record:
         return "musique"
     if "supporting_facts" in record:
@@ -81,7 +89,7 @@ def _detect(records: list[Any], source: str) -> str:
         if fmt is None:
             raise InputError(
                 f"record {i} is in no known question format: expected MuSiQue 'paragraphs' or "
-                "HotpotQA/2WikiMultiHopQA 'supporting_facts'",
+                "HotpotQA/2WikiMultiHopQA 'supporting_facts' or LoCoMo 'conversation' and 'qa'",
                 source=source,
             )
         if found is not None and fmt != found:
@@ -110,6 +118,11 @@ def load_questions(path: Path | str) -> QuestionSet:
     path = Path(path)
     records = _read_records(path)
     fmt = _detect(records, str(path))
+    if fmt == LOCOMO:
+        raise InputError(
+            "a LoCoMo conversation file: evaluate it with graphmem.eval.locomo_eval.run_locomo",
+            source=str(path),
+        )
     examples = FORMATS[fmt](path)  # validates every record, naming the bad one
     passages = _passages(records, fmt)
     logger.info(

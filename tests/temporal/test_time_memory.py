@@ -141,3 +141,20 @@ def test_unknown_namespace_read_is_an_error(memory_factory):
         mem.retrieve(QUESTION, namespace=3)
     assert mem.namespaces() == ["default"]
     assert sqlite3.connect(mem.path / STORE_FILE).execute("SELECT count(*) FROM documents").fetchone() == (1,)
+
+
+def test_add_conversation_stores_windowed_turns_with_speaker_and_time(memory_factory):
+    from graphmem.conversation import Turn
+
+    mem = memory_factory()
+    turns = [
+        Turn("Melanie", "Did you go to the pride parade?", "D1:1", session="1"),
+        Turn("Caroline", "Yes, I did!", "D1:2", session="1"),
+    ]
+    ids = mem.add_conversation(turns, namespace="chat", session_time="2023-05-08T13:56:00", window=1)
+    assert ids == ["D1:1", "D1:2"]
+    (hit,) = [h for h in mem.retrieve("pride parade", top_k=2, namespace="chat") if h.doc_id == "D1:2"]
+    assert hit.text == "Melanie: Did you go to the pride parade?\nCaroline: Yes, I did!"
+    assert hit.metadata == {"speaker": "Caroline", "session": "1"}
+    assert hit.time == datetime(2023, 5, 8, 13, 56, tzinfo=UTC)
+    assert [h.doc_id for h in mem.retrieve("parade", top_k=2, namespace="chat", where={"speaker": "Caroline"})] == ["D1:2"]
