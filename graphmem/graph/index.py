@@ -10,6 +10,7 @@ weighted by cosine.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +21,7 @@ import scipy.sparse as sp
 from graphmem.config import GraphConfig, TemporalConfig
 from graphmem.retrieve.linking import quantize_rows
 from graphmem.retrieve.ppr import Transition, build_transition
-from graphmem.store.base import Store
+from graphmem.store.base import EdgeRows, Store
 from graphmem.temporal import Validity, fact_groups, validity
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,24 @@ class _Table:
             self.vectors = np.vstack([self.vectors, vectors]) if len(self.vectors) else vectors
 
 
+def append_edges(old: EdgeRows | None, new: EdgeRows | None) -> EdgeRows:
+    """``old`` followed by ``new`` (either may be None: no edges). Edges loaded after some ids
+    sort after those loaded before (see :meth:`Store.load_edges`), so the result is what one
+    load of everything returns."""
+    parts = [e for e in (old, new) if e is not None]
+    pairs = np.zeros((0, 2), dtype=np.int64)
+
+    def cat(name: str, empty: np.ndarray) -> np.ndarray:
+        return np.concatenate([empty] + [getattr(e, name) for e in parts])
+
+    return EdgeRows(
+        fact_sources=cat("fact_sources", pairs),
+        mentions=cat("mentions", pairs),
+        synonyms=cat("synonyms", pairs),
+        synonym_scores=cat("synonym_scores", np.zeros(0)),
+    )
+
+
 class GraphIndex:
     """Matrices and graph for retrieval. Not thread-safe for concurrent refresh; the facade locks."""
 
@@ -97,6 +116,9 @@ class GraphIndex:
         self.fact_scales = np.zeros(0, dtype=np.float32)
         self.named: dict[str, int] = {}
         self.synonym_rows = np.zeros(0, dtype=np.int64)
+        self.timings: dict[str, float] = {}  # seconds per stage of the last refresh
+        self._clock = 0.0
+        self.edges = append_edges(None, None)  # as loaded: store ids, in load_edges order
         self._build_graph_empty()
 
     # ---- refresh ------------------------------------------------------------------------------
@@ -104,14 +126,23 @@ class GraphIndex:
     def refresh(self, store: Store) -> bool:
         """Bring the index up to the store's generation, reading one snapshot of it (joining the
         caller's snapshot or write transaction when one is open). Returns True if anything was
-        reloaded."""
+        reloaded.
+
+        When nothing was deleted from the namespace since the last refresh (``deleted_at``
+        below the index's generation: every add), only rows and edges with ids above those
+        already loaded are read, and the graph is rebuilt from the arrays held in memory; after
+        a deletion every table's live ids and every edge are read again."""
         with store.snapshot():  # every read below sees the same commit
             generation = store.generation()
             if generation == self.generation:
                 return False
-            self._sync_entities(store)
-            self._sync_facts(store)
-            keep = self.chunks.sync(store.alive_ids("chunks"))
+            self.timings, self._clock = {}, time.perf_counter()
+            appended = self.generation >= 0 and store.deleted_at() < self.generation
+            after_chunk = int(self.chunks.ids[-1]) if len(self.chunks.ids) else 0
+            after_entity = int(self.entities.ids[-1]) if len(self.entities.ids) else 0
+            self._sync_entities(store, None if appended else store.alive_ids("entities"))
+            self._sync_facts(store, None if appended else store.alive_ids("facts"))
+            keep = None if appended else self.chunks.sync(store.alive_ids("chunks"))
             if keep is not None:
                 self.chunk_times, self.chunk_stated = self.chunk_times[keep], self.chunk_stated[keep]
                 self.chunk_metadata = [m for m, k in zip(self.chunk_metadata, keep) if k]
@@ -120,13 +151,20 @@ class GraphIndex:
             self.chunk_times = np.concatenate([self.chunk_times, rows.times])
             self.chunk_stated = np.concatenate([self.chunk_stated, rows.stated])
             self.chunk_metadata += rows.metadata
-            self._build_graph(store)
+            if appended:
+                self.edges = append_edges(self.edges, store.load_edges(after_chunk, after_entity))
+            else:
+                self.edges = store.load_edges()
+            self._lap("read")
+            self._build_graph()
             self.generation = generation
-        log.debug("index refreshed to generation %d (chunks kept mask %s)", generation, keep is not None)
+        log.debug("index refreshed to generation %d (%s)", generation, "appended" if appended else "full")
         return True
 
-    def _sync_entities(self, store: Store) -> None:
-        keep = self.entities.sync(store.alive_ids("entities"))
+    def _sync_entities(self, store: Store, alive: np.ndarray | None) -> None:
+        """Drop entities not in ``alive`` (None: skip the check, nothing was deleted), then
+        append the rows stored after the last one held."""
+        keep = None if alive is None else self.entities.sync(alive)
         if keep is not None:
             idx = np.flatnonzero(keep)
             self.entity_names = [self.entity_names[i] for i in idx]
@@ -152,8 +190,8 @@ class GraphIndex:
             (self.entity_names[i], i) for i in tail if self.entity_kinds[i] != NOUN_PHRASE
         )
 
-    def _sync_facts(self, store: Store) -> None:
-        keep = self.facts.sync(store.alive_ids("facts"))
+    def _sync_facts(self, store: Store, alive: np.ndarray | None) -> None:
+        keep = None if alive is None else self.facts.sync(alive)
         if keep is not None:
             self.fact_subject_ids = self.fact_subject_ids[keep]
             self.fact_object_ids = self.fact_object_ids[keep]
@@ -167,6 +205,12 @@ class GraphIndex:
         self.fact_subject_ids = np.concatenate([self.fact_subject_ids, rows.subject_ids])
         self.fact_object_ids = np.concatenate([self.fact_object_ids, rows.object_ids])
         self.fact_predicates += rows.predicates
+
+    def _lap(self, stage: str) -> None:
+        """Record the seconds since the previous lap as ``timings[stage]`` (for benchmarks)."""
+        now = time.perf_counter()
+        self.timings[stage] = now - self._clock
+        self._clock = now
 
     def fact_triple(self, f: int) -> tuple[str, str, str]:
         """(subject label, predicate, object label) of fact position ``f``."""
@@ -203,8 +247,8 @@ class GraphIndex:
         self.validity = Validity.empty()
         self.valid_now = np.zeros(0, dtype=bool)
 
-    def _build_graph(self, store: Store) -> None:
-        edges = store.load_edges()
+    def _build_graph(self) -> None:
+        edges, lap = self.edges, self._lap
         n_e, n_c, n_f = self.n_entities, self.n_chunks, self.n_facts
         self.fact_subject = self.entities.positions(self.fact_subject_ids)
         self.fact_object = self.entities.positions(self.fact_object_ids)
@@ -213,12 +257,15 @@ class GraphIndex:
         ones = np.ones(len(fs_fact), dtype=np.float32)
         self.fact_chunks = sp.csr_matrix((ones, (fs_fact, fs_chunk)), shape=(n_f, n_c))
         self.chunk_facts = self.fact_chunks.T.tocsr()
+        lap("provenance")
         group, value = fact_groups(
             self.fact_predicates, self.fact_subject, self.fact_object, self.entity_kinds,
             self.temporal,
         )
+        lap("groups")
         self.validity = validity(self.fact_chunks, self.chunk_times, group, value)
         self.valid_now = self.validity.valid_at(float("inf"))
+        lap("validity")
         support = np.bincount(fs_fact, minlength=n_f).astype(np.float64)
         m_chunk = self.chunks.positions(edges.mentions[:, 0])
         m_entity = self.entities.positions(edges.mentions[:, 1])
@@ -254,4 +301,6 @@ class GraphIndex:
         n = n_e + n_c
         upper = sp.coo_matrix((w, (u, v)), shape=(n, n)).tocsr()
         self.adjacency = (upper + upper.T).tocsr()
+        lap("adjacency")
         self.transition = build_transition(self.adjacency)
+        lap("transition")
