@@ -61,22 +61,49 @@ def fact_groups(
     config: TemporalConfig,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per fact: its competition group (-1 when its relation is not single-valued) and the
-    entity position of its value. Facts of one relation about one key entity share a group."""
-    roles = relation_roles(config.single_valued) if config.enabled else {}
-    group = np.full(len(predicates), -1, dtype=np.int64)
-    value = np.full(len(predicates), -1, dtype=np.int64)
-    keys: dict[tuple[int, int], int] = {}
-    for f, p in enumerate(predicates):
-        role = roles.get(normalize_predicate(p))
-        if role is None:
-            continue
-        number, subject_keyed = role
-        key, val = (subjects[f], objects[f]) if subject_keyed else (objects[f], subjects[f])
-        if kinds[int(val)] in VALUELESS_KINDS or kinds[int(key)] in VALUELESS_KINDS:
-            continue
-        group[f] = keys.setdefault((number, int(key)), len(keys))
-        value[f] = int(val)
-    return group, value
+    entity position of its value. Facts of one relation about one key entity share a group,
+    numbered in order of their first fact."""
+    groups = FactGroups(config)
+    groups.extend(predicates, subjects, objects, kinds)
+    return groups.group, groups.value
+
+
+class FactGroups:
+    """:func:`fact_groups` kept up to date as facts are appended: the in-memory index extends
+    it with the facts of each add instead of classifying all of them again (a Python loop over
+    59k predicates, ~80 ms on the 2Wiki store). Extending by parts gives what one call on the
+    whole gives, since a fact's group depends on itself and on the groups numbered before it.
+    Valid while entity positions do not move (no deletion); start a new one otherwise."""
+
+    def __init__(self, config: TemporalConfig):
+        self._roles = relation_roles(config.single_valued) if config.enabled else {}
+        self._by_predicate: dict[str, tuple[int, bool] | None] = {}
+        self._keys: dict[tuple[int, int], int] = {}
+        self.group = np.zeros(0, dtype=np.int64)
+        self.value = np.zeros(0, dtype=np.int64)
+
+    def extend(
+        self, predicates: Sequence[str], subjects: np.ndarray, objects: np.ndarray,
+        kinds: Sequence[str],
+    ) -> None:
+        """Classify facts appended after those seen so far (their predicates and entity
+        positions; ``kinds`` per entity position)."""
+        group = np.full(len(predicates), -1, dtype=np.int64)
+        value = np.full(len(predicates), -1, dtype=np.int64)
+        for f, p in enumerate(predicates):
+            if p not in self._by_predicate:
+                self._by_predicate[p] = self._roles.get(normalize_predicate(p))
+            role = self._by_predicate[p]
+            if role is None:
+                continue
+            number, subject_keyed = role
+            key, val = (subjects[f], objects[f]) if subject_keyed else (objects[f], subjects[f])
+            if kinds[int(val)] in VALUELESS_KINDS or kinds[int(key)] in VALUELESS_KINDS:
+                continue
+            group[f] = self._keys.setdefault((number, int(key)), len(self._keys))
+            value[f] = int(val)
+        self.group = np.concatenate([self.group, group])
+        self.value = np.concatenate([self.value, value])
 
 
 @dataclass(frozen=True)
