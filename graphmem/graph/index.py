@@ -149,6 +149,7 @@ class GraphIndex:
         self.named: dict[str, int] = {}
         self.synonym_rows = np.zeros(0, dtype=np.int64)
         self.timings: dict[str, float] = {}  # seconds per stage of the last refresh
+        self.last_refresh = ""  # how: "appended" (new rows only) or "full" (after a deletion)
         self._clock = 0.0
         self.edges = append_edges(None, None)
         self._groups = FactGroups(self.temporal)  # as loaded: store ids, in load_edges order
@@ -190,6 +191,7 @@ class GraphIndex:
                 self.edges = store.load_edges()
                 self._groups = FactGroups(self.temporal)  # entity positions may have moved
             self._lap("read")
+            self.last_refresh = "appended" if appended else "full"
             self._build_graph()
             self.generation = generation
         log.debug("index refreshed to generation %d (%s)", generation, "appended" if appended else "full")
@@ -339,5 +341,5 @@ class GraphIndex:
         upper = sp.coo_matrix((w, (u, v)), shape=(n, n)).tocsr()
         self.adjacency = (upper + upper.T).tocsr()
         lap("adjacency")
-        self.transition = build_transition(self.adjacency)
+        self.transition = build_transition(self.adjacency, exactly_symmetric=True)
         lap("transition")

@@ -73,13 +73,20 @@ class Transition:
     cg_indices: np.ndarray
 
 
-def build_transition(adjacency: sp.spmatrix | sp.sparray) -> Transition:
+def build_transition(
+    adjacency: sp.spmatrix | sp.sparray, *, exactly_symmetric: bool = False
+) -> Transition:
     """Validate a symmetric weighted adjacency matrix and precompute its transition matrix.
 
     ``adjacency`` is n×n in any scipy sparse format, ``adjacency[u, v]`` the total weight between
     ``u`` and ``v`` (see :func:`adjacency_from_edges`). Raises ``TypeError`` if it is not sparse,
     ``ValueError`` if it is not square, has NaN/infinite or negative entries, is not symmetric,
     or a node's total weight overflows. Explicitly stored zeros are ignored.
+
+    ``exactly_symmetric``: the caller guarantees ``adjacency`` equals its transpose bit for bit
+    (the index builds it as ``upper + upper.T``), so the symmetry check is skipped and the
+    adjacency serves as its own transpose. The result is the same, array for array (tested);
+    it saves ~30 ms of the ~90 ms this takes on the 2Wiki graph, on every index refresh.
     """
     if not sp.issparse(adjacency):
         raise TypeError(
@@ -95,7 +102,8 @@ def build_transition(adjacency: sp.spmatrix | sp.sparray) -> Transition:
     if a.data.size and a.data.min() < 0:
         raise ValueError(f"adjacency contains negative weights (min {a.data.min():g})")
     a.eliminate_zeros()
-    _check_symmetric(a)
+    if not exactly_symmetric:
+        _check_symmetric(a)
 
     with np.errstate(over="ignore"):  # reported as a ValueError just below
         out = np.asarray(a.sum(axis=1), dtype=np.float64).ravel()
@@ -103,7 +111,8 @@ def build_transition(adjacency: sp.spmatrix | sp.sparray) -> Transition:
         raise ValueError("adjacency row sums overflow float64; rescale the weights")
     dangling_mask = out == 0.0
 
-    p = sp.csr_matrix(a.T)  # p[v, u] = a[u, v]; CSR of the transpose, indices sorted
+    # p[v, u] = a[u, v]: CSR of the transpose, indices sorted
+    p = a.copy() if exactly_symmetric else sp.csr_matrix(a.T)
     p.sort_indices()
     p.data /= out[p.indices]  # divide each entry by the out-weight of its source column
     p.data.setflags(write=False)
