@@ -151,8 +151,9 @@ class GraphIndex:
         self.timings: dict[str, float] = {}  # seconds per stage of the last refresh
         self.last_refresh = ""  # how: "appended" (new rows only) or "full" (after a deletion)
         self._clock = 0.0
-        self.edges = append_edges(None, None)
-        self._groups = FactGroups(self.temporal)  # as loaded: store ids, in load_edges order
+        self.edges = append_edges(None, None)  # as loaded: store ids, in load_edges order
+        self._groups = FactGroups(self.temporal)
+        self._positions: dict[str, np.ndarray] = {}  # see _at
         self._build_graph_empty()
 
     # ---- refresh ------------------------------------------------------------------------------
@@ -190,6 +191,7 @@ class GraphIndex:
             else:
                 self.edges = store.load_edges()
                 self._groups = FactGroups(self.temporal)  # entity positions may have moved
+                self._positions = {}
             self._lap("read")
             self.last_refresh = "appended" if appended else "full"
             self._build_graph()
@@ -284,13 +286,24 @@ class GraphIndex:
         self.validity = Validity.empty()
         self.valid_now = np.zeros(0, dtype=bool)
 
+    def _at(self, key: str, table: _Table, ids: np.ndarray) -> np.ndarray:
+        """Row positions in ``table`` of ``ids``, an id array that only grew at its end since the
+        last call with ``key`` (cleared when rows are dropped): only the new ids are looked up,
+        as the rows they point at did not move (~26 ms of lookups per add on the 2Wiki store)."""
+        done = self._positions.get(key, np.zeros(0, dtype=np.int64))
+        if len(done) < len(ids):
+            done = np.concatenate([done, table.positions(ids[len(done) :])])
+            self._positions[key] = done
+        return done
+
     def _build_graph(self) -> None:
         edges, lap = self.edges, self._lap
         n_e, n_c, n_f = self.n_entities, self.n_chunks, self.n_facts
-        self.fact_subject = self.entities.positions(self.fact_subject_ids)
-        self.fact_object = self.entities.positions(self.fact_object_ids)
-        fs_fact = self.facts.positions(edges.fact_sources[:, 0])
-        fs_chunk = self.chunks.positions(edges.fact_sources[:, 1])
+        at = self._at
+        self.fact_subject = at("fact_subject", self.entities, self.fact_subject_ids)
+        self.fact_object = at("fact_object", self.entities, self.fact_object_ids)
+        fs_fact = at("fs_fact", self.facts, edges.fact_sources[:, 0])
+        fs_chunk = at("fs_chunk", self.chunks, edges.fact_sources[:, 1])
         ones = np.ones(len(fs_fact), dtype=np.float32)
         self.fact_chunks = sp.csr_matrix((ones, (fs_fact, fs_chunk)), shape=(n_f, n_c))
         self.chunk_facts = self.fact_chunks.T.tocsr()
@@ -306,14 +319,14 @@ class GraphIndex:
         self.valid_now = self.validity.valid_at(float("inf"))
         lap("validity")
         support = np.bincount(fs_fact, minlength=n_f).astype(np.float64)
-        m_chunk = self.chunks.positions(edges.mentions[:, 0])
-        m_entity = self.entities.positions(edges.mentions[:, 1])
+        m_chunk = at("m_chunk", self.chunks, edges.mentions[:, 0])
+        m_entity = at("m_entity", self.entities, edges.mentions[:, 1])
         self.chunk_entities = sp.csr_matrix(
             (np.ones(len(m_chunk), dtype=np.float32), (m_chunk, m_entity)), shape=(n_c, n_e)
         )
         self.entity_passage_counts = np.bincount(m_entity, minlength=n_e)
-        s_a = self.entities.positions(edges.synonyms[:, 0])
-        s_b = self.entities.positions(edges.synonyms[:, 1])
+        s_a = at("s_a", self.entities, edges.synonyms[:, 0])
+        s_b = at("s_b", self.entities, edges.synonyms[:, 1])
         # Stored synonym edges below the configured threshold (a store built with a lower one)
         # stay out of the walk, so the threshold can be raised without a rebuild.
         strong = edges.synonym_scores >= self.config.synonym_threshold
