@@ -15,8 +15,10 @@ written.
 
     PYTHONPATH=. python benchmarks/bench_refresh.py --store /path/to/store-dir --label after
 
-Run against an older checkout (whose store has no ``deleted_at``) it measures that checkout's
-refresh only, under ``--label``. Results merge into benchmarks/results/refresh.json.
+Run with an older checkout first on PYTHONPATH (whose store has no ``deleted_at``) it measures
+that checkout's refresh only, under ``--label`` (pass ``--commit``). Results merge into
+benchmarks/results/refresh.json. Timings are medians over ``--adds`` adds; on a shared machine
+compare runs made back to back (the load average is recorded).
 """
 
 from __future__ import annotations
@@ -94,6 +96,7 @@ def main() -> None:
     ap.add_argument("--adds", type=int, default=8)
     ap.add_argument("--label", default="after")
     ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("--commit", help="commit measured (default: git HEAD of this checkout)")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-refresh-"))
     try:
@@ -133,9 +136,9 @@ def run(args: argparse.Namespace, path: Path) -> None:
     counts = reader.counts()
     result = {
         "label": args.label,
-        "commit": subprocess.run(
+        "commit": args.commit or subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-            cwd=os.environ.get("PYTHONPATH", ".").split(":")[0] or ".",
+            cwd=Path(__file__).parent,
         ).stdout.strip(),
         "store": str(args.store),
         "counts": counts,

@@ -121,8 +121,7 @@ def build_transition(
     dangling = np.flatnonzero(dangling_mask).astype(np.int64)
     sqrt_out = np.sqrt(np.where(dangling_mask, 1.0, out))
     order = np.argsort(-np.diff(a.indptr), kind="stable").astype(np.int64)
-    sym = sp.csr_matrix(a[order][:, order])
-    sym.sort_indices()
+    sym = _renumbered(a, order)
     rows = np.repeat(np.arange(n), np.diff(sym.indptr))
     scale = sqrt_out[order]
     sym.data /= scale[rows] * scale[sym.indices]
@@ -134,6 +133,21 @@ def build_transition(
         n=n, matrix=p, dangling=dangling, dangling_mask=dangling_mask, symmetric=sym,
         sqrt_out=sqrt_out, order=order, cg_indptr=cg_indptr, cg_indices=cg_indices,
     )
+
+
+def _renumbered(a: sp.csr_matrix, order: np.ndarray) -> sp.csr_matrix:
+    """``a[order][:, order]`` with sorted indices: rows picked in ``order``, then each column
+    index mapped to its new number and re-sorted within its row. The same matrix as the fancy
+    indexing gives, without its argsort over every stored entry (~10 ms on the 2Wiki graph)."""
+    rows = a[order]
+    new_number = np.empty(len(order), dtype=rows.indices.dtype)
+    new_number[order] = np.arange(len(order), dtype=rows.indices.dtype)
+    out = sp.csr_matrix(
+        (rows.data, new_number[rows.indices], rows.indptr), shape=a.shape, copy=False
+    )
+    out.has_sorted_indices = False
+    out.sort_indices()
+    return out
 
 
 def _check_symmetric(a: sp.csr_matrix) -> None:
