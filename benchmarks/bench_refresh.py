@@ -137,7 +137,7 @@ def run(args: argparse.Namespace, path: Path) -> None:
     result = {
         "label": args.label,
         "commit": args.commit or subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+            ["git", "rev-parse", "--short", "HEAD"], check=False, capture_output=True, text=True,
             cwd=Path(__file__).parent,
         ).stdout.strip(),
         "store": str(args.store),
@@ -147,11 +147,11 @@ def run(args: argparse.Namespace, path: Path) -> None:
         "load_average": os.getloadavg()[0],
         "arrays_equal_after_every_add": agree if has_append else None,
     }
-    for key in totals:
-        if totals[key]:
+    for key, seconds in totals.items():
+        if seconds:
             result[key] = {
-                "median_s": round(statistics.median(totals[key]), 4),
-                "all_s": [round(x, 4) for x in totals[key]],
+                "median_s": round(statistics.median(seconds), 4),
+                "all_s": [round(x, 4) for x in seconds],
                 "stages_median_s": stages(laps[key]),
             }
     print(json.dumps(result, indent=1))

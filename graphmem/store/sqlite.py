@@ -17,12 +17,12 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from graphmem.config import StoreConfig
 from graphmem.errors import ConflictError, EmbedderMismatchError, StoreError
+from graphmem.store import sqlite_read
 from graphmem.store.base import (
     ChunkRows,
     DeleteReport,
@@ -39,26 +39,6 @@ from graphmem.store.sqlite_write import delete_namespace_rows, delete_rows, writ
 
 _TABLES = ("documents", "chunks", "entities", "facts")
 _IN_LIMIT = 500  # stay well below SQLite's bound-parameter limit
-
-
-def _matrix(blobs: Sequence[bytes], dim: int) -> np.ndarray:
-    if not blobs:
-        return np.zeros((0, dim), dtype=np.float32)
-    return np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(blobs), -1).copy()
-
-
-def _in_namespace(column: str, after_id: int) -> str:
-    """The namespace test of a load of rows with ids above ``after_id``. A refresh loads the
-    few rows added since the last one (``after_id > 0``): then the test is written ``+column``,
-    which keeps SQLite from driving the query by the namespace index (a scan of every row of
-    the namespace, measured 20-80 ms per table on the 2Wiki store) instead of the id range."""
-    return f"+{column} = ?" if after_id > 0 else f"{column} = ?"
-
-
-def _sorted_pairs(pairs: np.ndarray, major: int) -> np.ndarray:
-    """Rows of a (k, 2) id array ordered by column ``major``, then the other one."""
-    order = np.lexsort((pairs[:, 1 - major], pairs[:, major]))
-    return pairs[order]
 
 
 def _chunks(seq: Sequence, size: int = _IN_LIMIT) -> Iterator[Sequence]:
@@ -379,93 +359,23 @@ class SQLiteStore:
 
     def load_entities(self, after_id: int) -> EntityRows:
         with self._txn("read", "read entities") as c:
-            rows = c.execute(
-                "SELECT id, name, label, kind, embedding FROM entities "
-                f"WHERE {_in_namespace('namespace', after_id)} AND id > ? ORDER BY id",
-                (self.namespace, after_id),
-            ).fetchall()
-        return EntityRows(
-            ids=np.array([r[0] for r in rows], dtype=np.int64),
-            names=[r[1] for r in rows],
-            labels=[r[2] for r in rows],
-            kinds=[r[3] for r in rows],
-            embeddings=_matrix([r[4] for r in rows], self.dim),
-        )
+            return sqlite_read.entities(c, self.namespace, after_id, self.dim)
 
     def load_facts(self, after_id: int) -> FactRows:
         with self._txn("read", "read facts") as c:
-            rows = c.execute(
-                "SELECT f.id, f.subject_id, f.predicate, f.object_id, f.embedding FROM facts f "
-                "CROSS JOIN entities s ON s.id = f.subject_id "
-                f"WHERE {_in_namespace('s.namespace', after_id)} AND f.id > ? ORDER BY f.id",
-                (self.namespace, after_id),
-            ).fetchall()
-        return FactRows(
-            ids=np.array([r[0] for r in rows], dtype=np.int64),
-            subject_ids=np.array([r[1] for r in rows], dtype=np.int64),
-            predicates=[r[2] for r in rows],
-            object_ids=np.array([r[3] for r in rows], dtype=np.int64),
-            embeddings=_matrix([r[4] for r in rows], self.dim),
-        )
+            return sqlite_read.facts(c, self.namespace, after_id, self.dim)
 
     def load_chunks(self, after_id: int) -> ChunkRows:
         with self._txn("read", "read passages") as c:
-            rows = c.execute(
-                "SELECT k.id, k.embedding, d.id, d.time, d.added_at, d.metadata FROM chunks k "
-                "JOIN documents d ON d.id = k.doc "
-                f"WHERE {_in_namespace('k.namespace', after_id)} AND k.id > ? ORDER BY k.id",
-                (self.namespace, after_id),
-            ).fetchall()
-        metadata: dict[int, Any] = {}
-        for r in rows:
-            if r[2] not in metadata:
-                metadata[r[2]] = json.loads(r[5])
-        return ChunkRows(
-            ids=np.array([r[0] for r in rows], dtype=np.int64),
-            embeddings=_matrix([r[1] for r in rows], self.dim),
-            times=np.array([r[4] if r[3] is None else r[3] for r in rows], dtype=np.float64),
-            stated=np.array([r[3] is not None for r in rows], dtype=bool),
-            metadata=[metadata[r[2]] for r in rows],
-        )
+            return sqlite_read.chunks(c, self.namespace, after_id, self.dim)
 
     def load_edges(self, after_chunk: int = 0, after_entity: int = 0) -> EdgeRows:
         """Provenance and mention rows of passages with id above ``after_chunk``, and synonym
-        edges whose larger entity id is above ``after_entity`` (the defaults load every edge).
-
-        Rows come sorted by (chunk, fact), (chunk, entity) and (larger, smaller entity): since
-        such rows are only ever written with a new passage or entity (see
-        :mod:`graphmem.store.sqlite_write`), whose id is above every earlier one, the rows added
-        after some ids sort after all the others, and appending them to an earlier load gives
-        exactly what one full load returns. (Sorted here rather than by ORDER BY, which made
-        SQLite sort the 107k mentions of the 2Wiki store in a temporary B-tree.)"""
-        k_ns, e_ns = _in_namespace("k.namespace", after_chunk), _in_namespace("e.namespace", after_entity)
+        edges whose larger entity id is above ``after_entity`` (the defaults load every edge),
+        sorted so that a load after some ids appends to an earlier load to give a full one
+        (:func:`graphmem.store.sqlite_read.edges`)."""
         with self._txn("read", "read edges") as c:
-
-            def pairs(q: str, major: int) -> np.ndarray:
-                rows = c.execute(q, (after_chunk, self.namespace)).fetchall()
-                return _sorted_pairs(np.array(rows, dtype=np.int64).reshape(-1, 2), major)
-
-            syn = c.execute(
-                "SELECT y.a, y.b, y.score FROM synonyms y CROSS JOIN entities e ON e.id = y.b "
-                f"WHERE y.b > ? AND {e_ns}",
-                (after_entity, self.namespace),
-            ).fetchall()
-            syn_pairs = np.array([(a, b) for a, b, _ in syn], dtype=np.int64).reshape(-1, 2)
-            order = np.lexsort((syn_pairs[:, 0], syn_pairs[:, 1]))
-            return EdgeRows(
-                fact_sources=pairs(
-                    "SELECT s.fact_id, s.chunk_id FROM chunks k "
-                    f"CROSS JOIN fact_sources s ON s.chunk_id = k.id WHERE k.id > ? AND {k_ns}",
-                    1,
-                ),
-                mentions=pairs(
-                    "SELECT m.chunk_id, m.entity_id FROM chunks k "
-                    f"CROSS JOIN mentions m ON m.chunk_id = k.id WHERE k.id > ? AND {k_ns}",
-                    0,
-                ),
-                synonyms=syn_pairs[order],
-                synonym_scores=np.array([s for _, _, s in syn], dtype=np.float64)[order],
-            )
+            return sqlite_read.edges(c, self.namespace, after_chunk, after_entity)
 
     def passages(self, chunk_ids: Sequence[int]) -> dict[int, PassageRecord]:
         """Passage text and document metadata by internal chunk id. Ids no longer stored (a
