@@ -53,7 +53,11 @@ class Rows:
     def extend(self, more: np.ndarray) -> np.ndarray:
         n, k = len(self.view), len(more)
         if k:
-            if len(self._buf) < n + k or self._buf.dtype != more.dtype:
+            if (
+                len(self._buf) < n + k
+                or self._buf.dtype != more.dtype
+                or self._buf.shape[1:] != more.shape[1:]
+            ):
                 buf = np.empty((n + k + max(k, (n + k) // 8), *more.shape[1:]), dtype=more.dtype)
                 buf[:n] = self.view
                 self._buf = buf
