@@ -19,7 +19,6 @@ import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import pairwise
 
 import numpy as np
 import scipy.sparse as sp
@@ -76,22 +75,52 @@ def fact_groups(
     config: TemporalConfig,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per fact: its competition group (-1 when its relation is not single-valued) and the
-    entity position of its value. Facts of one relation about one key entity share a group."""
-    roles = relation_roles(config.single_valued) if config.enabled else {}
-    group = np.full(len(predicates), -1, dtype=np.int64)
-    value = np.full(len(predicates), -1, dtype=np.int64)
-    keys: dict[tuple[int, int], int] = {}
-    for f, p in enumerate(predicates):
-        role = role_of(normalize_predicate(p), roles)
-        if role is None:
-            continue
-        number, subject_keyed = role
-        key, val = (subjects[f], objects[f]) if subject_keyed else (objects[f], subjects[f])
-        if kinds[int(val)] in VALUELESS_KINDS or kinds[int(key)] in VALUELESS_KINDS:
-            continue
-        group[f] = keys.setdefault((number, int(key)), len(keys))
-        value[f] = int(val)
-    return group, value
+    entity position of its value. Facts of one relation about one key entity share a group,
+    numbered in order of their first fact."""
+    groups = FactGroups(config)
+    groups.extend(predicates, subjects, objects, kinds)
+    return groups.group, groups.value
+
+
+class FactGroups:
+    """:func:`fact_groups` kept up to date as facts are appended: the in-memory index extends
+    it with the facts of each add instead of classifying all of them again (a Python loop over
+    59k predicates, ~80 ms on the 2Wiki store). Extending by parts gives what one call on the
+    whole gives, since a fact's group depends on itself and on the groups numbered before it.
+    Valid while entity positions do not move (no deletion); start a new one otherwise."""
+
+    def __init__(self, config: TemporalConfig):
+        self._roles = relation_roles(config.single_valued) if config.enabled else {}
+        self._by_predicate: dict[str, tuple[int, bool] | None] = {}
+        self._keys: dict[tuple[int, int], int] = {}
+        self.group = np.zeros(0, dtype=np.int64)
+        self.value = np.zeros(0, dtype=np.int64)
+        self.dated = np.zeros(0, dtype=bool)  # per fact: its object is a date or number
+
+    def extend(
+        self, predicates: Sequence[str], subjects: np.ndarray, objects: np.ndarray,
+        kinds: Sequence[str],
+    ) -> None:
+        """Classify facts appended after those seen so far (their predicates and entity
+        positions; ``kinds`` per entity position)."""
+        group = np.full(len(predicates), -1, dtype=np.int64)
+        value = np.full(len(predicates), -1, dtype=np.int64)
+        dated = np.array([kinds[int(o)] in VALUELESS_KINDS for o in objects], dtype=bool)
+        for f, p in enumerate(predicates):
+            if p not in self._by_predicate:
+                self._by_predicate[p] = role_of(normalize_predicate(p), self._roles)
+            role = self._by_predicate[p]
+            if role is None:
+                continue
+            number, subject_keyed = role
+            key, val = (subjects[f], objects[f]) if subject_keyed else (objects[f], subjects[f])
+            if kinds[int(val)] in VALUELESS_KINDS or kinds[int(key)] in VALUELESS_KINDS:
+                continue
+            group[f] = self._keys.setdefault((number, int(key)), len(self._keys))
+            value[f] = int(val)
+        self.group = np.concatenate([self.group, group])
+        self.value = np.concatenate([self.value, value])
+        self.dated = np.concatenate([self.dated, dated.reshape(-1)])
 
 
 @dataclass(frozen=True)
@@ -132,11 +161,14 @@ def validity(
     """Intervals for every fact (see the module docstring). ``fact_chunks`` is the facts x
     passages provenance matrix, ``chunk_times`` each passage's time."""
     n_f = fact_chunks.shape[0]
-    coo = fact_chunks.tocoo()
-    st_fact = coo.row.astype(np.int64)
-    st_time = chunk_times[coo.col] if len(coo.col) else np.zeros(0)
+    rows = sp.csr_matrix(fact_chunks)  # statements row by row, as tocoo() lists them
+    counts = np.diff(rows.indptr)
+    st_fact = np.repeat(np.arange(n_f, dtype=np.int64), counts)
+    st_time = chunk_times[rows.indices] if len(rows.indices) else np.zeros(0)
     first = np.full(n_f, np.inf)
-    np.minimum.at(first, st_fact, st_time)
+    some = counts > 0  # reduceat over each fact's statements (ufunc.at is ~10x slower)
+    if some.any():
+        first[some] = np.minimum.reduceat(st_time, rows.indptr[:-1][some])
     stated = np.isfinite(first)
     free = stated & (group < 0)
     iv_fact = [np.flatnonzero(free)]
@@ -150,14 +182,37 @@ def validity(
     # walk each group's statements in time order; a run of equal times is one moment
     starts = np.flatnonzero(np.r_[True, sg[1:] != sg[:-1]]) if len(sg) else np.zeros(0, int)
     bounds = np.r_[starts, len(sg)].astype(np.int64)
+    # Groups stating one value only (most of them) need no walk: each fact holds from its first
+    # statement on. Done for all such groups at once, which is what _sweep does for one of them
+    # (a Python call per group cost ~30 ms on the 2Wiki store, on every index refresh).
+    vals = value[sf]
+    if len(sg):
+        one_value = np.minimum.reduceat(vals, starts) == np.maximum.reduceat(vals, starts)
+        alone = np.repeat(one_value, np.diff(bounds))
+    else:
+        one_value, alone = np.zeros(0, dtype=bool), np.zeros(0, dtype=bool)
+    g1, f1, t1 = sg[alone], sf[alone], stt[alone]
+    by = np.lexsort((t1, f1, g1))  # by group, fact, time: a fact's first row is its earliest
+    g1, f1, t1 = g1[by], f1[by], t1[by]
+    head = np.r_[True, (g1[1:] != g1[:-1]) | (f1[1:] != f1[:-1])] if len(g1) else alone[:0]
     facts_out: list[int] = []
     s_out: list[float] = []
     e_out: list[float] = []
-    for a, b in pairwise(bounds.tolist()):
+    g_out: list[int] = []
+    for k in np.flatnonzero(~one_value).tolist():
+        a, b = int(bounds[k]), int(bounds[k + 1])
         _sweep(sf[a:b], stt[a:b], value, facts_out, s_out, e_out)
-    iv_fact.append(np.asarray(facts_out, dtype=np.int64))
-    iv_start.append(np.asarray(s_out, dtype=np.float64))
-    iv_end.append(np.asarray(e_out, dtype=np.float64))
+        g_out.extend([int(sg[a])] * (len(facts_out) - len(g_out)))
+    # both parts in group order, as one walk over every group would give them
+    labels = np.concatenate([g1[head], np.asarray(g_out, dtype=np.int64)])
+    merged = np.argsort(labels, kind="stable")
+    iv_fact.append(np.concatenate([f1[head], np.asarray(facts_out, dtype=np.int64)])[merged])
+    iv_start.append(np.concatenate([t1[head], np.asarray(s_out, dtype=np.float64)])[merged])
+    iv_end.append(
+        np.concatenate([np.full(int(head.sum()), np.inf), np.asarray(e_out, dtype=np.float64)])[
+            merged
+        ]
+    )
     return Validity(
         np.concatenate(iv_fact), np.concatenate(iv_start), np.concatenate(iv_end), first, group, value
     )

@@ -17,7 +17,7 @@ from networkx.readwrite import json_graph
 from graphmem import Document
 from graphmem.cli import main
 from graphmem.export import graph_json, write_export, write_graphml, xml_safe
-from graphmem.store.base import NewEntity, NewFact, WriteBatch
+from graphmem.store.base import NewChunk, NewDocument, NewEntity, NewFact, WriteBatch
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -193,13 +193,16 @@ def test_xml_specials_and_control_characters_survive_graphml(mem):
     mem.add(Document('Tom & "Jerry" <met>\r\nat\x02 home.', id='d&<"\x03>', title="T\x01"))
     dim = mem.store.dim
     vec = np.ones(dim, dtype=np.float32) / np.sqrt(dim)
-    # names are normalised without control characters by the extractor; write one directly
+    # names are normalised without control characters by the extractor; write one directly,
+    # with a passage of its own (a store writes provenance and mentions for new passages only)
     mem.store.write(
         WriteBatch(
+            documents=[NewDocument("weird", "h", None, {})],
+            chunks=[NewChunk("weird#0", "weird", 0, "Ada worked at the lab.", vec)],
             entities=[NewEntity(WEIRD, WEIRD.upper(), "ORG", vec)],
             facts=[NewFact("ada lovelace", "work at <&>", WEIRD, vec)],
-            fact_sources=[("ada lovelace", "work at <&>", WEIRD, "ada#0")],
-            mentions=[("ada#0", WEIRD, 1)],
+            fact_sources=[("ada lovelace", "work at <&>", WEIRD, "weird#0")],
+            mentions=[("weird#0", WEIRD, 1)],
             synonyms=[("charles babbage", WEIRD, 0.5)],
         )
     )
@@ -207,11 +210,11 @@ def test_xml_specials_and_control_characters_survive_graphml(mem):
     node = "entity:" + WEIRD
     assert g.nodes[node] == {"kind": "entity", "name": WEIRD, "label": WEIRD.upper(), "type": "ORG"}
     assert [(u, d["kind"]) for u, _, d in g.in_edges(node, data=True)] == [
-        ("entity:ada lovelace", "fact"), ("passage:ada#0", "mention"),
+        ("entity:ada lovelace", "fact"), ("passage:weird#0", "mention"),
         ("entity:charles babbage", "synonym"),
     ]
     (fkey,) = [k for _, _, k, d in g.in_edges(node, keys=True, data=True) if d["kind"] == "fact"]
-    assert g.edges["entity:ada lovelace", node, fkey]["sources"] == '["ada#0"]'
+    assert g.edges["entity:ada lovelace", node, fkey]["sources"] == '["weird#0"]'
     assert g.edges["entity:charles babbage", node, "synonym:0"] == {
         "kind": "synonym", "cosine": 0.5, "weight": 0.5
     }

@@ -277,9 +277,10 @@ def _synonyms(
     names = [index.entity_names[r] for r in rows]
     existing = index.entities.vectors[rows]
     if store.generation() != index.generation:  # another writer committed since the refresh
-        alive = np.isin(index.entities.ids[rows], store.alive_ids("entities"))
-        names = [n for n, a in zip(names, alive) if a]
-        existing = existing[alive]
+        if store.deleted_at() >= index.generation:  # ... and removed rows: drop those
+            alive = np.isin(index.entities.ids[rows], store.alive_ids("entities"))
+            names = [n for n, a in zip(names, alive) if a]
+            existing = existing[alive]
         after = int(index.entities.ids[-1]) if index.n_entities else 0
         extra = store.load_entities(after)
         keep = [i for i, (n, k) in enumerate(zip(extra.names, extra.kinds)) if synonym_eligible(n, k)]

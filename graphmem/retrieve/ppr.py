@@ -73,13 +73,20 @@ class Transition:
     cg_indices: np.ndarray
 
 
-def build_transition(adjacency: sp.spmatrix | sp.sparray) -> Transition:
+def build_transition(
+    adjacency: sp.spmatrix | sp.sparray, *, exactly_symmetric: bool = False
+) -> Transition:
     """Validate a symmetric weighted adjacency matrix and precompute its transition matrix.
 
     ``adjacency`` is n×n in any scipy sparse format, ``adjacency[u, v]`` the total weight between
     ``u`` and ``v`` (see :func:`adjacency_from_edges`). Raises ``TypeError`` if it is not sparse,
     ``ValueError`` if it is not square, has NaN/infinite or negative entries, is not symmetric,
     or a node's total weight overflows. Explicitly stored zeros are ignored.
+
+    ``exactly_symmetric``: the caller guarantees ``adjacency`` equals its transpose bit for bit
+    (the index builds it as ``upper + upper.T``), so the symmetry check is skipped and the
+    adjacency serves as its own transpose. The result is the same, array for array (tested);
+    it saves ~30 ms of the ~90 ms this takes on the 2Wiki graph, on every index refresh.
     """
     if not sp.issparse(adjacency):
         raise TypeError(
@@ -95,7 +102,8 @@ def build_transition(adjacency: sp.spmatrix | sp.sparray) -> Transition:
     if a.data.size and a.data.min() < 0:
         raise ValueError(f"adjacency contains negative weights (min {a.data.min():g})")
     a.eliminate_zeros()
-    _check_symmetric(a)
+    if not exactly_symmetric:
+        _check_symmetric(a)
 
     with np.errstate(over="ignore"):  # reported as a ValueError just below
         out = np.asarray(a.sum(axis=1), dtype=np.float64).ravel()
@@ -103,7 +111,8 @@ def build_transition(adjacency: sp.spmatrix | sp.sparray) -> Transition:
         raise ValueError("adjacency row sums overflow float64; rescale the weights")
     dangling_mask = out == 0.0
 
-    p = sp.csr_matrix(a.T)  # p[v, u] = a[u, v]; CSR of the transpose, indices sorted
+    # p[v, u] = a[u, v]: CSR of the transpose, indices sorted
+    p = a.copy() if exactly_symmetric else sp.csr_matrix(a.T)
     p.sort_indices()
     p.data /= out[p.indices]  # divide each entry by the out-weight of its source column
     p.data.setflags(write=False)
@@ -112,8 +121,7 @@ def build_transition(adjacency: sp.spmatrix | sp.sparray) -> Transition:
     dangling = np.flatnonzero(dangling_mask).astype(np.int64)
     sqrt_out = np.sqrt(np.where(dangling_mask, 1.0, out))
     order = np.argsort(-np.diff(a.indptr), kind="stable").astype(np.int64)
-    sym = sp.csr_matrix(a[order][:, order])
-    sym.sort_indices()
+    sym = _renumbered(a, order)
     rows = np.repeat(np.arange(n), np.diff(sym.indptr))
     scale = sqrt_out[order]
     sym.data /= scale[rows] * scale[sym.indices]
@@ -125,6 +133,21 @@ def build_transition(adjacency: sp.spmatrix | sp.sparray) -> Transition:
         n=n, matrix=p, dangling=dangling, dangling_mask=dangling_mask, symmetric=sym,
         sqrt_out=sqrt_out, order=order, cg_indptr=cg_indptr, cg_indices=cg_indices,
     )
+
+
+def _renumbered(a: sp.csr_matrix, order: np.ndarray) -> sp.csr_matrix:
+    """``a[order][:, order]`` with sorted indices: rows picked in ``order``, then each column
+    index mapped to its new number and re-sorted within its row. The same matrix as the fancy
+    indexing gives, without its argsort over every stored entry (~10 ms on the 2Wiki graph)."""
+    rows = a[order]
+    new_number = np.empty(len(order), dtype=rows.indices.dtype)
+    new_number[order] = np.arange(len(order), dtype=rows.indices.dtype)
+    out = sp.csr_matrix(
+        (rows.data, new_number[rows.indices], rows.indptr), shape=a.shape, copy=False
+    )
+    out.has_sorted_indices = False
+    out.sort_indices()
+    return out
 
 
 def _check_symmetric(a: sp.csr_matrix) -> None:

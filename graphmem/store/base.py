@@ -126,7 +126,8 @@ class ChunkRows:
 
 @dataclass(frozen=True)
 class EdgeRows:
-    """Integer edge lists of the whole graph (cheap to load: no text, no vectors)."""
+    """Integer edge lists of the graph, or of the part added after some ids (cheap to load: no
+    text, no vectors)."""
 
     fact_sources: np.ndarray  # (k, 2) fact id, chunk id
     mentions: np.ndarray  # (k, 2) chunk id, entity id
@@ -147,7 +148,9 @@ class PassageRecord:
 class Store(Protocol):
     """Persistent graph storage. Every mutating call is one transaction: it applies whole or
     not at all. ``generation`` increases with every committed write so readers can tell when
-    their cached view is stale.
+    their cached view is stale, and ``deleted_at`` whether rows were removed since (if not, the
+    rows with ids above those already loaded, and :meth:`load_edges` after those ids, are all
+    that changed).
 
     Namespaces: a store object reads and writes one namespace (``namespace``); every name, id
     and row it sees belongs to it, and :meth:`generation` is that namespace's (it moves only when
@@ -183,6 +186,8 @@ class Store(Protocol):
 
     def generation(self) -> int: ...
 
+    def deleted_at(self) -> int: ...
+
     def check_embedder(self, name: str, dim: int | None) -> None: ...
 
     def document_hashes(self, doc_ids: Sequence[str]) -> dict[str, str]: ...
@@ -205,7 +210,7 @@ class Store(Protocol):
 
     def load_chunks(self, after_id: int) -> ChunkRows: ...
 
-    def load_edges(self) -> EdgeRows: ...
+    def load_edges(self, after_chunk: int = 0, after_entity: int = 0) -> EdgeRows: ...
 
     def passages(self, chunk_ids: Sequence[int]) -> dict[int, PassageRecord]: ...
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 
-from graphmem.store.schema import DDL, DEFAULT_NAMESPACE, SCHEMA_VERSION
+from graphmem.store.schema import DDL, DEFAULT_NAMESPACE, LATE_COLUMNS, SCHEMA_VERSION
 
 log = logging.getLogger(__name__)
 
@@ -78,9 +78,24 @@ def _rebuild(conn: sqlite3.Connection) -> None:
     )
     if conn.execute("SELECT count(*) FROM documents").fetchone()[0]:
         conn.execute(
-            "INSERT INTO namespaces(name, generation) VALUES (?, ?)",
-            (DEFAULT_NAMESPACE, generation + 1),
+            "INSERT INTO namespaces(name, generation, deleted_at) VALUES (?, ?, ?)",
+            (DEFAULT_NAMESPACE, generation + 1, generation),
         )
     conn.execute(
         "UPDATE meta SET value = ? WHERE key='schema_version'", (str(SCHEMA_VERSION),)
     )
+
+
+def add_late_columns(conn: sqlite3.Connection) -> None:
+    """Add the version 2 columns that stores built before they existed lack
+    (:data:`graphmem.store.schema.LATE_COLUMNS`); their defaults are right for old rows. The
+    connection must be writable and outside a transaction; a no-op on an up-to-date store."""
+    for table, (column, definition) in LATE_COLUMNS.items():
+        present = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
+        if column not in present:
+            log.warning("adding column %s.%s to the store", table, column)
+            try:
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
+            except sqlite3.OperationalError as exc:  # another process added it first
+                if "duplicate column" not in str(exc):
+                    raise

@@ -4,7 +4,11 @@ index can load "rows with id > last seen" to refresh incrementally.
 Version 2 adds namespaces: documents, passages and entities belong to one namespace (facts,
 provenance, mentions and synonym edges through their entities and passages), names and ids are
 unique per namespace, and ``namespaces.generation`` tells a reader of one namespace whether *its*
-rows changed. It also adds ``documents.time``, the time a document states it was written (Unix
+rows changed, and ``namespaces.deleted_at`` whether any were removed: it holds the store
+generation current when rows of the namespace were last deleted, or when its row was created
+(see :meth:`graphmem.store.sqlite.SQLiteStore.deleted_at`), so that an index which saw
+generation ``G`` knows that everything since was appended iff ``deleted_at < G``, without
+scanning a table. It also adds ``documents.time``, the time a document states it was written (Unix
 seconds, NULL when not given). Version 1 stores are upgraded in place on first writable open
 (:mod:`graphmem.store.migrate`)."""
 
@@ -27,6 +31,9 @@ TABLES = (
 )
 # The namespace of every call that names none.
 DEFAULT_NAMESPACE = "default"
+# Columns added to version 2 after its first stores were built (it was not released yet): table
+# -> (column, definition). Added in place on the first writable open of a store lacking them.
+LATE_COLUMNS = {"namespaces": ("deleted_at", "INTEGER NOT NULL DEFAULT 0")}
 
 DDL = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -35,7 +42,8 @@ CREATE TABLE IF NOT EXISTS meta (
 );
 CREATE TABLE IF NOT EXISTS namespaces (
     name       TEXT PRIMARY KEY,
-    generation INTEGER NOT NULL
+    generation INTEGER NOT NULL,
+    deleted_at INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS documents (
     id           INTEGER PRIMARY KEY AUTOINCREMENT,

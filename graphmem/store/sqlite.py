@@ -17,12 +17,12 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from graphmem.config import StoreConfig
 from graphmem.errors import ConflictError, EmbedderMismatchError, StoreError
+from graphmem.store import sqlite_read
 from graphmem.store.base import (
     ChunkRows,
     DeleteReport,
@@ -39,12 +39,6 @@ from graphmem.store.sqlite_write import delete_namespace_rows, delete_rows, writ
 
 _TABLES = ("documents", "chunks", "entities", "facts")
 _IN_LIMIT = 500  # stay well below SQLite's bound-parameter limit
-
-
-def _matrix(blobs: Sequence[bytes], dim: int) -> np.ndarray:
-    if not blobs:
-        return np.zeros((0, dim), dtype=np.float32)
-    return np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(blobs), -1).copy()
 
 
 def _chunks(seq: Sequence, size: int = _IN_LIMIT) -> Iterator[Sequence]:
@@ -160,8 +154,11 @@ class SQLiteStore:
                 c.execute(
                     "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation'"
                 )
+                # a new row (a namespace first written, or written again after its deletion)
+                # counts as a removal: an index of the namespace's earlier rows must reload
                 c.execute(
-                    "INSERT INTO namespaces(name, generation) SELECT ?, CAST(value AS INTEGER) "
+                    "INSERT INTO namespaces(name, generation, deleted_at) "
+                    "SELECT ?, CAST(value AS INTEGER), CAST(value AS INTEGER) - 1 "
                     "FROM meta WHERE key='generation' "
                     "ON CONFLICT(name) DO UPDATE SET generation = excluded.generation",
                     (self.namespace,),
@@ -182,6 +179,22 @@ class SQLiteStore:
                 "SELECT generation FROM namespaces WHERE name=?", (self.namespace,)
             ).fetchone()
         return 0 if row is None else int(row[0])
+
+    def deleted_at(self) -> int:
+        """The store generation current when rows of this namespace were last removed (or its
+        row created). An index that refreshed at namespace generation ``G`` has seen every
+        removal iff this is below ``G``: everything committed since then only appended rows.
+        One primary-key lookup; read it in the same snapshot as :meth:`generation`. A namespace
+        without a row, or a read-only store built before the column existed, reads as the
+        store generation (a removal may have happened)."""
+        with self._txn("read", "read its metadata") as c:
+            try:
+                row = c.execute(
+                    "SELECT deleted_at FROM namespaces WHERE name=?", (self.namespace,)
+                ).fetchone()
+            except sqlite3.OperationalError:  # no such column: see schema.LATE_COLUMNS
+                row = None
+        return self.store_generation() if row is None else int(row[0])
 
     def store_generation(self) -> int:
         """The whole store's generation: it moves with every committed write."""
@@ -346,80 +359,23 @@ class SQLiteStore:
 
     def load_entities(self, after_id: int) -> EntityRows:
         with self._txn("read", "read entities") as c:
-            rows = c.execute(
-                "SELECT id, name, label, kind, embedding FROM entities "
-                "WHERE namespace = ? AND id > ? ORDER BY id",
-                (self.namespace, after_id),
-            ).fetchall()
-        return EntityRows(
-            ids=np.array([r[0] for r in rows], dtype=np.int64),
-            names=[r[1] for r in rows],
-            labels=[r[2] for r in rows],
-            kinds=[r[3] for r in rows],
-            embeddings=_matrix([r[4] for r in rows], self.dim),
-        )
+            return sqlite_read.entities(c, self.namespace, after_id, self.dim)
 
     def load_facts(self, after_id: int) -> FactRows:
         with self._txn("read", "read facts") as c:
-            rows = c.execute(
-                "SELECT f.id, f.subject_id, f.predicate, f.object_id, f.embedding FROM facts f "
-                "JOIN entities s ON s.id = f.subject_id WHERE s.namespace = ? AND f.id > ? "
-                "ORDER BY f.id",
-                (self.namespace, after_id),
-            ).fetchall()
-        return FactRows(
-            ids=np.array([r[0] for r in rows], dtype=np.int64),
-            subject_ids=np.array([r[1] for r in rows], dtype=np.int64),
-            predicates=[r[2] for r in rows],
-            object_ids=np.array([r[3] for r in rows], dtype=np.int64),
-            embeddings=_matrix([r[4] for r in rows], self.dim),
-        )
+            return sqlite_read.facts(c, self.namespace, after_id, self.dim)
 
     def load_chunks(self, after_id: int) -> ChunkRows:
         with self._txn("read", "read passages") as c:
-            rows = c.execute(
-                "SELECT k.id, k.embedding, d.id, d.time, d.added_at, d.metadata FROM chunks k "
-                "JOIN documents d ON d.id = k.doc WHERE k.namespace = ? AND k.id > ? "
-                "ORDER BY k.id",
-                (self.namespace, after_id),
-            ).fetchall()
-        metadata: dict[int, Any] = {}
-        for r in rows:
-            if r[2] not in metadata:
-                metadata[r[2]] = json.loads(r[5])
-        return ChunkRows(
-            ids=np.array([r[0] for r in rows], dtype=np.int64),
-            embeddings=_matrix([r[1] for r in rows], self.dim),
-            times=np.array([r[4] if r[3] is None else r[3] for r in rows], dtype=np.float64),
-            stated=np.array([r[3] is not None for r in rows], dtype=bool),
-            metadata=[metadata[r[2]] for r in rows],
-        )
+            return sqlite_read.chunks(c, self.namespace, after_id, self.dim)
 
-    def load_edges(self) -> EdgeRows:
-        ns = (self.namespace,)
+    def load_edges(self, after_chunk: int = 0, after_entity: int = 0) -> EdgeRows:
+        """Provenance and mention rows of passages with id above ``after_chunk``, and synonym
+        edges whose larger entity id is above ``after_entity`` (the defaults load every edge),
+        sorted so that a load after some ids appends to an earlier load to give a full one
+        (:func:`graphmem.store.sqlite_read.edges`)."""
         with self._txn("read", "read edges") as c:
-
-            def pairs(q: str) -> np.ndarray:
-                rows = c.execute(q, ns).fetchall()
-                return np.array(rows, dtype=np.int64).reshape(-1, 2)
-
-            syn = c.execute(
-                "SELECT y.a, y.b, y.score FROM synonyms y JOIN entities e ON e.id = y.a "
-                "WHERE e.namespace = ?",
-                ns,
-            ).fetchall()
-            return EdgeRows(
-                fact_sources=pairs(
-                    "SELECT s.fact_id, s.chunk_id FROM fact_sources s "
-                    "JOIN chunks k ON k.id = s.chunk_id WHERE k.namespace = ?"
-                ),
-                mentions=pairs(
-                    "SELECT m.chunk_id, m.entity_id FROM mentions m "
-                    "JOIN chunks k ON k.id = m.chunk_id WHERE k.namespace = ?"
-                ),
-                synonyms=np.array([(a, b) for a, b, _ in syn], dtype=np.int64).reshape(-1, 2),
-                synonym_scores=np.array([s for _, _, s in syn], dtype=np.float64),
-            )
+            return sqlite_read.edges(c, self.namespace, after_chunk, after_entity)
 
     def passages(self, chunk_ids: Sequence[int]) -> dict[int, PassageRecord]:
         """Passage text and document metadata by internal chunk id. Ids no longer stored (a

@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import quote, unquote
 
 from graphmem.errors import StoreError
-from graphmem.store.migrate import upgrade_v1
+from graphmem.store.migrate import add_late_columns, upgrade_v1
 from graphmem.store.schema import APPLICATION_ID, DDL, SCHEMA_VERSION, TABLES
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -67,8 +67,10 @@ def open_store(path: str, *, readonly: bool, lock_timeout_s: float) -> Opened:
                 )
             if state == "new":
                 _create_schema(conn, path)
-            elif reason is None and _journal_mode(conn) != "wal":
-                conn.execute("PRAGMA journal_mode=WAL")
+            elif reason is None:
+                add_late_columns(conn)
+                if _journal_mode(conn) != "wal":
+                    conn.execute("PRAGMA journal_mode=WAL")
     except BaseException:
         conn.close()
         raise

@@ -5,6 +5,13 @@ transaction. Every statement's row count is checked against what the batch asked
 that does not resolve (an entity another writer deleted after the batch was built, if a caller
 skipped :meth:`SQLiteStore.writing`) fails the whole transaction instead of silently dropping
 the mentions and facts that refer to it.
+
+Append-only edges: provenance and mention rows are written only for passages inserted by the
+same batch, and synonym edges only when one end is an entity inserted by it; the statements
+enforce this (a row naming an older passage fails the batch, a synonym edge between two older
+entities is not written). Ids being never reused, every edge a write adds then sorts after the
+edges already stored, which lets an index load just those (``SQLiteStore.load_edges``). Deletes
+record the generation they happened at in ``namespaces.deleted_at``.
 """
 
 from __future__ import annotations
@@ -32,8 +39,15 @@ def _expect(path: str, what: str, wrote: int, wanted: int) -> None:
         )
 
 
+def _last_id(c: sqlite3.Connection, table: str) -> int:
+    """The largest id ``table`` holds now (0 when empty): the rows a write inserts lie above."""
+    row = c.execute(f"SELECT max(id) FROM {table}").fetchone()
+    return int(row[0] or 0)
+
+
 def write_rows(c: sqlite3.Connection, batch: WriteBatch, path: str, namespace: str) -> None:
     now = time.time()
+    old_chunk, old_entity = _last_id(c, "chunks"), _last_id(c, "entities")
     c.executemany(
         "INSERT INTO documents(namespace, doc_id, content_hash, title, metadata, added_at, time) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -79,23 +93,24 @@ def write_rows(c: sqlite3.Connection, batch: WriteBatch, path: str, namespace: s
         "SELECT f.id, k.id FROM facts f, entities s, entities o, chunks k "
         "WHERE s.namespace = ?1 AND s.name = ?2 AND f.predicate = ?3 AND o.namespace = ?1 "
         "AND o.name = ?4 AND f.subject_id = s.id AND f.object_id = o.id "
-        "AND k.namespace = ?1 AND k.chunk_id = ?5",
-        [(namespace, *row) for row in sources],
+        "AND k.namespace = ?1 AND k.chunk_id = ?5 AND k.id > ?6",
+        [(namespace, *row, old_chunk) for row in sources],
     )
     _expect(path, "fact provenance rows", cur.rowcount if sources else 0, len(sources))
     cur = c.executemany(
         "INSERT INTO mentions(chunk_id, entity_id, count) "
         "SELECT k.id, e.id, ?1 FROM chunks k, entities e "
-        "WHERE k.namespace = ?2 AND k.chunk_id = ?3 AND e.namespace = ?2 AND e.name = ?4",
-        [(n, namespace, chunk, name) for chunk, name, n in batch.mentions],
+        "WHERE k.namespace = ?2 AND k.chunk_id = ?3 AND e.namespace = ?2 AND e.name = ?4 "
+        "AND k.id > ?5",
+        [(n, namespace, chunk, name, old_chunk) for chunk, name, n in batch.mentions],
     )
     _expect(path, "entity mentions", cur.rowcount if batch.mentions else 0, len(batch.mentions))
     c.executemany(
         "INSERT OR IGNORE INTO synonyms(a, b, score) "
         "SELECT min(x.id, y.id), max(x.id, y.id), ?1 FROM entities x, entities y "
         "WHERE x.namespace = ?2 AND x.name = ?3 AND y.namespace = ?2 AND y.name = ?4 "
-        "AND x.id != y.id",
-        [(s, namespace, a, b) for a, b, s in batch.synonyms],
+        "AND x.id != y.id AND max(x.id, y.id) > ?5",
+        [(s, namespace, a, b, old_entity) for a, b, s in batch.synonyms],
     )
 
 
@@ -109,6 +124,11 @@ def delete_rows(c: sqlite3.Connection, doc_id: str, path: str, namespace: str) -
         where = "" if namespace == DEFAULT_NAMESPACE else f" namespace {namespace!r} of"
         raise NotFoundError(f"no document with id {doc_id!r} in{where} {path}")
     doc = row[0]
+    c.execute(  # before the generation moves: see SQLiteStore.deleted_at
+        "UPDATE namespaces SET deleted_at = "
+        "(SELECT CAST(value AS INTEGER) FROM meta WHERE key='generation') WHERE name = ?",
+        (namespace,),
+    )
     for t in ("gone_chunks", "cand_facts", "cand_entities"):
         c.execute(f"CREATE TEMP TABLE IF NOT EXISTS {t}(id INTEGER PRIMARY KEY)")
         c.execute(f"DELETE FROM {t}")

@@ -360,3 +360,23 @@ def test_bad_parameters_rejected(kwargs: dict[str, float], message: str) -> None
         fast(2, edges, [1.0, 0.0], **kwargs)
     with pytest.raises(ValueError, match=message):
         personalized_pagerank_reference(2, edges, [1.0, 0.0], **kwargs)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_exactly_symmetric_shortcut_gives_the_same_transition(seed: int) -> None:
+    """build_transition(exactly_symmetric=True), for an adjacency built as upper + upper.T,
+    equals the checked path array for array (it skips the check and the transpose only)."""
+    rng = np.random.default_rng(seed)
+    n = 60
+    upper = sp.random(n, n, density=0.05, random_state=rng, format="coo")
+    upper.data = np.round(upper.data * 5, 2)  # repeated weights, like support counts
+    upper = sp.triu(upper, k=0).tocsr()
+    adjacency = (upper + upper.T).tocsr()
+    checked = build_transition(adjacency)
+    trusted = build_transition(adjacency, exactly_symmetric=True)
+    for name in ("matrix", "symmetric"):
+        a, b = getattr(checked, name), getattr(trusted, name)
+        assert np.array_equal(a.indptr, b.indptr) and np.array_equal(a.indices, b.indices)
+        assert np.array_equal(a.data, b.data)
+    for name in ("dangling", "dangling_mask", "sqrt_out", "order", "cg_indptr", "cg_indices"):
+        assert np.array_equal(getattr(checked, name), getattr(trusted, name))

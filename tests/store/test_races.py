@@ -131,7 +131,7 @@ def test_index_refresh_reads_one_snapshot(pair, tmp_path):
         generation = store.generation()
         fired = before_statement(
             store._conn,  # injection point only: the trace hook sits on the reader's connection
-            "SELECT s.fact_id, s.chunk_id FROM fact_sources",
+            "SELECT s.fact_id, s.chunk_id FROM",  # the provenance edges
             add_docs(writer, [LATER]),
         )
         assert index.refresh(store)
