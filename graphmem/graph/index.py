@@ -21,7 +21,7 @@ from graphmem.config import GraphConfig, TemporalConfig
 from graphmem.retrieve.linking import quantize_rows
 from graphmem.retrieve.ppr import Transition, build_transition
 from graphmem.store.base import Store
-from graphmem.temporal import Validity, fact_groups, validity
+from graphmem.temporal import Validity, fact_groups, merge_groups, validity
 
 log = logging.getLogger(__name__)
 
@@ -217,6 +217,11 @@ class GraphIndex:
             self.fact_predicates, self.fact_subject, self.fact_object, self.entity_kinds,
             self.temporal,
         )
+        if self.temporal.enabled and self.temporal.llm_judge and len(edges.conflicts):
+            judged = np.column_stack(
+                [self.facts.positions(edges.conflicts[:, 0]), self.facts.positions(edges.conflicts[:, 1])]
+            )
+            group, value = merge_groups(group, value, self.fact_object, judged)
         self.validity = validity(self.fact_chunks, self.chunk_times, group, value)
         self.valid_now = self.validity.valid_at(float("inf"))
         support = np.bincount(fs_fact, minlength=n_f).astype(np.float64)
