@@ -95,7 +95,8 @@ def merge_groups(
     of fact positions (older, newer). Both facts of a pair end up in one group, and so does
     every fact of a group either was in (groups linked through a chain of pairs become one). A
     fact that had no group takes its object as its value; grouped facts keep theirs. Returns
-    new arrays, groups numbered from 0 in order of their smallest member."""
+    new arrays, groups numbered from 0 in order of their smallest member (with no pairs:
+    ``group`` and ``value`` as given)."""
     if len(pairs) == 0:
         return group, value
     n_f = len(group)
