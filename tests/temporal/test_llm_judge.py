@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from llm.server import FakeOpenAIServer, RecordedRequest, Reply
-from test_memory import dump as base_dump
+from test_memory import dump
 
 from graphmem import Document
 from graphmem.config import MemoryConfig, TemporalConfig
@@ -36,9 +36,10 @@ FAST = {"model": "fake-model", "api_key": "test-key", "max_retries": 2, "timeout
 def judged(request: RecordedRequest) -> tuple[list[str], list[list[str]]]:
     """The new fact and the numbered earlier facts of a judge request."""
     text = request.last_user_message
-    new = json.loads(re.search(r"^New fact: (.*)$", text, re.M).group(1))
+    new = json.loads(re.search(r"^New fact: (.*)$", text, re.MULTILINE).group(1))
     earlier = text.split("Earlier facts:\n", 1)[1]
-    return new, [json.loads(m.group(1)) for m in re.finditer(r"^\d+\. (.*)$", earlier, re.M)]
+    numbered = re.finditer(r"^\d+\. (.*)$", earlier, re.MULTILINE)
+    return new, [json.loads(m.group(1)) for m in numbered]
 
 
 def is_judge(request: RecordedRequest) -> bool:
@@ -84,20 +85,6 @@ def llm_memory(memory_factory, server, tmp_path):
     yield make
     for c in clients:
         c.close()
-
-
-def dump(mem) -> dict[str, set]:
-    """Every stored row by name (test_memory.dump), plus the judged conflicts."""
-    out = base_dump(mem)
-    c = sqlite3.connect(mem.path / STORE_FILE)
-    out["fact_conflicts"] = set(c.execute(
-        "SELECT xs.name, x.predicate, xo.name, ys.name, y.predicate, yo.name, k.chunk_id "
-        "FROM fact_conflicts fc JOIN facts x ON x.id = fc.older JOIN facts y ON y.id = fc.newer "
-        "JOIN entities xs ON xs.id = x.subject_id JOIN entities xo ON xo.id = x.object_id "
-        "JOIN entities ys ON ys.id = y.subject_id JOIN entities yo ON yo.id = y.object_id "
-        "JOIN chunks k ON k.id = fc.chunk_id").fetchall())
-    c.close()
-    return out
 
 
 def facts(mem) -> list[tuple]:
