@@ -80,7 +80,8 @@ def judge_conflicts(
     there is something to ask, so a client is only made when needed), ``replaced`` names the
     documents an upsert replaces. Returns [] with no client, with the judge off, or when
     nothing is worth asking."""
-    if client is None or not (temporal.enabled and temporal.llm_judge) or index.n_facts == 0:
+    off = not (temporal.enabled and temporal.llm_judge) or temporal.max_judge_calls == 0
+    if client is None or off or index.n_facts == 0:
         return []
     tasks = _tasks(content, index, store, embedder, temporal, replaced)
     if len(tasks) > temporal.max_judge_calls:
