@@ -257,16 +257,39 @@ class TemporalConfig:
     same entity supersede each other by the time they were stated; ``enabled=False`` treats
     every fact as timeless. A superseded fact never seeds the walk, and a passage whose every
     single-valued fact is superseded at the time asked about scores ``outdated_scale`` times
-    its score (1.0: no demotion), so that the current statement ranks above outdated ones."""
+    its score (1.0: no demotion), so that the current statement ranks above outdated ones.
+
+    With an LLM configured (``MemoryConfig.llm``), ``llm_judge`` also asks the model, while a
+    passage is added, which earlier facts about the subject of each of its facts it contradicts
+    (:mod:`graphmem.graph.conflicts`), covering paraphrases the predicate lists miss; judged
+    pairs then compete like facts of one single-valued relation. ``llm_judge=False`` neither
+    asks nor uses stored judgements (an ablation that needs no rebuild). Each call shows the
+    model the ``judge_candidates`` earlier facts about the subject nearest the new fact by
+    embedding cosine (20: about 400 prompt tokens of short triples, and more than a person in
+    the benchmarks ever has facts); one add or upsert makes at most ``max_judge_calls`` calls
+    (64: eight rounds of the client's default 8 concurrent requests, a few seconds against a
+    hosted model; facts past the bound are left to the rules and logged). Raise it for bulk
+    ingests where every paraphrase matters."""
 
     single_valued: tuple[SingleValued, ...] = SINGLE_VALUED
     enabled: bool = True
     outdated_scale: float = 0.5
+    llm_judge: bool = True
+    judge_candidates: int = 20
+    max_judge_calls: int = 64
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.outdated_scale <= 1.0:
             raise ValueError(
                 f"TemporalConfig.outdated_scale must be in [0, 1], got {self.outdated_scale}"
+            )
+        if self.judge_candidates < 1:
+            raise ValueError(
+                f"TemporalConfig.judge_candidates must be >= 1, got {self.judge_candidates}"
+            )
+        if self.max_judge_calls < 0:
+            raise ValueError(
+                f"TemporalConfig.max_judge_calls must be >= 0, got {self.max_judge_calls}"
             )
 
 

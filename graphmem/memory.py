@@ -194,7 +194,10 @@ class Memory(MemoryViews, Closing):
     def _writer(self, namespace: str, source: str) -> Writer:
         store = self._namespace(namespace, source, must_exist=False)
         ready = partial(self._indexes.ready, store.namespace)
-        return Writer(store, ready, self.embedder, self.extractor, self.config)
+        configured = self._llm is not None or self.config.llm is not None
+        judge = configured and self.config.temporal.llm_judge
+        llm = (lambda: self.llm) if judge else None  # made on first use
+        return Writer(store, ready, self.embedder, self.extractor, self.config, llm)
 
     def add_conversation(
         self,

@@ -11,6 +11,13 @@ as if the newer one had never been added.
 
 :func:`validity` is the fast path (one sort over all statements); :func:`validity_reference`
 is a plain per-group loop kept beside it for the tests.
+
+With an LLM, a model may also judge that a passage's fact contradicts an earlier fact the rules
+do not relate ("has an apartment in Berlin now" after "lives in Paris"; see
+:mod:`graphmem.graph.conflicts`). :func:`merge_groups` joins each judged pair into one
+competition group, so the same sweep decides which of them holds when; the judgements are
+stored with the passage they were read from, so they too come and go with provenance.
+:func:`merge_groups_reference` is its plain union-find definition, for the tests.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
 
 from graphmem.config import SingleValued, TemporalConfig
 
@@ -121,6 +129,64 @@ class FactGroups:
         self.group = np.concatenate([self.group, group])
         self.value = np.concatenate([self.value, value])
         self.dated = np.concatenate([self.dated, dated.reshape(-1)])
+
+
+def merge_groups(
+    group: np.ndarray, value: np.ndarray, objects: np.ndarray, pairs: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Competition groups joined by judged contradictions. ``group``/``value`` are per fact as
+    from :func:`fact_groups`, ``objects`` each fact's object entity, ``pairs`` a (k, 2) array
+    of fact positions (older, newer). Both facts of a pair end up in one group, and so does
+    every fact of a group either was in (groups linked through a chain of pairs become one). A
+    fact that had no group takes its object as its value; grouped facts keep theirs. Returns
+    new arrays, groups numbered from 0 in order of their smallest member (with no pairs:
+    ``group`` and ``value`` as given)."""
+    if len(pairs) == 0:
+        return group, value
+    n_f = len(group)
+    n_g = int(group.max()) + 1 if len(group) and group.max() >= 0 else 0
+    node = np.where(group >= 0, group, n_g + np.arange(n_f))
+    a, b = node[pairs[:, 0]], node[pairs[:, 1]]
+    n = n_g + n_f
+    links = sp.coo_matrix((np.ones(len(a)), (a, b)), shape=(n, n))
+    _, label = connected_components(links, directed=False)
+    joined = (group >= 0) | np.isin(np.arange(n_f), pairs.ravel())
+    out_group = np.full(n_f, -1, dtype=np.int64)
+    labels = label[node[joined]]
+    _, first = np.unique(labels, return_index=True)  # renumber by smallest member
+    rank = np.empty(len(first), dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
+    out_group[joined] = rank[np.unique(labels, return_inverse=True)[1]]
+    out_value = np.where(group >= 0, value, np.where(joined, objects, -1)).astype(np.int64)
+    return out_group, out_value
+
+
+def merge_groups_reference(
+    group: Sequence[int], value: Sequence[int], objects: Sequence[int],
+    pairs: Sequence[tuple[int, int]],
+) -> tuple[list[int], list[int]]:
+    """The plain definition of :func:`merge_groups`, for tests: union-find over facts, where
+    facts of one rule group start joined."""
+    parent = list(range(len(group)))
+
+    def root(f: int) -> int:
+        while parent[f] != f:
+            f = parent[f]
+        return f
+
+    first_of: dict[int, int] = {}
+    for f, g in enumerate(group):
+        if g >= 0:
+            parent[root(f)] = root(first_of.setdefault(g, f))
+    for x, y in pairs:
+        parent[root(x)] = root(y)
+    joined = {f for f, g in enumerate(group) if g >= 0} | {f for p in pairs for f in p}
+    numbers: dict[int, int] = {}
+    out_group = [numbers.setdefault(root(f), len(numbers)) if f in joined else -1
+                 for f in range(len(group))]
+    out_value = [value[f] if group[f] >= 0 else (objects[f] if f in joined else -1)
+                 for f in range(len(group))]
+    return out_group, out_value
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ def test_check_a_healthy_store(store):
     assert r.stdout == (
         f"{path / STORE_FILE}: ok (1 documents, 1 chunks, {stats['entities']} entities, "
         f"{stats['facts']} facts, {stats['fact_sources']} fact_sources, {stats['mentions']} "
-        f"mentions, 0 synonyms)\n"
+        f"mentions, 0 synonyms, 0 fact_conflicts)\n"
     )
     r = run("check", "--store", path, "--json")
     out = json.loads(r.stdout)

@@ -43,6 +43,11 @@ def dump(mem: Memory) -> dict[str, set]:
         "mentions": "SELECT k.chunk_id, e.name FROM mentions m JOIN chunks k ON k.id=m.chunk_id "
         "JOIN entities e ON e.id=m.entity_id",
         "synonyms": "SELECT x.name, y.name FROM synonyms s JOIN entities x ON x.id=s.a JOIN entities y ON y.id=s.b",
+        "fact_conflicts": "SELECT xs.name, x.predicate, xo.name, ys.name, y.predicate, yo.name, k.chunk_id "
+        "FROM fact_conflicts fc JOIN facts x ON x.id=fc.older JOIN facts y ON y.id=fc.newer "
+        "JOIN entities xs ON xs.id=x.subject_id JOIN entities xo ON xo.id=x.object_id "
+        "JOIN entities ys ON ys.id=y.subject_id JOIN entities yo ON yo.id=y.object_id "
+        "JOIN chunks k ON k.id=fc.chunk_id",
     }
     out = {k: set(c.execute(v).fetchall()) for k, v in q.items()}
     c.close()

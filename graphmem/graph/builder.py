@@ -27,7 +27,15 @@ from graphmem.extract import Extractor
 from graphmem.graph.index import NOUN_PHRASE, GraphIndex, synonym_eligible
 from graphmem.graph.synonyms import synonym_pairs
 from graphmem.ids import chunk_id_for, content_hash, doc_id_for
-from graphmem.store.base import NewChunk, NewDocument, NewEntity, NewFact, Store, WriteBatch
+from graphmem.store.base import (
+    NewChunk,
+    NewDocument,
+    NewEntity,
+    NewFact,
+    Store,
+    Triple,
+    WriteBatch,
+)
 from graphmem.text import normalize_name, tokenize
 from graphmem.timeutil import to_timestamp
 from graphmem.types import Document, Extraction, Mention
@@ -122,12 +130,15 @@ def passage_input(title: str | None, text: str) -> str:
 class BatchContent:
     """The model work for a batch, done outside any lock: passages with their vectors and
     extractions, plus vectors of the entity names and fact strings that looked new when
-    checked (a hint: :func:`resolve_batch` decides under the write lock what is new)."""
+    checked (a hint: :func:`resolve_batch` decides under the write lock what is new), and the
+    contradictions the model judged (:mod:`graphmem.graph.conflicts`): (older fact, newer fact,
+    chunk id)."""
 
     docs: list[PreparedDocument]
     chunks: list[NewChunk]
     extractions: list[Extraction]
     vectors: dict[str, np.ndarray] = field(default_factory=dict)
+    conflicts: list[tuple[Triple, Triple, str]] = field(default_factory=list)
 
 
 def fact_text(s: str, p: str, o: str) -> str:
@@ -253,6 +264,10 @@ def resolve_batch(
     for s, p, o in new_facts:
         batch.facts.append(NewFact(s, p, o, content.vectors[fact_text(s, p, o)]))
     t1 = time.perf_counter()
+    kept_chunks = {k.chunk_id for k in batch.chunks}
+    judged = [c for c in content.conflicts if c[2] in kept_chunks]
+    older = store.existing_facts(list(dict.fromkeys(c[0] for c in judged)))
+    batch.conflicts = [c for c in judged if c[0] in older]  # not deleted meanwhile
     batch.synonyms = _synonyms(batch.entities, store, index, graph)
     timings.synonyms += time.perf_counter() - t1
     timings.wall += time.perf_counter() - start
@@ -261,6 +276,7 @@ def resolve_batch(
         "new_entities": len(batch.entities),
         "new_facts": len(batch.facts),
         "synonym_edges": len(batch.synonyms),
+        "judged_conflicts": len(batch.conflicts),
     }
     return batch
 

@@ -21,7 +21,7 @@ from graphmem.config import GraphConfig, TemporalConfig
 from graphmem.retrieve.linking import quantize_rows
 from graphmem.retrieve.ppr import Transition, build_transition
 from graphmem.store.base import EdgeRows, Store
-from graphmem.temporal import FactGroups, Validity, validity
+from graphmem.temporal import FactGroups, Validity, merge_groups, validity
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +122,7 @@ def append_edges(old: EdgeRows | None, new: EdgeRows | None) -> EdgeRows:
         mentions=cat("mentions", pairs),
         synonyms=cat("synonyms", pairs),
         synonym_scores=cat("synonym_scores", np.zeros(0)),
+        conflicts=cat("conflicts", pairs),
     )
 
 
@@ -319,6 +320,11 @@ class GraphIndex:
             self.entity_kinds,
         )
         group, value = self._groups.group, self._groups.value
+        if self.temporal.enabled and self.temporal.llm_judge and len(edges.conflicts):
+            judged = np.column_stack(
+                [self.facts.positions(edges.conflicts[:, 0]), self.facts.positions(edges.conflicts[:, 1])]
+            )
+            group, value = merge_groups(group, value, self.fact_object, judged)
         lap("groups")
         self.validity = validity(self.fact_chunks, self.chunk_times, group, value)
         self.valid_now = self.validity.valid_at(float("inf"))

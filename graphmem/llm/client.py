@@ -185,6 +185,11 @@ class LLMClient(Closing):
         """
         self._cancellation.cancel()
 
+    @property
+    def cancelled(self) -> bool:
+        """True once :meth:`cancel` was called (every call then fails)."""
+        return self._cancellation.cancelled
+
     def close(self) -> None:
         """Release the HTTP connection pool and the cache file."""
         self._client.close()

@@ -1,4 +1,5 @@
-"""Prompts and response schemas for LLM extraction (HippoRAG's two steps: NER, then triples).
+"""Prompts and response schemas for LLM extraction (HippoRAG's two steps: NER, then triples),
+and for the contradiction judge of :mod:`graphmem.graph.conflicts`.
 
 Each prompt is a system instruction, one worked example as a user/assistant turn (invented
 text, so no benchmark passage leaks into the prompt), then the passage. Replies are requested as
@@ -16,14 +17,19 @@ from collections.abc import Sequence
 from typing import Any
 
 __all__ = [
+    "CONTRADICTION_RESPONSE_FORMAT",
     "IE_PROMPT_VERSION",
+    "JUDGE_PROMPT_VERSION",
     "NER_RESPONSE_FORMAT",
     "TRIPLE_RESPONSE_FORMAT",
+    "contradiction_messages",
     "ner_messages",
     "triple_messages",
 ]
 
 IE_PROMPT_VERSION = "ie-v1"
+# The judge's prompt version, logged with its judgements (the cache keys on the prompt text).
+JUDGE_PROMPT_VERSION = "judge-v1"
 
 _STRING_LIST = {"type": "array", "items": {"type": "string"}}
 
@@ -137,4 +143,64 @@ def triple_messages(passage: str, entities: Sequence[str]) -> list[dict[str, str
         {"role": "user", "content": _triple_user(_EXAMPLE_PASSAGE, _EXAMPLE_ENTITIES)},
         {"role": "assistant", "content": json.dumps({"triples": _EXAMPLE_TRIPLES})},
         {"role": "user", "content": _triple_user(passage, entities)},
+    ]
+
+
+CONTRADICTION_RESPONSE_FORMAT: dict[str, Any] = {
+    "type": "json_schema",
+    "json_schema": {
+        "name": "contradicted_facts",
+        "strict": True,
+        "schema": {
+            "type": "object",
+            "properties": {"contradicted": {"type": "array", "items": {"type": "integer"}}},
+            "required": ["contradicted"],
+            "additionalProperties": False,
+        },
+    },
+}
+
+_JUDGE_SYSTEM = """\
+You keep a memory of facts up to date. A passage has just been read. You are shown one fact \
+taken from it and numbered facts about the same subject that were stored before.
+
+List the earlier facts that can no longer be true if the passage is true, because the passage \
+replaces them: a new home, employer, partner, leader, name or other value that holds one at a \
+time replaces the old one, however either is worded. Facts that can hold together with the \
+passage (a past event, a hobby, a second attribute of another kind) are not contradicted. \
+When unsure, leave a fact out.
+
+Answer with JSON only, in the form {"contradicted": [numbers of earlier facts]}, and \
+{"contradicted": []} when the passage contradicts none of them."""
+
+_JUDGE_EXAMPLE = (
+    "Tomas Reyl now teaches at the Ostmark Conservatory.",
+    ["Tomas Reyl", "teach at", "Ostmark Conservatory"],
+    [
+        ["Tomas Reyl", "professor at", "Linden Academy"],
+        ["Tomas Reyl", "born in", "Fallow"],
+        ["Tomas Reyl", "play", "oboe"],
+    ],
+)
+
+
+def _judge_user(passage: str, fact: Sequence[str], earlier: Sequence[Sequence[str]]) -> str:
+    listed = "\n".join(
+        f"{n}. {json.dumps(list(f), ensure_ascii=False)}" for n, f in enumerate(earlier, 1)
+    )
+    new = json.dumps(list(fact), ensure_ascii=False)
+    return f"{_passage_block(passage)}\n\nNew fact: {new}\n\nEarlier facts:\n{listed}"
+
+
+def contradiction_messages(
+    passage: str, fact: Sequence[str], earlier: Sequence[Sequence[str]]
+) -> list[dict[str, str]]:
+    """Chat messages asking which of the ``earlier`` facts (subject, predicate, object; shown
+    numbered from 1) the ``passage``, which states ``fact``, contradicts, as
+    ``{"contradicted": [numbers]}``."""
+    return [
+        {"role": "system", "content": _JUDGE_SYSTEM},
+        {"role": "user", "content": _judge_user(*_JUDGE_EXAMPLE)},
+        {"role": "assistant", "content": json.dumps({"contradicted": [1]})},
+        {"role": "user", "content": _judge_user(passage, fact, earlier)},
     ]

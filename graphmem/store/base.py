@@ -11,6 +11,9 @@ import numpy as np
 
 from graphmem.store.schema import DEFAULT_NAMESPACE
 
+# A fact named by its (subject, predicate, object) names.
+Triple = tuple[str, str, str]
+
 
 @dataclass(frozen=True)
 class NewDocument:
@@ -53,8 +56,11 @@ class WriteBatch:
     Entities and facts are named, not numbered: the store resolves names to ids inside the
     transaction, so rows another writer added meanwhile are reused rather than duplicated.
     ``fact_sources`` holds (subject, predicate, object, chunk_id); ``mentions`` holds
-    (chunk_id, entity name, count); ``synonyms`` holds (name, name, cosine). Everything is
-    written into the namespace of the store it is given to (see :meth:`Store.scoped`).
+    (chunk_id, entity name, count); ``synonyms`` holds (name, name, cosine); ``conflicts``
+    holds (older fact, newer fact, chunk_id), facts as (subject, predicate, object): the model
+    judged that passage ``chunk_id``, which states the newer fact, contradicts the older one
+    (:mod:`graphmem.graph.conflicts`). Everything is written into the namespace of the store it
+    is given to (see :meth:`Store.scoped`).
     """
 
     documents: list[NewDocument] = field(default_factory=list)
@@ -64,6 +70,7 @@ class WriteBatch:
     fact_sources: list[tuple[str, str, str, str]] = field(default_factory=list)
     mentions: list[tuple[str, str, int]] = field(default_factory=list)
     synonyms: list[tuple[str, str, float]] = field(default_factory=list)
+    conflicts: list[tuple[Triple, Triple, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -133,6 +140,8 @@ class EdgeRows:
     mentions: np.ndarray  # (k, 2) chunk id, entity id
     synonyms: np.ndarray  # (k, 2) entity ids a < b
     synonym_scores: np.ndarray  # (k,)
+    # (k, 2) older fact id, newer fact id: the judged contradictions (each pair once)
+    conflicts: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int64))
 
 
 @dataclass(frozen=True)
@@ -213,6 +222,8 @@ class Store(Protocol):
     def load_edges(self, after_chunk: int = 0, after_entity: int = 0) -> EdgeRows: ...
 
     def passages(self, chunk_ids: Sequence[int]) -> dict[int, PassageRecord]: ...
+
+    def document_chunk_ids(self, doc_ids: Sequence[str]) -> np.ndarray: ...
 
     def documents(self, doc_ids: Sequence[str] | None = None) -> list[DocumentInfo]: ...
 

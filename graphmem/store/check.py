@@ -18,10 +18,11 @@ What is checked, in order:
 - references (``PRAGMA foreign_key_check``, whatever ``foreign_keys`` was set to when the rows
   were written): chunks of missing documents, facts with missing subject or object entities,
   mentions and fact_sources pointing at missing chunks, entities or facts, synonym edges of
-  missing entities;
+  missing entities, fact_conflicts naming missing facts or passages;
 - what a correct write and :meth:`SQLiteStore.delete_document` leave behind: every document
   has a passage, every fact a source, every entity a mention or a fact (the rule a delete
-  applies; a synonym edge alone keeps no entity), synonym edges stored once with ``a < b``, and
+  applies; a synonym edge alone keeps no entity), synonym edges stored once with ``a < b``,
+  every judged conflict read from a passage that states its newer fact, and
   every embedding exactly ``4 × embedder_dim`` bytes of float32.
 
 A WAL-mode reader may create the empty ``-wal``/``-shm`` side files next to the store (SQLite
@@ -46,7 +47,10 @@ from graphmem.store.sqlite_file import check_file, connect_readonly, identify
 
 log = logging.getLogger(__name__)
 
-TABLES = ("documents", "chunks", "entities", "facts", "fact_sources", "mentions", "synonyms")
+TABLES = (
+    "documents", "chunks", "entities", "facts", "fact_sources", "mentions", "synonyms",
+    "fact_conflicts",
+)
 EMBEDDED = ("chunks", "entities", "facts")
 FLOAT32_BYTES = 4
 
@@ -64,6 +68,11 @@ _UNSUPPORTED = (
      "a delete removes such entities"),
     ("synonyms", "t.a >= t.b", ("has a >= b", "have a >= b"),
      "an edge is stored once, smaller id first"),
+    ("fact_conflicts",
+     "NOT EXISTS (SELECT 1 FROM fact_sources s WHERE s.fact_id = t.newer AND s.chunk_id = t.chunk_id)",
+     ("names a newer fact its passage does not state",
+      "name a newer fact their passage does not state"),
+     "a conflict is judged from a passage that states the newer fact"),
 )
 
 

@@ -9,7 +9,10 @@ generation current when rows of the namespace were last deleted, or when its row
 (see :meth:`graphmem.store.sqlite.SQLiteStore.deleted_at`), so that an index which saw
 generation ``G`` knows that everything since was appended iff ``deleted_at < G``, without
 scanning a table. It also adds ``documents.time``, the time a document states it was written (Unix
-seconds, NULL when not given). Version 1 stores are upgraded in place on first writable open
+seconds, NULL when not given), and ``fact_conflicts``: a model's judgement, read from passage
+``chunk_id``, that the passage's fact ``newer`` contradicts the earlier fact ``older`` (see
+:mod:`graphmem.graph.conflicts`); a row lives exactly as long as that passage and both facts, so
+validity derived from it stays derived from provenance. Version 1 stores are upgraded in place on first writable open
 (:mod:`graphmem.store.migrate`)."""
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ TABLES = (
     "fact_sources",
     "mentions",
     "synonyms",
+    "fact_conflicts",
 )
 # The namespace of every call that names none.
 DEFAULT_NAMESPACE = "default"
@@ -106,4 +110,13 @@ CREATE TABLE IF NOT EXISTS synonyms (
     CHECK (a < b)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS synonyms_b ON synonyms(b);
+CREATE TABLE IF NOT EXISTS fact_conflicts (
+    older    INTEGER NOT NULL REFERENCES facts(id),
+    newer    INTEGER NOT NULL REFERENCES facts(id),
+    chunk_id INTEGER NOT NULL REFERENCES chunks(id),
+    PRIMARY KEY (older, newer, chunk_id),
+    CHECK (older != newer)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS fact_conflicts_newer ON fact_conflicts(newer);
+CREATE INDEX IF NOT EXISTS fact_conflicts_chunk ON fact_conflicts(chunk_id);
 """

@@ -317,7 +317,7 @@ class SQLiteStore:
     def counts(self, *, every_namespace: bool = False) -> dict[str, int]:
         """Row counts of this namespace, or of the whole store with ``every_namespace``."""
         if every_namespace:
-            where = {"d": "", "k": "", "e": "", "f": "", "s": "", "m": "", "fs": ""}
+            where = {"d": "", "k": "", "e": "", "f": "", "s": "", "m": "", "fs": "", "c": ""}
             args: tuple[str, ...] = ()
         else:
             ns = "namespace = ?"
@@ -329,16 +329,21 @@ class SQLiteStore:
                 "s": f" WHERE a IN (SELECT id FROM entities WHERE {ns})",
                 "m": f" WHERE chunk_id IN (SELECT id FROM chunks WHERE {ns})",
                 "fs": f" WHERE chunk_id IN (SELECT id FROM chunks WHERE {ns})",
+                "c": f" WHERE chunk_id IN (SELECT id FROM chunks WHERE {ns})",
             }
-            args = (self.namespace,) * 7
+            args = (self.namespace,) * 8
         q = (
             f"SELECT (SELECT count(*) FROM documents{where['d']}), "
             f"(SELECT count(*) FROM chunks{where['k']}), "
             f"(SELECT count(*) FROM entities{where['e']}), (SELECT count(*) FROM facts{where['f']}), "
             f"(SELECT count(*) FROM synonyms{where['s']}), (SELECT count(*) FROM mentions{where['m']}), "
-            f"(SELECT count(*) FROM fact_sources{where['fs']})"
+            f"(SELECT count(*) FROM fact_sources{where['fs']}), "
+            f"(SELECT count(*) FROM fact_conflicts{where['c']})"
         )
-        keys = ("documents", "chunks", "entities", "facts", "synonym_edges", "mentions", "fact_sources")
+        keys = (
+            "documents", "chunks", "entities", "facts", "synonym_edges", "mentions",
+            "fact_sources", "fact_conflicts",
+        )
         with self._txn("read", "count rows") as c:
             return dict(zip(keys, c.execute(q, args).fetchone()))
 
@@ -392,6 +397,19 @@ class SQLiteStore:
                 for rid, cid, did, text, title, meta, at in c.execute(q, (self.namespace, *part)):
                     found[rid] = PassageRecord(cid, did, text, title, json.loads(meta), at)
         return found
+
+    def document_chunk_ids(self, doc_ids: Sequence[str]) -> np.ndarray:
+        """The internal ids of the passages of the stored documents among ``doc_ids``,
+        ascending (no text is read)."""
+        out: list[int] = []
+        with self._txn("read", "list passages") as c:
+            for part in _chunks(list(dict.fromkeys(doc_ids))):
+                q = (
+                    "SELECT k.id FROM chunks k JOIN documents d ON d.id = k.doc "
+                    f"WHERE d.namespace = ? AND d.doc_id IN ({','.join('?' * len(part))})"
+                )
+                out += [r[0] for r in c.execute(q, (self.namespace, *part))]
+        return np.array(sorted(out), dtype=np.int64)
 
     def documents(self, doc_ids: Sequence[str] | None = None) -> list[DocumentInfo]:
         """Every document of this namespace (``doc_ids=None``) or those of ``doc_ids`` that are

@@ -116,6 +116,15 @@ def edges(c: sqlite3.Connection, namespace: str, after_chunk: int, after_entity:
     ).fetchall()
     syn_pairs = np.array([(a, b) for a, b, _ in syn], dtype=np.int64).reshape(-1, 2)
     order = np.lexsort((syn_pairs[:, 0], syn_pairs[:, 1]))
+    judged = np.array(
+        c.execute(
+            "SELECT j.chunk_id, j.older, j.newer FROM chunks k "
+            f"CROSS JOIN fact_conflicts j ON j.chunk_id = k.id WHERE k.id > ? AND {k_ns}",
+            (after_chunk, namespace),
+        ).fetchall(),
+        dtype=np.int64,
+    ).reshape(-1, 3)
+    judged = judged[np.lexsort((judged[:, 2], judged[:, 1], judged[:, 0]))][:, 1:]
     return EdgeRows(
         fact_sources=pairs(
             "SELECT s.fact_id, s.chunk_id FROM chunks k "
@@ -129,4 +138,5 @@ def edges(c: sqlite3.Connection, namespace: str, after_chunk: int, after_entity:
         ),
         synonyms=syn_pairs[order],
         synonym_scores=np.array([s for _, _, s in syn], dtype=np.float64)[order],
+        conflicts=judged,  # judgements are written with the passage they were read from
     )

@@ -45,6 +45,25 @@ def _last_id(c: sqlite3.Connection, table: str) -> int:
     return int(row[0] or 0)
 
 
+def _named_fact(t: str, s: int, p: int, o: int) -> str:
+    """The condition that fact ``t`` (with entities ``ts``, ``to``) is the one named by the
+    parameters numbered ``s``, ``p``, ``o`` (subject, predicate, object) in namespace ``?1``."""
+    return (
+        f"{t}s.namespace = ?1 AND {t}s.name = ?{s} AND {t}.predicate = ?{p} "
+        f"AND {t}o.namespace = ?1 AND {t}o.name = ?{o} "
+        f"AND {t}.subject_id = {t}s.id AND {t}.object_id = {t}o.id"
+    )
+
+
+# (namespace, older s, p, o, newer s, p, o, chunk id) -> one fact_conflicts row
+_INSERT_CONFLICT = (
+    "INSERT INTO fact_conflicts(older, newer, chunk_id) SELECT x.id, y.id, k.id "
+    "FROM facts x, entities xs, entities xo, facts y, entities ys, entities yo, chunks k "
+    f"WHERE {_named_fact('x', 2, 3, 4)} AND {_named_fact('y', 5, 6, 7)} "
+    "AND k.namespace = ?1 AND k.chunk_id = ?8"
+)
+
+
 def write_rows(c: sqlite3.Connection, batch: WriteBatch, path: str, namespace: str) -> None:
     now = time.time()
     old_chunk, old_entity = _last_id(c, "chunks"), _last_id(c, "entities")
@@ -112,11 +131,18 @@ def write_rows(c: sqlite3.Connection, batch: WriteBatch, path: str, namespace: s
         "AND x.id != y.id AND max(x.id, y.id) > ?5",
         [(s, namespace, a, b, old_entity) for a, b, s in batch.synonyms],
     )
+    conflicts = list(dict.fromkeys(batch.conflicts))
+    cur = c.executemany(
+        _INSERT_CONFLICT,
+        [(namespace, *older, *newer, chunk) for older, newer, chunk in conflicts],
+    )
+    _expect(path, "fact conflicts", cur.rowcount if conflicts else 0, len(conflicts))
 
 
 def delete_rows(c: sqlite3.Connection, doc_id: str, path: str, namespace: str) -> DeleteReport:
-    """Remove a document, its passages and provenance, then every fact, entity and synonym edge
-    that no remaining passage supports."""
+    """Remove a document, its passages and provenance (with the conflicts judged from its
+    passages), then every fact, entity and synonym edge that no remaining passage supports (and
+    the conflicts naming such a fact)."""
     row = c.execute(
         "SELECT id FROM documents WHERE namespace = ? AND doc_id = ?", (namespace, doc_id)
     ).fetchone()
@@ -141,14 +167,21 @@ def delete_rows(c: sqlite3.Connection, doc_id: str, path: str, namespace: str) -
         "INSERT OR IGNORE INTO cand_entities SELECT entity_id FROM mentions "
         "WHERE chunk_id IN (SELECT id FROM gone_chunks)"
     )
+    c.execute("DELETE FROM fact_conflicts WHERE chunk_id IN (SELECT id FROM gone_chunks)")
     c.execute("DELETE FROM fact_sources WHERE chunk_id IN (SELECT id FROM gone_chunks)")
     c.execute("DELETE FROM mentions WHERE chunk_id IN (SELECT id FROM gone_chunks)")
+    # the candidates still stated stay; the rest go, with the conflicts that name them
+    c.execute(
+        "DELETE FROM cand_facts "
+        "WHERE EXISTS (SELECT 1 FROM fact_sources s WHERE s.fact_id = cand_facts.id)"
+    )
+    c.execute(
+        "DELETE FROM fact_conflicts WHERE older IN (SELECT id FROM cand_facts) "
+        "OR newer IN (SELECT id FROM cand_facts)"
+    )
     n_chunks = c.execute("DELETE FROM chunks WHERE doc = ?", (doc,)).rowcount
     c.execute("DELETE FROM documents WHERE id = ?", (doc,))
-    n_facts = c.execute(
-        "DELETE FROM facts WHERE id IN (SELECT id FROM cand_facts) "
-        "AND NOT EXISTS (SELECT 1 FROM fact_sources s WHERE s.fact_id = facts.id)"
-    ).rowcount
+    n_facts = c.execute("DELETE FROM facts WHERE id IN (SELECT id FROM cand_facts)").rowcount
     c.execute(
         "DELETE FROM cand_entities WHERE id IN (SELECT entity_id FROM mentions) "
         "OR id IN (SELECT subject_id FROM facts) OR id IN (SELECT object_id FROM facts)"
@@ -168,6 +201,7 @@ def delete_namespace_rows(c: sqlite3.Connection, namespace: str, path: str) -> i
         raise NotFoundError(f"no namespace {namespace!r} in {path}")
     chunks = "SELECT id FROM chunks WHERE namespace = ?"
     entities = "SELECT id FROM entities WHERE namespace = ?"
+    c.execute(f"DELETE FROM fact_conflicts WHERE chunk_id IN ({chunks})", ns)
     c.execute(f"DELETE FROM fact_sources WHERE chunk_id IN ({chunks})", ns)
     c.execute(f"DELETE FROM mentions WHERE chunk_id IN ({chunks})", ns)
     c.execute(f"DELETE FROM synonyms WHERE a IN ({entities})", ns)

@@ -27,7 +27,8 @@ DOCS = [
     Document(id="babbage", title="Charles Babbage",
              text="Charles Babbage designed the Analytical Engine. Babbage was born in London."),
 ]
-TABLES = ("documents", "chunks", "entities", "facts", "fact_sources", "mentions", "synonyms")
+TABLES = ("documents", "chunks", "entities", "facts", "fact_sources", "mentions", "synonyms",
+          "fact_conflicts")
 
 
 @pytest.fixture(scope="module")
@@ -103,6 +104,8 @@ def test_the_schema_declares_every_reference_the_check_relies_on(store):
         ("fact_sources", "fact_id", "facts"), ("fact_sources", "chunk_id", "chunks"),
         ("mentions", "chunk_id", "chunks"), ("mentions", "entity_id", "entities"),
         ("synonyms", "a", "entities"), ("synonyms", "b", "entities"),
+        ("fact_conflicts", "older", "facts"), ("fact_conflicts", "newer", "facts"),
+        ("fact_conflicts", "chunk_id", "chunks"),
     }
 
 

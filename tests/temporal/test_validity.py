@@ -12,6 +12,8 @@ import scipy.sparse as sp
 from graphmem.config import SingleValued, TemporalConfig
 from graphmem.temporal import (
     fact_groups,
+    merge_groups,
+    merge_groups_reference,
     normalize_predicate,
     relation_roles,
     role_of,
@@ -100,3 +102,42 @@ def test_long_predicates_match_by_their_ending_phrase():
     assert role_of("refuse to join", roles) is None  # one-word phrases match exactly only
     assert role_of("join", roles) is not None
     assert role_of("eat in", roles) is None
+
+
+def test_judged_pair_joins_groups_and_supersedes_by_time():
+    # fact 0: lives in Paris (rule group 0, 2019); fact 1: has an apartment in Berlin (no rule
+    # group, 2021) judged to contradict fact 0; fact 2: paints harbours (no group, unjudged)
+    times = np.array([2019.0, 2021.0, 2020.0])
+    m = sp.csr_matrix((np.ones(3, dtype=np.float32), ([0, 1, 2], [0, 1, 2])), shape=(3, 3))
+    objects = np.array([10, 11, 12])
+    group, value = merge_groups(
+        np.array([0, -1, -1]), np.array([10, -1, -1]), objects, np.array([[0, 1]])
+    )
+    assert group.tolist() == [0, 0, -1] and value.tolist() == [10, 11, -1]
+    v = validity(m, times, group, value)
+    assert v.intervals(0) == [(2019.0, 2021.0)]
+    assert v.intervals(1) == [(2021.0, math.inf)]
+    assert v.intervals(2) == [(2020.0, math.inf)]
+    assert merge_groups(group, value, objects, np.zeros((0, 2), dtype=np.int64)) == (group, value)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_merge_groups_equals_reference(seed):
+    rng = random.Random(seed)
+    n_f = rng.randint(1, 12)
+    n_g = rng.randint(0, 4)
+    group = [rng.randrange(-1, n_g) if n_g else -1 for _ in range(n_f)]
+    value = [rng.randrange(20) if g >= 0 else -1 for g in group]
+    objects = [rng.randrange(20) for _ in range(n_f)]
+    pairs = [tuple(rng.sample(range(n_f), 2)) for _ in range(rng.randint(0, 5))] if n_f > 1 else []
+    got_group, got_value = merge_groups(
+        np.array(group, dtype=np.int64), np.array(value, dtype=np.int64),
+        np.array(objects, dtype=np.int64), np.array(pairs, dtype=np.int64).reshape(-1, 2),
+    )
+    if not pairs:
+        # no judgement: the rule groups are returned as they are
+        assert got_group.tolist() == group and got_value.tolist() == value
+        return
+    want_group, want_value = merge_groups_reference(group, value, objects, pairs)
+    assert got_group.tolist() == want_group
+    assert got_value.tolist() == want_value
