@@ -88,7 +88,9 @@ def pin_dense_top(order: np.ndarray, dense: np.ndarray, margin: float) -> np.nda
         return order
     top2 = np.argpartition(-dense, 1)[:2]
     first, second = sorted(top2.tolist(), key=lambda c: (-dense[c], c))
-    if dense[first] - dense[second] < margin:
+    if not np.isfinite(dense[first]):  # nothing may be returned (a filter left no passage)
+        return order
+    if np.isfinite(dense[second]) and dense[first] - dense[second] < margin:
         return order
     rest = order[order != first]
     return np.concatenate([[first], rest])[: order.size].astype(order.dtype)
