@@ -15,8 +15,9 @@ from typing import Any
 
 import click
 
-from graphmem.cli_conversation import add_conversation_command, eval_locomo
+from graphmem.cli_conversation import add_conversation_command
 from graphmem.cli_documents import documents
+from graphmem.cli_eval import evaluate
 from graphmem.cli_export import export
 from graphmem.cli_mcp import mcp_command
 from graphmem.cli_namespaces import delete_namespace, facts, namespaces
@@ -273,139 +274,7 @@ def check(store: Path, as_json: bool) -> None:
         sys.exit(1)
 
 
-@main.command("eval")
-@click.option(
-    "--questions",
-    required=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Question file in MuSiQue, HotpotQA, 2WikiMultiHopQA or LoCoMo format (detected; "
-    ".json or .jsonl).",
-)
-@click.option(
-    "--corpus",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=None,
-    help='corpus.json, a list of {"title", "text"}. Default: the questions\' own paragraphs.',
-)
-@click.option(
-    "--methods",
-    default="graphmem,dense,bm25",
-    show_default=True,
-    help="Comma-separated methods to compare: graphmem, dense, bm25.",
-)
-@click.option(
-    "--top-k",
-    default=10,
-    show_default=True,
-    type=click.IntRange(min=1),
-    help="Documents ranked per question (recall@k beyond it sees only these).",
-)
-@click.option(
-    "--json",
-    "json_out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Also write the report as JSON to this file.",
-)
-@click.option(
-    "--cache-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Extraction/embedding cache. Default: $GRAPHMEM_CACHE_DIR, "
-    "else $XDG_CACHE_HOME/graphmem, else ~/.cache/graphmem.",
-)
-@click.option(
-    "--store",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Build the memory here and keep it (reused when it holds this corpus). "
-    "Default: a temporary directory, removed afterwards.",
-)
-@click.option("--per-question", is_flag=True, help="Include every question's rankings in the JSON.")
-@click.option(
-    "--openie",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=None,
-    help="Build the memory from this OpenIE file's triples (HippoRAG's {\"docs\": [...]} "
-    "format, matched to the passages by title and text) instead of spaCy's.",
-)
-@click.option(
-    "--window",
-    type=click.IntRange(min=0),
-    default=None,
-    help="LoCoMo only: turns of context before each turn in its passage "
-    "(default: graphmem.conversation.DEFAULT_WINDOW).",
-)
-def evaluate(
-    questions: Path,
-    corpus: Path | None,
-    methods: str,
-    top_k: int,
-    json_out: Path | None,
-    cache_dir: Path | None,
-    store: Path | None,
-    per_question: bool,
-    openie: Path | None,
-    window: int | None,
-) -> None:
-    """Compare retrieval methods on a multi-hop QA question file: recall@1/2/5/10, all@2/5/8,
-    MRR and latency per method, printed as a table. A LoCoMo file is evaluated per
-    conversation: recall@1/2/5/10, all@5 and MRR overall (categories 1-4) and per category."""
-    from graphmem.eval.formats import LOCOMO, detect_format
-    from graphmem.eval.harness import check_methods, run_eval
-
-    try:
-        chosen = check_methods(methods.split(","))  # before any model loads
-        if detect_format(questions) == LOCOMO:
-            if corpus is not None or openie is not None:
-                raise ValueError("--corpus and --openie do not apply to a LoCoMo file")
-            options = {} if window is None else {"window": window}
-            eval_locomo(
-                questions,
-                chosen,
-                top_k,
-                json_out=json_out,
-                cache_dir=cache_dir,
-                store=store,
-                per_question=per_question,
-                **options,
-            )
-            return
-        if window is not None:
-            raise ValueError("--window applies to LoCoMo files only")
-        report = run_eval(
-            questions,
-            corpus,
-            chosen,
-            top_k,
-            cache_dir=cache_dir,
-            store_dir=store,
-            progress=lambda line: click.echo(line, err=True),
-            include_rankings=per_question,
-            openie=openie,
-        )
-    except (GraphMemError, ValueError) as exc:
-        fail(exc)
-        return
-    click.echo(
-        f"{report.questions} {report.format} questions, {report.passages} passages, "
-        f"top {report.top_k}; memory built in {report.build_seconds}s"
-    )
-    if report.openie is not None:
-        o = report.openie
-        click.echo(
-            f"OpenIE {o['file']}: {o['matched_passages']} of {report.passages} passages matched, "
-            f"{o['problems']} problem{'' if o['problems'] == 1 else 's'} in the file"
-        )
-    click.echo(report.table())
-    if json_out is not None:
-        json_out.parent.mkdir(parents=True, exist_ok=True)
-        json_out.write_text(
-            json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-        )
-        click.echo(f"wrote {json_out}")
-
-
+main.add_command(evaluate)
 main.add_command(documents)
 main.add_command(namespaces)
 main.add_command(delete_namespace)

@@ -38,7 +38,7 @@ from graphmem.store.sqlite_file import mapped_errors, open_store
 from graphmem.store.sqlite_write import delete_namespace_rows, delete_rows, write_rows
 
 _TABLES = ("documents", "chunks", "entities", "facts")
-_IN_LIMIT = 500  # stay well below SQLite's bound-parameter limit
+_IN_LIMIT = sqlite_read.IN_LIMIT
 
 
 def _chunks(seq: Sequence, size: int = _IN_LIMIT) -> Iterator[Sequence]:
@@ -316,36 +316,8 @@ class SQLiteStore:
 
     def counts(self, *, every_namespace: bool = False) -> dict[str, int]:
         """Row counts of this namespace, or of the whole store with ``every_namespace``."""
-        if every_namespace:
-            where = {"d": "", "k": "", "e": "", "f": "", "s": "", "m": "", "fs": "", "c": ""}
-            args: tuple[str, ...] = ()
-        else:
-            ns = "namespace = ?"
-            where = {
-                "d": f" WHERE {ns}",
-                "k": f" WHERE {ns}",
-                "e": f" WHERE {ns}",
-                "f": f" WHERE subject_id IN (SELECT id FROM entities WHERE {ns})",
-                "s": f" WHERE a IN (SELECT id FROM entities WHERE {ns})",
-                "m": f" WHERE chunk_id IN (SELECT id FROM chunks WHERE {ns})",
-                "fs": f" WHERE chunk_id IN (SELECT id FROM chunks WHERE {ns})",
-                "c": f" WHERE chunk_id IN (SELECT id FROM chunks WHERE {ns})",
-            }
-            args = (self.namespace,) * 8
-        q = (
-            f"SELECT (SELECT count(*) FROM documents{where['d']}), "
-            f"(SELECT count(*) FROM chunks{where['k']}), "
-            f"(SELECT count(*) FROM entities{where['e']}), (SELECT count(*) FROM facts{where['f']}), "
-            f"(SELECT count(*) FROM synonyms{where['s']}), (SELECT count(*) FROM mentions{where['m']}), "
-            f"(SELECT count(*) FROM fact_sources{where['fs']}), "
-            f"(SELECT count(*) FROM fact_conflicts{where['c']})"
-        )
-        keys = (
-            "documents", "chunks", "entities", "facts", "synonym_edges", "mentions",
-            "fact_sources", "fact_conflicts",
-        )
         with self._txn("read", "count rows") as c:
-            return dict(zip(keys, c.execute(q, args).fetchone()))
+            return sqlite_read.counts(c, None if every_namespace else self.namespace)
 
     def alive_ids(self, table: str) -> np.ndarray:
         """Ids of ``table``'s rows in this namespace, ascending."""
@@ -414,23 +386,8 @@ class SQLiteStore:
     def documents(self, doc_ids: Sequence[str] | None = None) -> list[DocumentInfo]:
         """Every document of this namespace (``doc_ids=None``) or those of ``doc_ids`` that are
         stored, oldest first, with its passage count. One read transaction."""
-        q = (
-            "SELECT d.id, d.doc_id, d.title, (SELECT count(*) FROM chunks k WHERE k.doc = d.id), "
-            "d.metadata, d.content_hash, d.added_at, d.time FROM documents d WHERE d.namespace = ?"
-        )
         with self._txn("read", "list documents") as c:
-            if doc_ids is None:
-                rows = c.execute(q + " ORDER BY d.id", (self.namespace,)).fetchall()
-            else:
-                rows = []
-                for part in _chunks(list(dict.fromkeys(doc_ids))):
-                    where = f" AND d.doc_id IN ({','.join('?' * len(part))})"
-                    rows.extend(c.execute(q + where, (self.namespace, *part)).fetchall())
-                rows.sort()
-        return [
-            DocumentInfo(doc_id, title, n, json.loads(meta), digest, added, at, self.namespace)
-            for _, doc_id, title, n, meta, digest, added, at in rows
-        ]
+            return sqlite_read.documents(c, self.namespace, doc_ids)
 
     def close(self) -> None:
         with self._lock:

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from graphmem.store.base import ChunkRows, EdgeRows, EntityRows, FactRows
+from graphmem.store.base import ChunkRows, DocumentInfo, EdgeRows, EntityRows, FactRows
 
 
 def _matrix(blobs: Sequence[bytes], dim: int) -> np.ndarray:
@@ -140,3 +140,55 @@ def edges(c: sqlite3.Connection, namespace: str, after_chunk: int, after_entity:
         synonym_scores=np.array([s for _, _, s in syn], dtype=np.float64)[order],
         conflicts=judged,  # judgements are written with the passage they were read from
     )
+
+
+IN_LIMIT = 500  # ids per IN (...) list: well below SQLite's bound-parameter limit
+
+COUNTED = (
+    ("documents", "documents", "{ns}"),
+    ("chunks", "chunks", "{ns}"),
+    ("entities", "entities", "{ns}"),
+    ("facts", "facts", "subject_id IN (SELECT id FROM entities WHERE {ns})"),
+    ("synonym_edges", "synonyms", "a IN (SELECT id FROM entities WHERE {ns})"),
+    ("mentions", "mentions", "chunk_id IN (SELECT id FROM chunks WHERE {ns})"),
+    ("fact_sources", "fact_sources", "chunk_id IN (SELECT id FROM chunks WHERE {ns})"),
+    ("fact_conflicts", "fact_conflicts", "chunk_id IN (SELECT id FROM chunks WHERE {ns})"),
+)
+"""What ``Store.counts`` reports: key, table, and the condition that puts a row in a namespace."""
+
+
+def counts(c: sqlite3.Connection, namespace: str | None) -> dict[str, int]:
+    """Row counts of ``namespace``, or of the whole store when it is None (one statement)."""
+    parts = [
+        f"(SELECT count(*) FROM {table}"
+        + ("" if namespace is None else " WHERE " + where.format(ns="namespace = ?"))
+        + ")"
+        for _, table, where in COUNTED
+    ]
+    args = () if namespace is None else (namespace,) * len(COUNTED)
+    row = c.execute("SELECT " + ", ".join(parts), args).fetchone()
+    return {key: int(n) for (key, _, _), n in zip(COUNTED, row)}
+
+
+def documents(
+    c: sqlite3.Connection, namespace: str, doc_ids: Sequence[str] | None
+) -> list[DocumentInfo]:
+    """Documents of ``namespace`` (all, or those of ``doc_ids`` that are stored), oldest first."""
+    q = (
+        "SELECT d.id, d.doc_id, d.title, (SELECT count(*) FROM chunks k WHERE k.doc = d.id), "
+        "d.metadata, d.content_hash, d.added_at, d.time FROM documents d WHERE d.namespace = ?"
+    )
+    if doc_ids is None:
+        rows = c.execute(q + " ORDER BY d.id", (namespace,)).fetchall()
+    else:
+        rows = []
+        wanted = list(dict.fromkeys(doc_ids))
+        for i in range(0, len(wanted), IN_LIMIT):
+            part = wanted[i : i + IN_LIMIT]
+            where = f" AND d.doc_id IN ({','.join('?' * len(part))})"
+            rows.extend(c.execute(q + where, (namespace, *part)).fetchall())
+        rows.sort()
+    return [
+        DocumentInfo(doc_id, title, n, json.loads(meta), digest, added, at, namespace)
+        for _, doc_id, title, n, meta, digest, added, at in rows
+    ]
