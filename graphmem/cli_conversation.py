@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from graphmem.cli_options import fail, open_memory, store_option
+from graphmem.cli_options import echo_report, fail, open_memory, store_option
 from graphmem.conversation import DEFAULT_WINDOW, add_conversation, read_turns
 from graphmem.errors import GraphMemError
 from graphmem.store.schema import DEFAULT_NAMESPACE
@@ -92,10 +92,4 @@ def eval_locomo(
         f"{problems} evidence problem{'' if problems == 1 else 's'}; "
         f"memories built in {report.build_seconds}s"
     )
-    click.echo(report.table())
-    if json_out is not None:
-        json_out.parent.mkdir(parents=True, exist_ok=True)
-        json_out.write_text(
-            json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-        )
-        click.echo(f"wrote {json_out}")
+    echo_report(report, json_out)

@@ -3,13 +3,12 @@ LoCoMo), graphmem vs dense vs BM25 side by side (a thin layer over :mod:`graphme
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
 from graphmem.cli_conversation import eval_locomo
-from graphmem.cli_options import fail
+from graphmem.cli_options import echo_report, fail
 from graphmem.errors import GraphMemError
 
 
@@ -137,10 +136,4 @@ def evaluate(
             f"OpenIE {o['file']}: {o['matched_passages']} of {report.passages} passages matched, "
             f"{o['problems']} problem{'' if o['problems'] == 1 else 's'} in the file"
         )
-    click.echo(report.table())
-    if json_out is not None:
-        json_out.parent.mkdir(parents=True, exist_ok=True)
-        json_out.write_text(
-            json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-        )
-        click.echo(f"wrote {json_out}")
+    echo_report(report, json_out)

@@ -3,6 +3,7 @@ commands into it (``pipelines``, ``viz``): the store, the model endpoint and its
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -161,3 +162,15 @@ def parse_where(pairs: tuple[str, ...]) -> dict[str, Any] | None:
         else:
             where[key] = value
     return where
+
+
+def echo_report(report: Any, json_out: Path | None) -> None:
+    """Print an evaluation report's table and write its JSON (indented, UTF-8) to
+    ``json_out`` when given (``graphmem eval`` on QA files and on LoCoMo)."""
+    click.echo(report.table())
+    if json_out is not None:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(
+            json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+        click.echo(f"wrote {json_out}")

@@ -25,7 +25,7 @@ from graphmem.server import schemas as s
 from graphmem.server.access import Access, NamespaceQuery, namespace_for, require_token
 from graphmem.server.errors import ApiError, install_error_handlers
 from graphmem.server.explore import add_explore_routes
-from graphmem.server.limits import BodyLimit
+from graphmem.server.limits import BodyLimit, check_query
 from graphmem.server.pages import StaticPage, load_pages, mount_pages
 from graphmem.server.service import MemoryService
 from graphmem.server.settings import ServerSettings
@@ -157,14 +157,7 @@ def create_app(service: MemoryService, settings: ServerSettings,
     async def retrieve(body: s.RetrieveRequest, grant: Access,
                        namespace: NamespaceQuery = None) -> dict[str, Any]:
         ns = namespace_for(grant, namespace, body.namespace)
-        if body.top_k > settings.max_top_k:
-            raise ApiError(422, "too_large", f"top_k is {body.top_k}, the limit is "
-                           f"{settings.max_top_k}", "top_k")
-        if len(body.query) > settings.max_query_chars:
-            raise ApiError(422, "too_long", f"query has {len(body.query)} characters, the limit "
-                           f"is {settings.max_query_chars}", "query")
-        if not body.query.strip():
-            raise ApiError(422, "invalid", "query must not be blank", "query")
+        check_query(body.query, body.top_k, settings)
         hits = await service.read(
             lambda m: m.retrieve(
                 body.query, top_k=body.top_k, namespace=ns, as_of=body.as_of,

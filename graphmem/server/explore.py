@@ -23,6 +23,7 @@ from graphmem.memory import Memory
 from graphmem.server import schemas as s
 from graphmem.server.access import Access, NamespaceQuery, namespace_for
 from graphmem.server.errors import ApiError
+from graphmem.server.limits import check_query
 from graphmem.server.service import MemoryService
 from graphmem.server.settings import ServerSettings
 from graphmem.server.wire import hit_json
@@ -87,17 +88,10 @@ def add_explore_routes(v1: APIRouter, service: MemoryService, settings: ServerSe
     async def trace(body: s.TraceRequest, grant: Access,
                     namespace: NamespaceQuery = None) -> dict[str, Any]:
         ns = namespace_for(grant, namespace, body.namespace)
-        if body.top_k > settings.max_top_k:
-            raise ApiError(422, "too_large", f"top_k is {body.top_k}, the limit is "
-                           f"{settings.max_top_k}", "top_k")
         if body.nodes > MAX_NEIGHBOURS:
             raise ApiError(422, "too_large", f"nodes is {body.nodes}, the limit is "
                            f"{MAX_NEIGHBOURS}", "nodes")
-        if len(body.query) > settings.max_query_chars:
-            raise ApiError(422, "too_long", f"query has {len(body.query)} characters, the limit "
-                           f"is {settings.max_query_chars}", "query")
-        if not body.query.strip():
-            raise ApiError(422, "invalid", "query must not be blank", "query")
+        check_query(body.query, body.top_k, settings)
 
         def run(m: Memory) -> dict[str, Any]:
             t = m.trace(body.query, top_k=body.top_k, keep=max(body.nodes, body.top_k),

@@ -7,9 +7,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from graphmem.server.errors import error_body
+from graphmem.server.errors import ApiError, error_body
+from graphmem.server.settings import ServerSettings
 
-__all__ = ["BodyLimit"]
+__all__ = ["BodyLimit", "check_query"]
 
 Scope = dict[str, Any]
 
@@ -76,3 +77,16 @@ async def _send_error(send: Any, status: int, code: str, message: str, field: st
                             (b"content-length", str(len(payload)).encode()),
                             (b"connection", b"close")]})
     await send({"type": "http.response.body", "body": payload})
+
+
+def check_query(query: str, top_k: int, settings: ServerSettings) -> None:
+    """422 naming the field for a ``top_k`` over the limit, a query over the length limit or a
+    blank query (/v1/retrieve and /v1/trace)."""
+    if top_k > settings.max_top_k:
+        raise ApiError(422, "too_large", f"top_k is {top_k}, the limit is "
+                       f"{settings.max_top_k}", "top_k")
+    if len(query) > settings.max_query_chars:
+        raise ApiError(422, "too_long", f"query has {len(query)} characters, the limit "
+                       f"is {settings.max_query_chars}", "query")
+    if not query.strip():
+        raise ApiError(422, "invalid", "query must not be blank", "query")
