@@ -212,11 +212,15 @@ class SingleValued:
     key as subject ((x, live in, paris): where x lives), ``inverse`` ones as object
     ((acme, employ, x): who x works for). Predicates are matched after
     :func:`graphmem.temporal.normalize_predicate` (lower case, "be"/"now"/... dropped) and
-    spelled as the extractor writes them: spaCy's OpenIE gives lemma phrases ("move to")."""
+    spelled as the extractor writes them: spaCy's OpenIE gives lemma phrases ("move to").
+    ``cues`` are the words (or word sequences) by which a question asks for the relation ("Who
+    employs x?", "Where does x live?"), matched case-insensitively against the question's words
+    as written (list inflected forms): see :mod:`graphmem.retrieve.intent`."""
 
     name: str
     predicates: tuple[str, ...]
     inverse: tuple[str, ...] = ()
+    cues: tuple[str, ...] = ()
 
 
 # The relations superseded by default: the predicates spaCy's OpenIE writes for how people say
@@ -229,24 +233,35 @@ SINGLE_VALUED: tuple[SingleValued, ...] = (
         "residence",
         ("live in", "move to", "relocate to", "settle in", "reside in", "move back to",
          "based in", "live at", "move into", "resident of", "home in"),
+        cues=("live", "lives", "lived", "living", "reside", "resides", "resided", "based",
+              "home", "resident"),
     ),
     SingleValued(
         "employer",
         ("work for", "work at", "join", "employed by", "employed at", "take at", "hire by",
          "employee of", "start at", "job at", "position at"),
         ("employ", "hire"),
+        cues=("work", "works", "worked", "working", "employ", "employs", "employed", "employer",
+              "employers", "job"),
     ),
-    SingleValued("spouse", ("marry", "married to", "wed", "husband of", "wife of")),
+    SingleValued(
+        "spouse",
+        ("marry", "married to", "wed", "husband of", "wife of"),
+        cues=("married", "marry", "spouse", "husband", "wife", "wed"),
+    ),
     SingleValued(
         "leader",
         ("appoint",),
         ("ceo of", "lead", "chief executive of", "president of", "chairman of", "director of",
          "leader of", "head of"),
+        cues=("ceo", "chief executive", "lead", "leads", "led", "leader", "run", "runs", "ran",
+              "head", "heads", "headed", "president", "chairman"),
     ),
     SingleValued(
         "name",
         ("rename", "rename to", "rename as", "known as", "go by", "rebrand as", "rebrande as",
          "change name to"),
+        cues=("called", "name", "renamed", "known as", "go by"),
     ),
 )
 
@@ -274,6 +289,7 @@ class TemporalConfig:
     single_valued: tuple[SingleValued, ...] = SINGLE_VALUED
     enabled: bool = True
     outdated_scale: float = 0.5
+    answer_scale: float = 2.0
     llm_judge: bool = True
     judge_candidates: int = 20
     max_judge_calls: int = 64
@@ -283,6 +299,8 @@ class TemporalConfig:
             raise ValueError(
                 f"TemporalConfig.outdated_scale must be in [0, 1], got {self.outdated_scale}"
             )
+        if not self.answer_scale >= 1.0:
+            raise ValueError(f"TemporalConfig.answer_scale must be >= 1, got {self.answer_scale}")
         if self.judge_candidates < 1:
             raise ValueError(
                 f"TemporalConfig.judge_candidates must be >= 1, got {self.judge_candidates}"

@@ -103,6 +103,8 @@ class FactGroups:
         self._keys: dict[tuple[int, int], int] = {}
         self.group = np.zeros(0, dtype=np.int64)
         self.value = np.zeros(0, dtype=np.int64)
+        self.relation = np.zeros(0, dtype=np.int64)  # per fact: its rule relation number, or -1
+        self.key = np.zeros(0, dtype=np.int64)  # per fact: its key entity position, or -1
         self.dated = np.zeros(0, dtype=bool)  # per fact: its object is a date or number
 
     def extend(
@@ -113,6 +115,8 @@ class FactGroups:
         positions; ``kinds`` per entity position)."""
         group = np.full(len(predicates), -1, dtype=np.int64)
         value = np.full(len(predicates), -1, dtype=np.int64)
+        relation = np.full(len(predicates), -1, dtype=np.int64)
+        keys = np.full(len(predicates), -1, dtype=np.int64)
         dated = np.array([kinds[int(o)] in VALUELESS_KINDS for o in objects], dtype=bool)
         for f, p in enumerate(predicates):
             if p not in self._by_predicate:
@@ -126,8 +130,11 @@ class FactGroups:
                 continue
             group[f] = self._keys.setdefault((number, int(key)), len(self._keys))
             value[f] = int(val)
+            relation[f], keys[f] = number, int(key)
         self.group = np.concatenate([self.group, group])
         self.value = np.concatenate([self.value, value])
+        self.relation = np.concatenate([self.relation, relation])
+        self.key = np.concatenate([self.key, keys])
         self.dated = np.concatenate([self.dated, dated.reshape(-1)])
 
 

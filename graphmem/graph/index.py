@@ -291,6 +291,8 @@ class GraphIndex:
         self.validity = Validity.empty()
         self.valid_now = np.zeros(0, dtype=bool)
         self.fact_dated = np.zeros(0, dtype=bool)  # per fact: its object is a date or number
+        self.fact_relation = np.zeros(0, dtype=np.int64)  # per fact: single-valued relation, or -1
+        self.fact_key = np.zeros(0, dtype=np.int64)  # per fact: that relation's key entity, or -1
 
     def _at(self, key: str, table: _Table, ids: np.ndarray) -> np.ndarray:
         """Row positions in ``table`` of ``ids``, an id array that only grew at its end since the
@@ -329,6 +331,7 @@ class GraphIndex:
         self.validity = validity(self.fact_chunks, self.chunk_times, group, value)
         self.valid_now = self.validity.valid_at(float("inf"))
         self.fact_dated = self._groups.dated
+        self.fact_relation, self.fact_key = self._groups.relation, self._groups.key
         lap("validity")
         support = np.bincount(fs_fact, minlength=n_f).astype(np.float64)
         m_chunk = at("m_chunk", self.chunks, edges.mentions[:, 0])

@@ -14,6 +14,7 @@ import numpy as np
 from graphmem.config import RetrieveConfig
 from graphmem.graph.index import NOUN_PHRASE, GraphIndex
 from graphmem.retrieve.fusion import fuse, hub_factor, is_numeric_entity, pin_dense_top
+from graphmem.retrieve.intent import answering_passages, relation_cues
 from graphmem.retrieve.linking import (
     link_facts_quantized,
     link_query_entities,
@@ -92,6 +93,7 @@ class Seeds:
     seed_facts: tuple[SeedFact, ...]
     seed_entities: tuple[tuple[str, float], ...]
     entity_positions: tuple[int, ...] = ()  # index positions of seed_entities, same order
+    named: tuple[int, ...] = ()  # entities the query names (exact or fuzzy links)
 
 
 def candidate_facts(
@@ -171,7 +173,21 @@ def seed_query(
             reset[n_e:][~scope.existing] = 0.0
             if not reset.any():
                 reset = None
-    return Seeds(reset, dense, fact_ids, seed_facts, seed_entities, tuple(seeds))
+    named = tuple(dict.fromkeys([*linked, *(e for e, _ in fuzzy)]))
+    return Seeds(reset, dense, fact_ids, seed_facts, seed_entities, tuple(seeds), named)
+
+
+def answers_of(index: GraphIndex, query: str, seeds: Seeds, scope: Scope | None) -> np.ndarray | None:
+    """Passages that answer the single-valued relation ``query`` asks for about an entity it
+    names (:mod:`graphmem.retrieve.intent`), or None."""
+    temporal = index.temporal
+    if not temporal.enabled or temporal.answer_scale == 1.0 or not seeds.named:
+        return None
+    asked = relation_cues(tuple(temporal.single_valued)).asked(query)
+    holding = index.valid_now if scope is None else scope.valid_facts
+    return answering_passages(
+        index.chunk_facts, index.fact_relation, index.fact_key, holding, asked, seeds.named
+    )
 
 
 def rank_passages(
@@ -216,11 +232,17 @@ def rank_passages(
         fuse(scores[index.n_entities :], dense, config.fusion, config.fusion_alpha, config.rrf_k),
         scope,
     )
+    answers = answers_of(index, query, s, scope)
+    if answers is not None:
+        boost = np.where(answers & (passage_scores > 0), index.temporal.answer_scale, 1.0)
+        passage_scores = passage_scores * boost
     walk_order = top_k_indices(passage_scores, top_k)
     walk_order = walk_order[np.isfinite(passage_scores[walk_order])]
     pin_dense = dense if scope is None or scope.eligible is None else np.where(scope.eligible, dense, -np.inf)
     if scope is not None:  # never pin an outdated passage over the current one
         pin_dense = np.where(scope.outdated, -np.inf, pin_dense)
+    if answers is not None:  # nor another passage over one that answers what was asked
+        pin_dense = np.where(answers, pin_dense, -np.inf)
     order = pin_dense_top(walk_order, pin_dense, config.pin_dense_margin)
     ranked = [
         RankedPassage(
