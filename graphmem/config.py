@@ -259,8 +259,8 @@ SINGLE_VALUED: tuple[SingleValued, ...] = (
     ),
     SingleValued(
         "name",
-        ("rename", "rename to", "rename as", "known as", "go by", "rebrand as", "rebrande as",
-         "change name to"),
+        ("rename", "renamed", "rename to", "rename as", "known as", "go by", "rebrand as",
+         "rebrande as", "change name to", "called"),
         cues=("called", "name", "renamed", "known as", "go by"),
     ),
 )

@@ -50,6 +50,9 @@ if TYPE_CHECKING:
 _RELATIVE = frozenset({"who", "whom", "whose", "which", "that"})
 _PLACE = frozenset({"GPE", "LOC"})
 _SUBJ = ("nsubj", "nsubjpass")
+# Verbs whose coordinated subjects act on each other: "A and B got married" -> (a, marry, b).
+_RECIPROCAL = frozenset({"marry", "wed", "divorce"})
+_POSSESSIVE_PRONOUNS = frozenset({"its", "his", "her", "their", "our", "my", "your"})
 
 
 class _DocRules(_DocArgs):
@@ -175,6 +178,9 @@ class _DocRules(_DocArgs):
         base = f"{verb.lower_} {prt}" if passive and prt else (verb.lower_ if passive else active)
         if neg:
             base, active = f"not {base}", f"not {active}"
+        own = self._own_noun(children)
+        if lemma in _RECIPROCAL and not any(c.dep_ == "dobj" for c in children):
+            self._reciprocal(subj_toks, active)
         for c in children:
             dep = c.dep_
             if dep == "dobj" or (dep == "npadvmod" and self._is_date(c)):
@@ -190,9 +196,42 @@ class _DocRules(_DocArgs):
                 agents = self.subjects_of(g for g in c.children if g.dep_ == "pobj")
                 self.add_all(agents, active, self.objects(subj_toks))
             elif dep == "prep" or (dep == "dative" and c.pos_ == "ADP"):
-                self.add_all(subjs, f"{base} {c.lower_}", self.prep_objects(c))
+                self.add_all(subjs, f"{base}{own} {c.lower_}", self.prep_objects(c))
+                if c.lower_ == "as":  # "succeeded X as CEO of Y": the subject is CEO of Y
+                    for role in (g for g in c.children if g.dep_ == "pobj"):
+                        if any(p.dep_ == "prep" and p.lower_ == "of" for p in role.children):
+                            self.attribute(subjs, role, "is", neg)
             elif dep == "attr" and not passive:  # "X became the king of Y"
                 self.attribute(subjs, c, lemma, neg)
+            elif dep == "oprd" and passive:  # "X was renamed Y", "X is called Y"
+                self.add_all(subjs, base, self.objects([c]))
+
+    @staticmethod
+    def _own_noun(children: list[Token]) -> str:
+        """" noun" when the verb's object is a bare common noun the subject owns ("changed its
+        name to Y", "moved its headquarters to Y"): that noun then belongs in the predicate of the
+        verb's prepositional objects ("change name to"), else "" ("move to" would say where the
+        subject itself went)."""
+        for c in children:
+            if (
+                c.dep_ == "dobj"
+                and c.pos_ == "NOUN"
+                and any(g.dep_ == "poss" and g.lower_ in _POSSESSIVE_PRONOUNS for g in c.children)
+            ):
+                return f" {c.lemma_.lower()}"
+        return ""
+
+    def _reciprocal(self, subj_toks: list[Token], pred: str) -> None:
+        """(a, pred, b) for coordinated subjects of a reciprocal verb: "A and B got married"."""
+        for tok in subj_toks:
+            conj = tok.conjuncts
+            if not conj:
+                continue
+            first = self.arg(self._named_appositive(tok))
+            if first is None:
+                continue
+            for other in self.args_of(conj):
+                self.add(first, pred, other)
 
     def _copula(
         self, subjs: list[Arg], relational_subj: list[Token], children: list[Token], neg: bool

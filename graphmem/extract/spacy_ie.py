@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 #: Bumped whenever the rules change what they extract; part of :attr:`SpacyExtractor.name` so a
 #: store built with older rules can tell. r3: issue 11's node rules; r4: names keep balanced
 #: brackets ("salt lantern (novel)"), which changes what the rules emit.
-RULES_VERSION = 4
+RULES_VERSION = 5
 
 #: Installed packages carrying the same weights under another import name. Fallback stays inside
 #: one model family: an unknown or misspelt name fails loudly instead of silently parsing with a
@@ -132,6 +132,17 @@ def _add_sentence_hints(nlp: Language) -> None:
         nlp.add_pipe(_HINTS_COMPONENT, before="parser")
 
 
+def _fix_word_exceptions(nlp: Language) -> None:
+    """Undo one spaCy English tokenizer exception that breaks a common verb: "wed" is listed as
+    "we'd" written without its apostrophe and split into "we" + "d", so "Jonas wed Gideon" had
+    no verb. The lemmatizer also reads it as "we"; the attribute ruler (before the lemmatizer,
+    which keeps lemmas already set) gives it its own."""
+    if "wed" in nlp.tokenizer.rules:
+        nlp.tokenizer.add_special_case("wed", [{"ORTH": "wed"}])
+    if "attribute_ruler" in nlp.pipe_names:
+        nlp.get_pipe("attribute_ruler").add([[{"LOWER": "wed"}]], {"LEMMA": "wed"})
+
+
 class SpacyExtractor:
     """Offline :class:`~graphmem.extract.Extractor` built on a spaCy dependency parse.
 
@@ -165,6 +176,7 @@ class SpacyExtractor:
                             "no triples" if "parser" in missing else "no named entities",
                         )
                     _add_sentence_hints(nlp)
+                    _fix_word_exceptions(nlp)
                     self._nlp = nlp
         return self._nlp
 

@@ -150,6 +150,49 @@ def test_exact_mentions_and_triples(results: dict[str, Extraction], text: str) -
     assert {(t.subject, t.predicate, t.object) for t in got.triples} == want_triples
 
 
+# rules of version 5: sentence -> exact triples
+TRIPLES_R5: dict[str, set[tuple[str, str, str]]] = {
+    # "wed" is a verb, not "we'd" without its apostrophe
+    "Jonas Istronte wed Gideon Morvoven in a small ceremony.": {
+        ("jonas istronte", "wed", "gideon morvoven"),
+        ("jonas istronte", "wed in", "small ceremony"),
+    },
+    # coordinated subjects of a reciprocal verb act on each other
+    "Greta Kildings and Caroline Luntell got married in August 2014.": {
+        ("greta kildings", "marry", "caroline luntell"),
+        ("greta kildings", "married in", "august 2014"),
+        ("caroline luntell", "married in", "august 2014"),
+    },
+    # "as N of Y": the subject holds role N of Y
+    "Elin Lorqard succeeded Rasmus Ibbith as CEO of Lumenfen Logistics.": {
+        ("elin lorqard", "succeed", "rasmus ibbith"),
+        ("elin lorqard", "succeed as", "ceo"),
+        ("elin lorqard", "ceo of", "lumenfen logistics"),
+    },
+    # an object the subject owns joins the predicate: not (acme, move to, oslo)
+    "Acme moved its headquarters to Oslo.": {
+        ("acme", "move", "headquarters"),
+        ("acme", "move headquarters to", "oslo"),
+    },
+    # a passive verb's object predicate: the participle
+    "Quillwick Biolabs was renamed Cobaltbrook Media.": {
+        ("quillwick biolabs", "renamed", "cobaltbrook media"),
+    },
+    "Since June 2017, Fort Fennimere has officially been called Glen Marrowfield.": {
+        ("fort fennimere", "called since", "june 2017"),
+        ("fort fennimere", "called", "glen marrowfield"),
+    },
+    # a reciprocal verb with an object is an ordinary transitive verb
+    "Anna Brill married Tomas Weir.": {("anna brill", "marry", "tomas weir")},
+}
+
+
+@pytest.mark.parametrize("text", list(TRIPLES_R5), ids=[t[:40] for t in TRIPLES_R5])
+def test_rules_r5(ie: SpacyExtractor, text: str) -> None:
+    (got,) = ie.extract_batch([text])
+    assert {(t.subject, t.predicate, t.object) for t in got.triples} == TRIPLES_R5[text]
+
+
 def test_invariants(results: dict[str, Extraction]) -> None:
     for text, ex in results.items():
         names = [m.name for m in ex.mentions]
