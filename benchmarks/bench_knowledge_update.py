@@ -183,13 +183,17 @@ def supersession_roles():
     graphmem.temporal."""
     try:
         from graphmem.config import TemporalConfig
-        from graphmem.temporal import VALUELESS_KINDS, normalize_predicate, relation_roles
+        from graphmem.temporal import VALUELESS_KINDS, normalize_predicate, relation_roles, role_of
     except ImportError:
         return None
     relations = TemporalConfig().single_valued
     roles = relation_roles(relations)
-    named = {p: (relations[n].name, key_first) for p, (n, key_first) in roles.items()}
-    return named, normalize_predicate, VALUELESS_KINDS
+
+    def role(predicate: str) -> tuple[str, bool] | None:  # as the engine reads it: suffixes too
+        found = role_of(normalize_predicate(predicate), roles)
+        return None if found is None else (relations[found[0]].name, found[1])
+
+    return role, VALUELESS_KINDS
 
 
 def extractor_predicates(corpus: ku.Corpus, extractor) -> dict[str, dict]:
@@ -215,13 +219,13 @@ def extractor_predicates(corpus: ku.Corpus, extractor) -> dict[str, dict]:
             row["predicates"][pred] += 1
         row["links_subject_value"] += any({s, o} == {key, value} for s, _, o in triples)
         if engine is not None:
-            roles, normalize, valueless = engine
+            role_of_predicate, valueless = engine
             kinds = {m.name: m.kind for m in ex.mentions}
             row.setdefault("recognised", 0)
             row.setdefault("misread", [])
             found = False
             for s, pred, o in triples:
-                role = roles.get(normalize(pred))
+                role = role_of_predicate(pred)
                 if role is None:
                     continue
                 k, v = (s, o) if role[1] else (o, s)

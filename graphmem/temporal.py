@@ -63,16 +63,21 @@ def relation_roles(
 def role_of(predicate: str, roles: dict[str, tuple[int, bool]]) -> tuple[int, bool] | None:
     """The relation role of a normalised predicate: an exact match, else the longest
     relation phrase of two or more words that ends it ("make home in" ends with "home in",
-    "succeed as ceo of" with "ceo of"). One-word phrases ("join") match exactly only."""
+    "succeed as ceo of" with "ceo of"), else a one-word phrase after a single word, the noun a
+    genitive subject puts first ("the town of X was renamed Y": "town renamed"). Longer
+    predicates do not end in a one-word phrase ("refuse to join" says nothing of an employer),
+    and a negated predicate ("not live in") has no role."""
     role = roles.get(predicate)
     if role is not None:
         return role
     words = predicate.split()
+    if not words or words[0] == "not":
+        return None
     for i in range(1, len(words) - 1):
         role = roles.get(" ".join(words[i:]))
         if role is not None:
             return role
-    return None
+    return roles.get(words[1]) if len(words) == 2 else None
 
 
 def fact_groups(

@@ -53,6 +53,8 @@ _SUBJ = ("nsubj", "nsubjpass")
 # Verbs whose coordinated subjects act on each other: "A and B got married" -> (a, marry, b).
 _RECIPROCAL = frozenset({"marry", "wed", "divorce"})
 _POSSESSIVE_PRONOUNS = frozenset({"its", "his", "her", "their", "our", "my", "your"})
+# Light verbs: the object noun carries the meaning ("made a new home in Y", "took place in Y").
+_LIGHT_VERBS = frozenset({"make", "take", "have", "give", "get", "start", "find", "hold"})
 
 
 class _DocRules(_DocArgs):
@@ -178,7 +180,7 @@ class _DocRules(_DocArgs):
         base = f"{verb.lower_} {prt}" if passive and prt else (verb.lower_ if passive else active)
         if neg:
             base, active = f"not {base}", f"not {active}"
-        own = self._own_noun(children)
+        own = self._own_noun(children, lemma in _LIGHT_VERBS)
         if lemma in _RECIPROCAL and not any(c.dep_ == "dobj" for c in children):
             self._reciprocal(subj_toks, active)
         for c in children:
@@ -206,17 +208,17 @@ class _DocRules(_DocArgs):
             elif dep == "oprd" and passive:  # "X was renamed Y", "X is called Y"
                 self.add_all(subjs, base, self.objects([c]))
 
-    @staticmethod
-    def _own_noun(children: list[Token]) -> str:
-        """" noun" when the verb's object is a bare common noun the subject owns ("changed its
-        name to Y", "moved its headquarters to Y"): that noun then belongs in the predicate of the
-        verb's prepositional objects ("change name to"), else "" ("move to" would say where the
-        subject itself went)."""
+    def _own_noun(self, children: list[Token], light: bool) -> str:
+        """" noun" when the verb's object is a common noun that the verb's prepositional objects
+        belong with: one the subject owns ("changed its name to Y", "moved its headquarters to
+        Y": "move to" would say where the subject itself went) or the object of a ``light`` verb
+        ("made a new home in Y", "took a job at Y"); else "". The noun then joins the predicate
+        of those objects ("change name to", "make home in")."""
         for c in children:
-            if (
-                c.dep_ == "dobj"
-                and c.pos_ == "NOUN"
-                and any(g.dep_ == "poss" and g.lower_ in _POSSESSIVE_PRONOUNS for g in c.children)
+            if c.dep_ != "dobj" or c.pos_ != "NOUN" or c.i in self.ent_of:
+                continue
+            if light or any(
+                g.dep_ == "poss" and g.lower_ in _POSSESSIVE_PRONOUNS for g in c.children
             ):
                 return f" {c.lemma_.lower()}"
         return ""

@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 #: Bumped whenever the rules change what they extract; part of :attr:`SpacyExtractor.name` so a
 #: store built with older rules can tell. r3: issue 11's node rules; r4: names keep balanced
 #: brackets ("salt lantern (novel)"), which changes what the rules emit.
-RULES_VERSION = 5
+RULES_VERSION = 6
 
 #: Installed packages carrying the same weights under another import name. Fallback stays inside
 #: one model family: an unknown or misspelt name fails loudly instead of silently parsing with a

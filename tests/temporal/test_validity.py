@@ -99,7 +99,9 @@ def test_long_predicates_match_by_their_ending_phrase():
     roles = relation_roles(TemporalConfig().single_valued)
     assert role_of("make home in", roles) == role_of("home in", roles) is not None
     assert role_of("succeed as ceo of", roles) == role_of("ceo of", roles)
-    assert role_of("refuse to join", roles) is None  # one-word phrases match exactly only
+    assert role_of("refuse to join", roles) is None  # one-word phrases: exactly, or after one word
+    assert role_of("town renamed", roles) == role_of("renamed", roles) is not None
+    assert role_of("not live in", roles) is None and role_of("not join", roles) is None
     assert role_of("join", roles) is not None
     assert role_of("eat in", roles) is None
 
