@@ -155,6 +155,7 @@ class RetrieveConfig:
     off by default (``benchmarks/results/dev_sweep_linking.json``, ``linking_latency.json``)."""
 
     linking_top_k: int = 5
+    lexical_weight: float = 0.0
     fact_score_floor: float = 0.98
     max_seed_entities: int = 5
     passage_node_weight: float = 0.05
@@ -177,6 +178,10 @@ class RetrieveConfig:
         if self.fusion not in ("none", "score", "rrf"):
             raise ValueError(
                 f"RetrieveConfig.fusion must be 'none', 'score' or 'rrf', got {self.fusion!r}"
+            )
+        if not 0.0 <= self.lexical_weight <= 1.0:
+            raise ValueError(
+                f"RetrieveConfig.lexical_weight must be in [0, 1], got {self.lexical_weight}"
             )
         if not 0.0 <= self.fusion_alpha <= 1.0:
             raise ValueError(f"RetrieveConfig.fusion_alpha must be in [0, 1], got {self.fusion_alpha}")

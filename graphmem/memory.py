@@ -286,6 +286,8 @@ class Memory(MemoryViews, Closing):
                 if index.n_chunks == 0:
                     return [[] for _ in queries]
                 cfg = self.config.retrieve
+                if cfg.lexical_weight > 0:
+                    index.enable_lexical(store)
                 facts = recognized_facts(self.llm, index, queries, vectors, self.config.retrieve, scope)
                 mentions = self._query_mentions(index, queries)
                 return [
@@ -376,6 +378,8 @@ class Memory(MemoryViews, Closing):
                     self.llm, index, [query], vector[None, :], self.config.retrieve, scope
                 )[0]
                 mentions = self._query_mentions(index, [query])[0]
+                if self.config.retrieve.lexical_weight > 0:
+                    index.enable_lexical(store)
                 return trace_query(
                     index, store, query, vector, self.config.retrieve, top_k, keep,
                     facts, mentions, scope,

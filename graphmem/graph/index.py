@@ -18,6 +18,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from graphmem.config import GraphConfig, TemporalConfig
+from graphmem.graph.lexical import LexicalIndex
 from graphmem.retrieve.linking import quantize_rows
 from graphmem.retrieve.ppr import Transition, build_transition
 from graphmem.store.base import EdgeRows, Store
@@ -126,6 +127,14 @@ def append_edges(old: EdgeRows | None, new: EdgeRows | None) -> EdgeRows:
     )
 
 
+def _passage_texts(store: Store, ids: np.ndarray) -> list[str]:
+    """Title and text of the passages ``ids`` (internal chunk ids), in that order."""
+    records = store.passages([int(i) for i in ids])
+    return [
+        f"{r.title}\n{r.text}" if r.title else r.text for r in (records[int(i)] for i in ids)
+    ]
+
+
 class GraphIndex:
     """Matrices and graph for retrieval. Not thread-safe for concurrent refresh; the facade locks."""
 
@@ -159,7 +168,18 @@ class GraphIndex:
         self.edges = append_edges(None, None)  # as loaded: store ids, in load_edges order
         self._groups = FactGroups(self.temporal)
         self._positions: dict[str, np.ndarray] = {}  # see _at
+        self.lexical: LexicalIndex | None = None  # BM25 over passages, once a query needs it
         self._build_graph_empty()
+
+    def enable_lexical(self, store: Store) -> LexicalIndex:
+        """The BM25 index of the passages (:mod:`graphmem.graph.lexical`), read from ``store``
+        on first use (a passage's text with its document title); later refreshes keep it up to
+        date with the rows they add or drop."""
+        if self.lexical is None:
+            lexical = LexicalIndex()
+            lexical.append(_passage_texts(store, self.chunks.ids))
+            self.lexical = lexical
+        return self.lexical
 
     # ---- refresh ------------------------------------------------------------------------------
 
@@ -186,8 +206,12 @@ class GraphIndex:
             if keep is not None:
                 self.chunk_times, self.chunk_stated = self.chunk_times[keep], self.chunk_stated[keep]
                 self.chunk_metadata = [m for m, k in zip(self.chunk_metadata, keep) if k]
+                if self.lexical is not None:
+                    self.lexical.keep(keep)
             rows = store.load_chunks(int(self.chunks.ids[-1]) if len(self.chunks.ids) else 0)
             self.chunks.append(rows.ids, rows.embeddings)
+            if self.lexical is not None and len(rows.ids):
+                self.lexical.append(_passage_texts(store, rows.ids))
             self.chunk_times = np.concatenate([self.chunk_times, rows.times])
             self.chunk_stated = np.concatenate([self.chunk_stated, rows.stated])
             self.chunk_metadata += rows.metadata

@@ -96,6 +96,21 @@ class Seeds:
     named: tuple[int, ...] = ()  # entities the query names (exact or fuzzy links)
 
 
+def passage_prior(
+    index: GraphIndex, query: str, dense: np.ndarray, config: RetrieveConfig
+) -> np.ndarray:
+    """Each passage's weight in the reset vector before ``passage_node_weight``: its min-max
+    dense score (HippoRAG 2), mixed with its min-max BM25 score by ``lexical_weight`` when the
+    index has its lexical part (:meth:`GraphIndex.enable_lexical`)."""
+    prior = min_max(dense)
+    w = config.lexical_weight
+    if w > 0 and index.lexical is not None:
+        lexical = index.lexical.scores(query)
+        if lexical.max(initial=0.0) > 0:  # no shared word: nothing to mix in
+            prior = (1.0 - w) * prior + w * min_max(lexical)
+    return prior
+
+
 def candidate_facts(
     index: GraphIndex,
     query_vector: np.ndarray,
@@ -138,6 +153,7 @@ def seed_query(
     n_e, n_c = index.n_entities, index.n_chunks
     q = np.ascontiguousarray(query_vector, dtype=np.float32)
     dense = f32_scores(index.chunks.vectors, q).astype(np.float64)
+    prior = passage_prior(index, query, dense, config)
     if facts is None:
         fact_ids, fact_scores = candidate_facts(
             index, q, config, None if scope is None else scope.valid_facts
@@ -168,7 +184,7 @@ def seed_query(
         for e, w in seeds.items():
             home = index.lonely_passage[e]
             reset[e if home < 0 else n_e + home] += w
-        reset[n_e:] += min_max(dense) * config.passage_node_weight
+        reset[n_e:] += prior * config.passage_node_weight
         if scope is not None and scope.existing is not None:
             reset[n_e:][~scope.existing] = 0.0
             if not reset.any():
