@@ -89,6 +89,17 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "default+ngram-6": {"pin_dense_margin": 0.05, "hub_damping": True, "link_max_ngram": 6},
     "default+fuzzy-0.80": {"pin_dense_margin": 0.05, "hub_damping": True, "fuzzy_link_threshold": 0.80},
     "default+fuzzy-0.85": {"pin_dense_margin": 0.05, "hub_damping": True, "fuzzy_link_threshold": 0.85},
+    "default+lex-0.1": {"pin_dense_margin": 0.05, "hub_damping": True, "lexical_weight": 0.1},
+    "default+lex-0.2": {"pin_dense_margin": 0.05, "hub_damping": True, "lexical_weight": 0.2},
+    "default+lex-0.3": {"pin_dense_margin": 0.05, "hub_damping": True, "lexical_weight": 0.3},
+    "default+lex-0.5": {"pin_dense_margin": 0.05, "hub_damping": True, "lexical_weight": 0.5},
+    "default+lex-0.7": {"pin_dense_margin": 0.05, "hub_damping": True, "lexical_weight": 0.7},
+    "default+lex-0.5+pnw-0.2": {
+        "pin_dense_margin": 0.05, "hub_damping": True, "lexical_weight": 0.5, "passage_node_weight": 0.2,
+    },
+    "default+lex-0.3+pnw-0.1": {
+        "pin_dense_margin": 0.05, "hub_damping": True, "lexical_weight": 0.3, "passage_node_weight": 0.1,
+    },
 }
 """Variant name → ``RetrieveConfig`` overrides of the plain walk (:data:`PLAIN`); "default" is
 the library's defaults as they are now."""

@@ -61,12 +61,14 @@ def main() -> None:
         rankings, ordered = [], []
         modes: collections.Counter = collections.Counter()
         seeds: collections.Counter = collections.Counter()
-        for conv in data.conversations:
-            qs = [q for q in data.questions if q.conversation == conv.id]
-            path = args.store / f"window-{args.window}" / conv.id
-            with Memory(path, config, embedder=embedder, extractor=extractor) as mem:
+        path = args.store / f"window-{args.window}"
+        with Memory(path, config, embedder=embedder, extractor=extractor) as mem:
+            for conv in data.conversations:
+                qs = [q for q in data.questions if q.conversation == conv.id]
                 for q in qs:
-                    hits = mem.retrieve(q.question, top_k=DEPTH_FACTOR * 10)
+                    hits = mem.retrieve(
+                        q.question, top_k=DEPTH_FACTOR * 10, namespace=conv.id
+                    )
                     ids = list(dict.fromkeys(h.doc_id for h in hits))[:10]
                     rankings.append(ids)
                     ordered.append(q)
@@ -75,14 +77,23 @@ def main() -> None:
                         modes[ex.mode] += 1
                         seeds.update(e for e, _ in ex.seed_entities)
         metrics = group_metrics(rankings, ordered)
+        by_conversation = {
+            conv.id: group_metrics(
+                [r for r, q in zip(rankings, ordered) if q.conversation == conv.id],
+                [q for q in ordered if q.conversation == conv.id],
+            )["overall"]["recall@5"]
+            for conv in data.conversations
+        }
         results[name] = {
             "overrides": overrides,
             "recall@5": {g: m["recall@5"] for g, m in metrics.items()},
+            "recall@5_by_conversation": by_conversation,
             "metrics": metrics,
             "modes": dict(modes),
             "top_seed_entities": seeds.most_common(15),
         }
         log.info("%-14s R@5 %s modes %s", name, results[name]["recall@5"], dict(modes))
+        log.info("  R@5 by conversation %s", by_conversation)
         log.info("  seeds %s", seeds.most_common(8))
     if args.out is not None:
         args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")

@@ -156,6 +156,7 @@ class RetrieveConfig:
 
     linking_top_k: int = 5
     lexical_weight: float = 0.0
+    dialogue_lexical_weight: float = 0.5
     fact_score_floor: float = 0.98
     max_seed_entities: int = 5
     passage_node_weight: float = 0.05
@@ -179,10 +180,11 @@ class RetrieveConfig:
             raise ValueError(
                 f"RetrieveConfig.fusion must be 'none', 'score' or 'rrf', got {self.fusion!r}"
             )
-        if not 0.0 <= self.lexical_weight <= 1.0:
-            raise ValueError(
-                f"RetrieveConfig.lexical_weight must be in [0, 1], got {self.lexical_weight}"
-            )
+        for name in ("lexical_weight", "dialogue_lexical_weight"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(
+                    f"RetrieveConfig.{name} must be in [0, 1], got {getattr(self, name)}"
+                )
         if not 0.0 <= self.fusion_alpha <= 1.0:
             raise ValueError(f"RetrieveConfig.fusion_alpha must be in [0, 1], got {self.fusion_alpha}")
         if not self.rrf_k > 0:

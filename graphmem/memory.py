@@ -24,7 +24,7 @@ from graphmem.indexes import NamespaceIndexes
 from graphmem.memory_views import MemoryViews
 from graphmem.retrieve.dense import dense_documents
 from graphmem.retrieve.mentions import QueryMentions, fuzzy_mentions
-from graphmem.retrieve.retriever import rank_passages
+from graphmem.retrieve.retriever import rank_passages, wants_lexical
 from graphmem.retrieve.scope import build_scope
 from graphmem.store.base import DeleteReport, Store
 from graphmem.store.schema import DEFAULT_NAMESPACE
@@ -286,7 +286,7 @@ class Memory(MemoryViews, Closing):
                 if index.n_chunks == 0:
                     return [[] for _ in queries]
                 cfg = self.config.retrieve
-                if cfg.lexical_weight > 0:
+                if wants_lexical(index, cfg):
                     index.enable_lexical(store)
                 facts = recognized_facts(self.llm, index, queries, vectors, self.config.retrieve, scope)
                 mentions = self._query_mentions(index, queries)
@@ -378,7 +378,7 @@ class Memory(MemoryViews, Closing):
                     self.llm, index, [query], vector[None, :], self.config.retrieve, scope
                 )[0]
                 mentions = self._query_mentions(index, [query])[0]
-                if self.config.retrieve.lexical_weight > 0:
+                if wants_lexical(index, self.config.retrieve):
                     index.enable_lexical(store)
                 return trace_query(
                     index, store, query, vector, self.config.retrieve, top_k, keep,

@@ -18,7 +18,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from graphmem.config import GraphConfig, TemporalConfig
-from graphmem.graph.lexical import LexicalIndex
+from graphmem.graph.lexical import DIALOGUE_KEY, LexicalIndex, passage_texts
 from graphmem.retrieve.linking import quantize_rows
 from graphmem.retrieve.ppr import Transition, build_transition
 from graphmem.store.base import EdgeRows, Store
@@ -127,14 +127,6 @@ def append_edges(old: EdgeRows | None, new: EdgeRows | None) -> EdgeRows:
     )
 
 
-def _passage_texts(store: Store, ids: np.ndarray) -> list[str]:
-    """Title and text of the passages ``ids`` (internal chunk ids), in that order."""
-    records = store.passages([int(i) for i in ids])
-    return [
-        f"{r.title}\n{r.text}" if r.title else r.text for r in (records[int(i)] for i in ids)
-    ]
-
-
 class GraphIndex:
     """Matrices and graph for retrieval. Not thread-safe for concurrent refresh; the facade locks."""
 
@@ -153,6 +145,7 @@ class GraphIndex:
         self.chunk_times = np.zeros(0)  # per passage: stated time, else when stored (Unix s)
         self.chunk_stated = np.zeros(0, dtype=bool)
         self.chunk_metadata: list[Mapping[str, Any]] = []  # per passage: its document's
+        self.chunk_dialogue = np.zeros(0, dtype=bool)  # per passage: a conversation turn
         self.facts = _Table.empty(dim)
         self.fact_subject_ids = np.zeros(0, dtype=np.int64)
         self.fact_object_ids = np.zeros(0, dtype=np.int64)
@@ -177,7 +170,7 @@ class GraphIndex:
         date with the rows they add or drop."""
         if self.lexical is None:
             lexical = LexicalIndex()
-            lexical.append(_passage_texts(store, self.chunks.ids))
+            lexical.append(passage_texts(store, self.chunks.ids))
             self.lexical = lexical
         return self.lexical
 
@@ -206,15 +199,19 @@ class GraphIndex:
             if keep is not None:
                 self.chunk_times, self.chunk_stated = self.chunk_times[keep], self.chunk_stated[keep]
                 self.chunk_metadata = [m for m, k in zip(self.chunk_metadata, keep) if k]
+                self.chunk_dialogue = self.chunk_dialogue[keep]
                 if self.lexical is not None:
                     self.lexical.keep(keep)
             rows = store.load_chunks(int(self.chunks.ids[-1]) if len(self.chunks.ids) else 0)
             self.chunks.append(rows.ids, rows.embeddings)
             if self.lexical is not None and len(rows.ids):
-                self.lexical.append(_passage_texts(store, rows.ids))
+                self.lexical.append(passage_texts(store, rows.ids))
             self.chunk_times = np.concatenate([self.chunk_times, rows.times])
             self.chunk_stated = np.concatenate([self.chunk_stated, rows.stated])
             self.chunk_metadata += rows.metadata
+            self.chunk_dialogue = np.concatenate(
+                [self.chunk_dialogue, np.array([DIALOGUE_KEY in m for m in rows.metadata], dtype=bool)]
+            )
             if appended:
                 self.edges = append_edges(self.edges, store.load_edges(after_chunk, after_entity))
             else:

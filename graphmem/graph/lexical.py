@@ -19,13 +19,17 @@ import math
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
 
 from graphmem.text import tokenize
 
-__all__ = ["LexicalIndex", "bm25_reference", "terms"]
+if TYPE_CHECKING:
+    from graphmem.store.base import Store
+
+__all__ = ["DIALOGUE_KEY", "LexicalIndex", "bm25_reference", "passage_texts", "terms"]
 
 K1 = 1.2
 B = 0.75
@@ -35,6 +39,19 @@ def terms(text: str) -> list[str]:
     """The words of ``text`` BM25 counts: Unicode tokens with a letter or digit, case-folded."""
     return [
         t.casefold() for t in tokenize(unicodedata.normalize("NFKC", text)) if any(c.isalnum() for c in t)
+    ]
+
+
+# A passage whose document metadata names a speaker is a conversation turn
+# (graphmem.conversation.turns_to_documents writes it): RetrieveConfig.dialogue_lexical_weight.
+DIALOGUE_KEY = "speaker"
+
+
+def passage_texts(store: Store, ids: np.ndarray) -> list[str]:
+    """Title and text of the passages ``ids`` (internal chunk ids), in that order."""
+    records = store.passages([int(i) for i in ids])
+    return [
+        f"{r.title}\n{r.text}" if r.title else r.text for r in (records[int(i)] for i in ids)
     ]
 
 

@@ -100,15 +100,24 @@ def passage_prior(
     index: GraphIndex, query: str, dense: np.ndarray, config: RetrieveConfig
 ) -> np.ndarray:
     """Each passage's weight in the reset vector before ``passage_node_weight``: its min-max
-    dense score (HippoRAG 2), mixed with its min-max BM25 score by ``lexical_weight`` when the
-    index has its lexical part (:meth:`GraphIndex.enable_lexical`)."""
+    dense score (HippoRAG 2), mixed with its min-max BM25 score by ``lexical_weight``
+    (``dialogue_lexical_weight`` for conversation turns) when the index has its lexical part
+    (:meth:`GraphIndex.enable_lexical`)."""
     prior = min_max(dense)
-    w = config.lexical_weight
-    if w > 0 and index.lexical is not None:
-        lexical = index.lexical.scores(query)
-        if lexical.max(initial=0.0) > 0:  # no shared word: nothing to mix in
-            prior = (1.0 - w) * prior + w * min_max(lexical)
-    return prior
+    if index.lexical is None or not wants_lexical(index, config):
+        return prior
+    lexical = index.lexical.scores(query)
+    if lexical.max(initial=0.0) <= 0:  # no shared word: nothing to mix in
+        return prior
+    w = np.where(index.chunk_dialogue, config.dialogue_lexical_weight, config.lexical_weight)
+    return (1.0 - w) * prior + w * min_max(lexical)
+
+
+def wants_lexical(index: GraphIndex, config: RetrieveConfig) -> bool:
+    """Whether ranking in ``index`` with ``config`` mixes in BM25 for any passage."""
+    return config.lexical_weight > 0 or (
+        config.dialogue_lexical_weight > 0 and bool(index.chunk_dialogue.any())
+    )
 
 
 def candidate_facts(

@@ -114,3 +114,33 @@ def test_lexical_weight_zero_reads_no_text(memory_factory):
 def test_lexical_weight_out_of_range_is_refused():
     with pytest.raises(ValueError, match="lexical_weight"):
         RetrieveConfig(lexical_weight=1.5)
+
+
+def test_conversation_turns_mix_bm25_by_default_and_documents_do_not(memory_factory, embedder):
+    from graphmem.conversation import Turn
+    from graphmem.retrieve.linking import min_max
+    from graphmem.retrieve.retriever import passage_prior
+
+    mem = memory_factory()
+    mem.add(DOCS[1:])
+    mem.add_conversation(
+        [
+            Turn("Caroline", "I went to the LGBTQ support group yesterday.", "t1"),
+            Turn("Melanie", "That sounds lovely, how was it?", "t2"),
+        ],
+        session_time="2023-05-08T13:56:00Z",
+        window=0,
+    )
+    q = "When did Caroline go to the LGBTQ support group?"
+    assert mem.retrieve(q, top_k=1)[0].doc_id == "t1"
+    index = mem.index()
+    assert index.chunk_dialogue.tolist() == [False, False, True, True]
+    assert index.lexical is not None and index.lexical.n_passages == 4
+    cfg = RetrieveConfig()
+    dense = index.chunks.vectors @ embedder.encode([q])[0]
+    prior = passage_prior(index, q, dense, cfg)
+    plain = min_max(dense)
+    bm25 = min_max(index.lexical.scores(q))
+    assert prior[:2].tolist() == plain[:2].tolist()  # documents: dense alone
+    w = cfg.dialogue_lexical_weight
+    assert np.allclose(prior[2:], (1 - w) * plain[2:] + w * bm25[2:])
