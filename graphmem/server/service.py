@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 from graphmem.config import MemoryConfig
 from graphmem.memory import Memory
 from graphmem.server.batching import AddBatch, document_ids, run_batch
+from graphmem.store.open import is_url
 from graphmem.types import Document
 
 log = logging.getLogger(__name__)
@@ -35,10 +36,10 @@ T = TypeVar("T")
 class MemoryService:
     """Writer + readers over the store at ``path``; models are loaded by :meth:`start`."""
 
-    def __init__(self, path: Path, config: MemoryConfig | None = None, *, readers: int = 2,
+    def __init__(self, path: Path | str, config: MemoryConfig | None = None, *, readers: int = 2,
                  embedder: Any = None, extractor: Any = None, batch_adds: bool = True,
                  max_batch_docs: int = 1_000):
-        self.path = Path(path)
+        self.path: Path | str = path if is_url(path) else Path(path)
         self.config = config if config is not None else MemoryConfig()
         self.n_readers = readers
         self._embedder = embedder

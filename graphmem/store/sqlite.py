@@ -65,6 +65,7 @@ class SQLiteStore:
 
     def __init__(self, path: str | Path, config: StoreConfig | None = None):
         self.path = str(path)
+        self.location = self.path
         self.config = config if config is not None else StoreConfig()
         opened = open_store(
             self.path, readonly=self.config.read_only, lock_timeout_s=self.config.lock_timeout_s
