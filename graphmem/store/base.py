@@ -169,7 +169,9 @@ class Store(Protocol):
 
     Concurrency contract: reads never wait for writers. :meth:`snapshot` makes the reads inside
     it see one commit; :meth:`writing` holds the write lock so that the lookups and the write
-    inside it are one transaction (a write made inside joins it). A read-only store
+    inside it are one transaction (a write made inside joins it). :meth:`export_rows` and
+    :meth:`import_rows` move whole tables, ids and all, between stores of any kind
+    (:mod:`graphmem.store.copy`; columns as in :data:`graphmem.store.schema.COLUMNS`). A read-only store
     (``readonly``) raises :class:`graphmem.StoreError` on any write.
 
     Implementations: :class:`graphmem.store.sqlite.SQLiteStore` and
@@ -233,5 +235,9 @@ class Store(Protocol):
     def document_chunk_ids(self, doc_ids: Sequence[str]) -> np.ndarray: ...
 
     def documents(self, doc_ids: Sequence[str] | None = None) -> list[DocumentInfo]: ...
+
+    def export_rows(self, table: str) -> list[tuple[Any, ...]]: ...
+
+    def import_rows(self, tables: Mapping[str, Sequence[tuple[Any, ...]]]) -> None: ...
 
     def close(self) -> None: ...

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -29,8 +29,9 @@ from typing import Any
 import numpy as np
 
 from graphmem.config import StoreConfig
-from graphmem.errors import ConflictError, EmbedderMismatchError, GraphMemError, StoreError
+from graphmem.errors import ConflictError, GraphMemError, StoreError
 from graphmem.store import postgres_read as read
+from graphmem.store import rows as table_rows
 from graphmem.store.base import (
     ChunkRows,
     DeleteReport,
@@ -41,8 +42,14 @@ from graphmem.store.base import (
     PassageRecord,
     WriteBatch,
 )
+from graphmem.store.embedder_check import check_embedder
 from graphmem.store.postgres_schema import connect, create_schema, parse_url, psycopg
-from graphmem.store.postgres_write import delete_namespace_rows, delete_rows, write_rows
+from graphmem.store.postgres_write import (
+    delete_namespace_rows,
+    delete_rows,
+    import_tables,
+    write_rows,
+)
 from graphmem.store.schema import DEFAULT_NAMESPACE
 
 __all__ = ["PostgresStore"]
@@ -215,31 +222,20 @@ class PostgresStore:
         return sorted(r[0] for r in rows)
 
     def check_embedder(self, name: str, dim: int | None) -> None:
-        """Record the embedder on first use; refuse a different one afterwards. ``dim=None``
-        checks the name only (the model is not loaded yet)."""
-        stored_name, stored_dim = self.meta("embedder_name"), self.meta("embedder_dim")
-        if stored_name is not None and stored_name != name:
-            raise EmbedderMismatchError(
-                f"store {self.location} was built with embedder {stored_name!r} "
-                f"(dim {stored_dim}); refusing to open it with {name!r}"
-            )
-        if dim is None:
-            return
-        if stored_dim is not None and int(stored_dim) != dim:
-            raise EmbedderMismatchError(
-                f"store {self.location} holds {stored_dim}-dim vectors from {stored_name!r}; "
-                f"embedder {name!r} makes {dim}-dim vectors"
-            )
-        if (stored_name is None or stored_dim is None) and not self.readonly:
+        """Record the embedder on first use; refuse a different one afterwards
+        (:func:`graphmem.store.embedder_check.check_embedder`)."""
+
+        def record(name: str, dim: int) -> None:
             with self.transaction(bump=False) as c:  # the first writer wins
                 c.execute(
                     "INSERT INTO meta(key, value) VALUES ('embedder_name', %s), "
                     "('embedder_dim', %s) ON CONFLICT (key) DO NOTHING",
                     (name, str(dim)),
                 )
-            if self.meta("embedder_name") != name:  # another process recorded another model
-                self.check_embedder(name, dim)
-        self._session.dim = dim
+
+        check_embedder(self, name, dim, record)
+        if dim is not None:
+            self._session.dim = dim
 
     @property
     def dim(self) -> int:
@@ -368,6 +364,16 @@ class PostgresStore:
         """Every document of this namespace, or those of ``doc_ids`` stored, oldest first."""
         with self._txn("read", "list documents") as c:
             return read.documents(c, self.namespace, doc_ids)
+
+    def export_rows(self, table: str) -> list[tuple[Any, ...]]:
+        """Every row of ``table`` in the whole store, in key order (:mod:`graphmem.store.rows`)."""
+        with self._txn("read", f"read {table}") as c:
+            return table_rows.sorted_rows(table, c.execute(table_rows.select_all(table)).fetchall())
+
+    def import_rows(self, tables: Mapping[str, Sequence[tuple[Any, ...]]]) -> None:
+        """Insert whole tables, ids kept, into this empty store: one transaction."""
+        with self.transaction(bump=False) as c:
+            import_tables(c, tables, self.location)
 
     def close(self) -> None:
         with self._lock:

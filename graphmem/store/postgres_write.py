@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from graphmem.errors import NotFoundError, StoreError
+from graphmem.store import rows as table_rows
 from graphmem.store.base import DeleteReport, WriteBatch
+from graphmem.store.postgres_read import counts
 from graphmem.store.schema import DEFAULT_NAMESPACE
 
-__all__ = ["delete_namespace_rows", "delete_rows", "write_rows"]
+__all__ = ["delete_namespace_rows", "delete_rows", "import_tables", "write_rows"]
 
 
 def blob(vector: np.ndarray) -> bytes:
@@ -216,3 +219,22 @@ def delete_namespace_rows(c: Any, namespace: str, where: str) -> int:
     c.execute("DELETE FROM chunks WHERE namespace = %s", ns)
     c.execute("DELETE FROM entities WHERE namespace = %s", ns)
     return int(c.execute("DELETE FROM documents WHERE namespace = %s", ns).rowcount)
+
+
+def import_tables(c: Any, tables: Mapping[str, Sequence[tuple[Any, ...]]], where: str) -> None:
+    """Insert whole tables, ids kept, into an empty store (see :mod:`graphmem.store.rows`),
+    then move each identity sequence past the largest id, so new rows get new ids."""
+    table_rows.check_import(where, tables, counts(c, None))
+    for table in table_rows.IMPORT_ORDER:
+        got = list(tables.get(table, ()))
+        if table == "meta":
+            got = [r for r in got if r[0] not in table_rows.KEPT_META]
+            _many(c, "INSERT INTO meta(key, value) VALUES (%s, %s) "
+                  "ON CONFLICT (key) DO UPDATE SET value = excluded.value", got)
+        else:
+            _many(c, table_rows.insert(table, "%s"), got)
+    for table in ("documents", "chunks", "entities", "facts"):
+        c.execute(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), max(id)) FROM {table} "
+            "HAVING max(id) IS NOT NULL"
+        )
