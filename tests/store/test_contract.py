@@ -8,12 +8,13 @@ from __future__ import annotations
 import multiprocessing as mp
 
 import pytest
-from contract_procs import one_document, write_and_hang
+from contract_procs import one_document, write_and_hang, write_many
 from dumps import by_name, tables, without_added_at
 from races import NOVEL_SET, ROAD_SET, RacingEmbedder, add_docs, add_in_batches
 
 from graphmem import ConflictError, Document, EmbedderMismatchError, InputError, Memory
 from graphmem.errors import NotFoundError
+from graphmem.store.open import open_store
 
 DOCS = [
     Document(id="ada", text="Ada Lovelace was born in London. Ada Lovelace wrote the first program."),
@@ -159,10 +160,44 @@ def test_writer_committing_inside_anothers_add_duplicates_nothing(open_memory, e
     assert len(got["synonyms"]) == 1
 
 
-def test_concurrent_writer_processes_lose_and_duplicate_nothing(open_memory, new_location):
-    """Two processes add near-synonymous documents, one per transaction, at the same time; the
-    store ends as the same adds run one after the other."""
-    location = new_location("shared")
+def test_concurrent_store_writers_lose_and_duplicate_nothing(new_location):
+    """Three processes write 20 transactions each at once, every one checking and writing a
+    document only it writes, a document all of them write and entities all of them write:
+    each row is stored once and none is lost."""
+    location = new_location()
+    store = open_store(location)
+    store.check_embedder("test-vectors", 8)
+    ctx = mp.get_context("spawn")
+    out, start = ctx.Queue(), ctx.Event()
+    procs = [
+        ctx.Process(target=write_many, args=(location, f"w{k}-", 20, start, out)) for k in range(3)
+    ]
+    for p in procs:
+        p.start()
+    try:
+        start.set()
+        assert [out.get(timeout=120) for _ in procs] == [None] * 3
+    finally:
+        for p in procs:
+            p.join(timeout=30)
+            if p.is_alive():
+                p.kill()
+    docs = sorted(d.doc_id for d in store.documents())
+    assert docs == sorted([f"w{k}-{i}" for k in range(3) for i in range(20)]
+                          + [f"common{i}" for i in range(20)])
+    counts = store.counts()
+    store.close()
+    assert counts == {
+        "documents": 80, "chunks": 80, "entities": 80 + 3, "facts": 0, "synonym_edges": 0,
+        "mentions": 80 * 4, "fact_sources": 0, "fact_conflicts": 0,
+    }
+
+
+def test_concurrent_memory_processes_end_as_sequential_adds(pg_location, embedder, extractor):
+    """Two processes with their own models add near-synonymous documents into one PostgreSQL
+    memory, one per transaction, at the same time; the store ends as the same adds run one
+    after the other (synonym edges included). The SQLite run: tests/store/test_processes.py."""
+    location = pg_location("shared")
     Memory(location).close()
     ctx = mp.get_context("spawn")
     out, start = ctx.Queue(), ctx.Event()
@@ -180,12 +215,13 @@ def test_concurrent_writer_processes_lose_and_duplicate_nothing(open_memory, new
             p.join(timeout=30)
             if p.is_alive():
                 p.kill()
-    sequential = open_memory("sequential")
-    for d in [*NOVEL_SET, *ROAD_SET]:
-        sequential.add([d])
-    shared = open_memory("shared")
-    got = by_name(shared.store)
-    assert got == by_name(sequential.store)
+    with Memory(pg_location("sequential"), embedder=embedder, extractor=extractor) as sequential:
+        for d in [*NOVEL_SET, *ROAD_SET]:
+            sequential.add([d])
+        want = by_name(sequential.store)
+    with Memory(location, embedder=embedder, extractor=extractor) as shared:
+        got = by_name(shared.store)
+    assert got == want
     assert len(got["documents"]) == 8 and len(got["synonyms"]) == 4
 
 
