@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from graphmem.cli_conversation import add_conversation_command
+from graphmem.cli_copy import copy_command
 from graphmem.cli_documents import documents
 from graphmem.cli_eval import evaluate
 from graphmem.cli_export import export
@@ -286,6 +287,7 @@ main.add_command(add_conversation_command)
 main.add_command(serve)
 main.add_command(export)
 main.add_command(mcp_command)
+main.add_command(copy_command)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
