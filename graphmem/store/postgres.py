@@ -64,6 +64,7 @@ _BUMP = "UPDATE meta SET value = (value::bigint + 1)::text WHERE key='generation
 class _Session:
     """Connection state shared by a store and its namespace views."""
 
+    conn: Any  # the psycopg connection (replaced when the server dropped it)
     mode: str | None = None  # "read" / "write" while a transaction is open
     dim: int | None = None
 
@@ -80,13 +81,13 @@ class PostgresStore:
         self.readonly = self.config.read_only
         self.readonly_reason = "opened read-only" if self.readonly else None
         self.namespace = DEFAULT_NAMESPACE
-        self._conn = connect(self.url)
+        conn = connect(self.url)
         try:
-            create_schema(self._conn, self.url, readonly=self.readonly)
+            create_schema(conn, self.url, readonly=self.readonly)
         except BaseException:
-            self._conn.close()
+            conn.close()
             raise
-        self._session = _Session()
+        self._session = _Session(conn)
         self._lock = threading.RLock()
 
     def scoped(self, namespace: str) -> PostgresStore:
@@ -125,11 +126,15 @@ class PostgresStore:
                 if mode == "write" and self._session.mode == "read":
                     raise RuntimeError("a write cannot run inside a read snapshot")
                 with self._mapped(doing):
-                    yield self._conn
+                    yield self._session.conn
                 return
             if mode == "write" and self.readonly:
                 raise StoreError(f"{self.location} is read-only ({self.readonly_reason}): cannot {doing}")
-            c = self._conn
+            if self._session.conn.broken:  # the server restarted or dropped us: reconnect
+                log.warning("%s: connection lost; reconnecting", self.location)
+                self._session.conn = connect(self.url)
+                create_schema(self._session.conn, self.url, readonly=True)
+            c = self._session.conn
             with self._mapped(doing):
                 c.execute(
                     "BEGIN ISOLATION LEVEL READ COMMITTED"
@@ -155,7 +160,7 @@ class PostgresStore:
         """Roll back the open transaction; a connection that broke meanwhile is left to fail
         the next call (the server rolled the transaction back when it lost it)."""
         try:
-            self._conn.execute("ROLLBACK")
+            self._session.conn.execute("ROLLBACK")
         except psycopg().Error:
             log.warning("%s: rollback failed; the connection is gone", self.location)
 
@@ -377,4 +382,4 @@ class PostgresStore:
 
     def close(self) -> None:
         with self._lock:
-            self._conn.close()
+            self._session.conn.close()
