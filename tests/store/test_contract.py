@@ -262,3 +262,14 @@ def test_both_stores_hold_the_same_rows(tmp_path, pg_location, embedder, extract
     assert {k: v for k, v in stats_s.items() if k != "path"} == {
         k: v for k, v in stats_p.items() if k != "path"
     }
+
+
+def test_an_opened_store_can_be_passed_in(new_location, embedder, extractor):
+    location = new_location()
+    with Memory(store=open_store(location), embedder=embedder, extractor=extractor) as mem:
+        assert mem.add(DOCS[:1]) == ["ada"]
+        assert mem.path is None and mem.location == mem.store.location
+    with Memory(location, embedder=embedder, extractor=extractor) as mem:
+        assert [d.doc_id for d in mem.documents()] == ["ada"]
+    with pytest.raises(TypeError, match="a path"):
+        Memory(location, store=open_store(location))
