@@ -30,7 +30,7 @@ class CopyReport:
 
 
 def _shown(location: str | Path) -> str:
-    return redacted(location) if is_url(location) else str(location)
+    return redacted(str(location)) if is_url(location) else str(location)
 
 
 def copy_store(
