@@ -393,7 +393,7 @@ class _Job:
         usage = dict(usage.as_dict()) if hasattr(usage, "as_dict") else None
         return t.freeze(
             paths=tuple(self.paths),
-            store_path=redacted(self.store_dir) if is_url(self.store_dir) else str(self.store_dir),
+            store_path=redacted(str(self.store_dir)) if is_url(self.store_dir) else str(self.store_dir),
             config=self.config,
             extractor=self.backend.extractor_name,
             seconds=seconds,

@@ -40,7 +40,7 @@ class MemoryService:
                  embedder: Any = None, extractor: Any = None, batch_adds: bool = True,
                  max_batch_docs: int = 1_000):
         self.path: Path | str = path if is_url(path) else Path(path)
-        self.shown = redacted(path) if is_url(path) else str(path)  # for logs: no password
+        self.shown = redacted(str(path)) if is_url(path) else str(path)  # for logs: no password
         self.config = config if config is not None else MemoryConfig()
         self.n_readers = readers
         self._embedder = embedder
