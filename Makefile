@@ -7,14 +7,14 @@ STAMP  := $(VENV)/.graphmem-installed
 DEMO_STORE := .demo-store
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: setup demo serve test test-slow test-llm bench bench-quality bench-sweep bench-ablations bench-ingest bench-llm bench-viz bench-server chromium clean
+.PHONY: setup demo serve test test-slow test-llm bench bench-quality bench-sweep bench-ablations bench-ingest bench-llm bench-viz bench-server chromium postgresql clean
 
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e '.[offline,dev,llm,viz,ray,server,mcp]'
+	$(PY) -m pip install --quiet -e '.[offline,dev,llm,viz,ray,server,mcp,postgres]'
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -35,7 +35,13 @@ chromium:
 	@test -x $(CHROMIUM) || { SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y --no-install-recommends chromium; }
 
-test: $(STAMP) chromium
+# The PostgreSQL store's tests start a throwaway server from Debian's binaries (tests/pg_server.py);
+# install them when missing.
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y --no-install-recommends postgresql; }
+
+test: $(STAMP) chromium postgresql
 	$(PY) -m pytest -q
 
 test-slow: $(STAMP)

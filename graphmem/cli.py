@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from graphmem.cli_conversation import add_conversation_command
+from graphmem.cli_copy import copy_command
 from graphmem.cli_documents import documents
 from graphmem.cli_eval import evaluate
 from graphmem.cli_export import export
@@ -243,16 +244,19 @@ def stats(store: Path, namespace: str | None, as_json: bool) -> None:
 @main.command()
 @store_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
-def check(store: Path, as_json: bool) -> None:
+def check(store: Path | str, as_json: bool) -> None:
     """Check the memory's store file for damage and inconsistency, without writing to it.
 
     Runs SQLite's integrity check and graphmem's consistency checks (no orphaned or unsupported
     rows, embeddings of the stored size) on one read-only snapshot. Exit status 0 when healthy,
     1 when problems are found (each printed) or the file is not a readable graphmem store."""
-    from graphmem.memory import STORE_FILE
     from graphmem.store.check import check_store
+    from graphmem.store.open import STORE_FILE, is_url
 
-    path = store / STORE_FILE
+    if is_url(store):
+        fail(GraphMemError(f"graphmem check reads SQLite stores; {store} is a PostgreSQL URL"))
+        return
+    path = Path(store) / STORE_FILE
     if not path.exists():
         fail(GraphMemError(f"no graphmem store at {store} (create one with `graphmem ingest`)"))
         return
@@ -283,6 +287,7 @@ main.add_command(add_conversation_command)
 main.add_command(serve)
 main.add_command(export)
 main.add_command(mcp_command)
+main.add_command(copy_command)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -10,13 +10,30 @@ from typing import Any
 
 import click
 
+
+class StoreLocation(click.ParamType):
+    """A ``--store`` value: a memory directory (a :class:`~pathlib.Path`; a file there is a
+    usage error) or a ``postgresql://`` URL, kept as the string it was given (a Path would
+    collapse its ``//``)."""
+
+    name = "DIR|URL"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Path | str:
+        from graphmem.store.open import is_url
+
+        if isinstance(value, str) and is_url(value):
+            return value
+        return click.Path(file_okay=False, path_type=Path).convert(value, param, ctx)
+
+
 store_option = click.option(
     "--store",
     "store",
     required=True,
     envvar="GRAPHMEM_STORE",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Memory directory (created by ingest when missing). Env: GRAPHMEM_STORE.",
+    type=StoreLocation(),
+    help="Memory directory (created by ingest when missing) or postgresql://user@host/db"
+    "?schema=name URL (the postgres extra). Env: GRAPHMEM_STORE.",
 )
 
 
@@ -81,14 +98,15 @@ def llm_config(
     )
 
 
-def open_memory(store: Path, must_exist: bool = True, llm: Any = None) -> Any:
+def open_memory(store: Path | str, must_exist: bool = True, llm: Any = None) -> Any:
     """The memory at ``store`` for a command; ``llm`` (an LLMConfig) gives it a model. A missing
     store is a :class:`~graphmem.errors.GraphMemError` that says how to create one."""
     from graphmem.config import MemoryConfig
     from graphmem.errors import GraphMemError
-    from graphmem.memory import STORE_FILE, Memory
+    from graphmem.memory import Memory
+    from graphmem.store.open import store_exists
 
-    if must_exist and not (store / STORE_FILE).exists():
+    if must_exist and not store_exists(store):
         raise GraphMemError(f"no graphmem store at {store} (create one with `graphmem ingest`)")
     return Memory(store, MemoryConfig(llm=llm))
 

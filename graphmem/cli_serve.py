@@ -106,8 +106,8 @@ def _run(store: Path, settings: ServerSettings) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, _after_shutdown)
     auth = f"{len(settings.tokens)} tokens" if settings.tokens else "no auth, loopback only"
-    click.echo(f"graphmem: serving {store} on http://{settings.host}:{settings.port} ({auth})",
-               err=True)
+    where = f"http://{settings.host}:{settings.port}"
+    click.echo(f"graphmem: serving {service.shown} on {where} ({auth})", err=True)
     try:
         uvicorn.Server(config).run()
     finally:

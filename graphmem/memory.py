@@ -14,7 +14,7 @@ import numpy as np
 from graphmem.closing import Closing
 from graphmem.config import MemoryConfig
 from graphmem.embed import Embedder, SentenceTransformerEmbedder
-from graphmem.errors import GraphMemError, StoreError
+from graphmem.errors import GraphMemError
 from graphmem.extract import Extractor, SpacyExtractor
 from graphmem.graph.builder import BuildTimings
 from graphmem.graph.index import GraphIndex
@@ -27,8 +27,8 @@ from graphmem.retrieve.mentions import QueryMentions, fuzzy_mentions
 from graphmem.retrieve.retriever import rank_passages, wants_lexical
 from graphmem.retrieve.scope import build_scope
 from graphmem.store.base import DeleteReport, Store
+from graphmem.store.open import STORE_FILE, is_url, open_store, redacted
 from graphmem.store.schema import DEFAULT_NAMESPACE
-from graphmem.store.sqlite import SQLiteStore
 from graphmem.trace import Trace, trace_query
 from graphmem.types import Answer, Document, Hit
 from graphmem.validate import check_namespace, check_queries
@@ -40,16 +40,23 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-STORE_FILE = "graphmem.sqlite"
+__all__ = ["LLM_CACHE_FILE", "STORE_FILE", "Memory"]
+
 LLM_CACHE_FILE = "llm_cache.sqlite"
 
 
 class Memory(MemoryViews, Closing):
-    """A graph memory in a directory (created when missing).
+    """A graph memory in a directory (created when missing), or in PostgreSQL.
 
     >>> with Memory("./mem") as mem:                                     # doctest: +SKIP
     ...     mem.add(["Ada Lovelace was born in London."])
     ...     mem.retrieve("Where was Ada Lovelace born?", top_k=3)
+
+    ``path`` is a memory directory or a ``postgresql://user@host:5432/db?schema=name`` URL
+    (the ``postgres`` extra; see :func:`graphmem.store.open.open_store`); ``store`` passes an
+    opened store instead (the memory closes it). ``path`` is the directory (None for a URL or a
+    passed store: the LLM's responses are then not cached on disk); ``location`` names the
+    store in messages, without a password.
 
     Models load lazily: opening a memory to read ``stats()`` does not import torch or spaCy.
     ``embedder`` and ``extractor`` may be passed in to share loaded models between memories.
@@ -57,24 +64,30 @@ class Memory(MemoryViews, Closing):
 
     def __init__(
         self,
-        path: str | Path,
+        path: str | Path | None = None,
         config: MemoryConfig | None = None,
         *,
+        store: Store | None = None,
         embedder: Embedder | None = None,
         extractor: Extractor | None = None,
         llm: LLMClient | None = None,
     ):
-        self.path = Path(path)
-        if self.path.exists() and not self.path.is_dir():
-            raise StoreError(f"{self.path} is a file, not a memory directory")
-        if not self.path.exists():
-            try:
-                self.path.mkdir(parents=True)
-            except OSError as exc:
-                raise StoreError(f"cannot create the memory directory {self.path}: {exc.strerror}") from exc
         config = config if config is not None else MemoryConfig()
         self.config = config
-        self.store = SQLiteStore(self.path / STORE_FILE, config.store)
+        if (path is None) == (store is None):
+            raise TypeError("Memory() takes a path (directory or postgresql:// URL) or store=")
+        if store is not None:
+            self.path: Path | None = None
+            self.store: Store = store
+            self.location = store.location
+        elif is_url(path):  # type: ignore[arg-type]
+            self.path = None
+            self.location = redacted(str(path))
+            self.store = open_store(str(path), config.store)
+        else:
+            self.path = Path(path)  # type: ignore[arg-type]
+            self.store = open_store(self.path, config.store)
+            self.location = str(self.path)
         self.embedder: Embedder = embedder or SentenceTransformerEmbedder(config.embed)
         self._extractor = extractor
         self._llm = llm
@@ -101,7 +114,8 @@ class Memory(MemoryViews, Closing):
         if self._llm is None and self.config.llm is not None:
             from graphmem.llm.client import LLMClient
 
-            self._llm = LLMClient(self.config.llm, cache_path=self.path / LLM_CACHE_FILE)
+            cache = None if self.path is None else self.path / LLM_CACHE_FILE
+            self._llm = LLMClient(self.config.llm, cache_path=cache)
             self._llm_owned = True
         return self._llm
 
@@ -128,7 +142,7 @@ class Memory(MemoryViews, Closing):
         if must_exist and ns != DEFAULT_NAMESPACE and store.generation() == 0:
             from graphmem.errors import NotFoundError
 
-            raise NotFoundError(f"{caller}: no namespace {ns!r} in {self.path}")
+            raise NotFoundError(f"{caller}: no namespace {ns!r} in {self.location}")
         return store
 
     # ---- writes -------------------------------------------------------------------------------

@@ -16,8 +16,6 @@ from graphmem.store.base import DocumentInfo, Store
 from graphmem.store.schema import DEFAULT_NAMESPACE
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from graphmem.embed import Embedder
     from graphmem.indexes import NamespaceIndexes
     from graphmem.llm.client import LLMClient
@@ -29,7 +27,7 @@ class MemoryViews:
     """Read-only views (see the module docstring)."""
 
     store: Store
-    path: Path
+    location: str
     embedder: Embedder
     _lock: threading.RLock
     _indexes: NamespaceIndexes
@@ -63,7 +61,7 @@ class MemoryViews:
             out["namespaces"] = len(self.store.namespaces())
             out["generation"] = self.store.store_generation()
             out["embedder"] = self.store.meta("embedder_name") or self.embedder.name
-            out["path"] = str(self.path)
+            out["path"] = self.location
             if self._llm is not None:
                 out["llm"] = self._llm.usage.as_dict()
             return out

@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from graphmem.cli_options import llm_limit_options
+from graphmem.cli_options import StoreLocation, llm_limit_options
 from graphmem.config import MemoryConfig
 from graphmem.errors import GraphMemError
 from graphmem.memory import LLM_CACHE_FILE
@@ -39,7 +39,7 @@ Examples:
 
 
 def _llm_extractor(
-    store: Path,
+    store: Path | str,
     model: str | None,
     base_url: str | None,
     timeout: float | None,
@@ -52,6 +52,8 @@ def _llm_extractor(
     config = LLMConfig.from_options(
         model=model, base_url=base_url, timeout_s=timeout, max_retries=retries
     )
+    if isinstance(store, str):  # a PostgreSQL URL: no directory to keep model responses in
+        return LLMExtractor(LLMClient(config))
     store.mkdir(parents=True, exist_ok=True)
     return LLMExtractor(LLMClient(config, cache_path=store / LLM_CACHE_FILE))
 
@@ -71,8 +73,9 @@ def _finish(report: IngestReport, report_path: Path | None) -> None:
     "--store",
     required=True,
     envvar="GRAPHMEM_STORE",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Memory directory (created when missing). Env: GRAPHMEM_STORE.",
+    type=StoreLocation(),
+    help="Memory directory (created when missing) or postgresql://user@host/db?schema=name "
+    "URL (the postgres extra; the extraction cache then needs --cache-dir). Env: GRAPHMEM_STORE.",
 )
 @click.option(
     "--namespace",
@@ -179,7 +182,7 @@ def _finish(report: IngestReport, report_path: Path | None) -> None:
 )
 def ingest(
     paths: tuple[Path, ...],
-    store: Path,
+    store: Path | str,
     namespace: str,
     workers: int,
     batch_size: int,

@@ -44,6 +44,7 @@ from graphmem.errors import StoreError
 from graphmem.extract import Cancellable, Extractor
 from graphmem.graph.builder import passage_input, prepare_document
 from graphmem.memory import Memory
+from graphmem.store.open import is_url, redacted
 from graphmem.types import Document, Extraction
 from pipelines.adapters import BackendExtractor, BatchExtractor, PrefetchEmbedder, TimedEmbedder
 from pipelines.backends import cache_variant, make_backend, torch_threads
@@ -102,7 +103,8 @@ def run_ingest(
             "the Ray runner loads its embedder in an actor from config.memory.embed; "
             "do not pass embedder="
         )
-    job = _Job([str(p) for p in paths], files, Path(store), config, extractor, embedder)
+    location = store if is_url(store) else Path(store)
+    job = _Job([str(p) for p in paths], files, location, config, extractor, embedder)
     return job.run()
 
 
@@ -129,7 +131,7 @@ class _Job:
         self,
         paths: list[str],
         files: list[InputFile],
-        store: Path,
+        store: Path | str,
         config: IngestConfig,
         extractor: Extractor | None,
         embedder: Embedder | None,
@@ -170,12 +172,15 @@ class _Job:
             self.store = self.mem.store.scoped(cfg.namespace)  # all reads: this namespace's
             if self.mem.store.readonly:  # say so before the cache beside it fails to open
                 raise StoreError(
-                    f"{self.mem.store.path} is read-only ({self.mem.store.readonly_reason}): "
+                    f"{self.mem.store.location} is read-only ({self.mem.store.readonly_reason}): "
                     "cannot ingest into it"
                 )
             self.cache: DiskCache | None = None
-            if cfg.cache:
-                self.cache = DiskCache((cfg.cache_dir or self.store_dir) / CACHE_FILE)
+            cache_dir = cfg.cache_dir or (None if is_url(self.store_dir) else self.store_dir)
+            if cfg.cache and cache_dir is None:
+                log.info("no extraction cache: a PostgreSQL store has no directory (set cache_dir)")
+            elif cfg.cache and cache_dir is not None:
+                self.cache = DiskCache(Path(cache_dir) / CACHE_FILE)
                 stack.callback(self.cache.close)
                 source = CachingExtractor(
                     source, self.cache, variant=cache_variant(cfg, self.extractor)
@@ -388,7 +393,7 @@ class _Job:
         usage = dict(usage.as_dict()) if hasattr(usage, "as_dict") else None
         return t.freeze(
             paths=tuple(self.paths),
-            store_path=str(self.store_dir),
+            store_path=redacted(str(self.store_dir)) if is_url(self.store_dir) else str(self.store_dir),
             config=self.config,
             extractor=self.backend.extractor_name,
             seconds=seconds,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import pytest
@@ -43,3 +44,39 @@ def memory_factory(tmp_path, embedder, extractor):
     yield make
     for m in opened:
         m.close()
+
+
+# ---- stores: SQLite in a directory, PostgreSQL in a throwaway server ---------------------------
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """One PostgreSQL server for the session (tests/pg_server.py), stopped at its end. Skipped
+    only when Debian's server binaries are missing (`make postgresql` installs them)."""
+    from pg_server import find_bindir, start_server
+
+    bindir = find_bindir()
+    if bindir is None:
+        pytest.skip(
+            "PostgreSQL server binaries are missing (/usr/lib/postgresql/*/bin/initdb): "
+            "`make postgresql` installs Debian's postgresql package"
+        )
+    server = start_server(bindir)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_location(pg_server):
+    """``new(name)``: the URL of a fresh schema of the session's server, one per test and name."""
+    prefix = "t_" + uuid.uuid4().hex[:10]
+    return lambda name="mem": pg_server.url_for(f"{prefix}_{name}")
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def new_location(request, tmp_path):
+    """``new(name)``: a new store location of the parametrised kind (a directory, or a fresh
+    PostgreSQL schema), so one test runs against both stores."""
+    if request.param == "sqlite":
+        return lambda name="mem": str(tmp_path / name)
+    return request.getfixturevalue("pg_location")

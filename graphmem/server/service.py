@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 from graphmem.config import MemoryConfig
 from graphmem.memory import Memory
 from graphmem.server.batching import AddBatch, document_ids, run_batch
+from graphmem.store.open import is_url, redacted
 from graphmem.types import Document
 
 log = logging.getLogger(__name__)
@@ -35,10 +36,11 @@ T = TypeVar("T")
 class MemoryService:
     """Writer + readers over the store at ``path``; models are loaded by :meth:`start`."""
 
-    def __init__(self, path: Path, config: MemoryConfig | None = None, *, readers: int = 2,
+    def __init__(self, path: Path | str, config: MemoryConfig | None = None, *, readers: int = 2,
                  embedder: Any = None, extractor: Any = None, batch_adds: bool = True,
                  max_batch_docs: int = 1_000):
-        self.path = Path(path)
+        self.path: Path | str = path if is_url(path) else Path(path)
+        self.shown = redacted(str(path)) if is_url(path) else str(path)  # for logs: no password
         self.config = config if config is not None else MemoryConfig()
         self.n_readers = readers
         self._embedder = embedder
@@ -73,7 +75,7 @@ class MemoryService:
             reader.retrieve("warm up", top_k=1)  # loads this reader's graph index
             self._readers.put(reader)
         self._ready.set()
-        log.info("memory %s ready: 1 writer, %d readers", self.path, self.n_readers)
+        log.info("memory %s ready: 1 writer, %d readers", self.shown, self.n_readers)
 
     def _open(self, embedder: Any, extractor: Any) -> Memory:
         mem = Memory(self.path, self.config, embedder=embedder, extractor=extractor)
@@ -143,4 +145,4 @@ class MemoryService:
         self._read_pool.shutdown(wait=True)
         for mem in self._opened:
             mem.close()
-        log.info("memory %s closed", self.path)
+        log.info("memory %s closed", self.shown)

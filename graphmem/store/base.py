@@ -169,9 +169,18 @@ class Store(Protocol):
 
     Concurrency contract: reads never wait for writers. :meth:`snapshot` makes the reads inside
     it see one commit; :meth:`writing` holds the write lock so that the lookups and the write
-    inside it are one transaction (a write made inside joins it). A read-only store
-    (``readonly``) raises :class:`graphmem.StoreError` on any write."""
+    inside it are one transaction (a write made inside joins it). :meth:`export_rows` and
+    :meth:`import_rows` move whole tables, ids and all, between stores of any kind
+    (:mod:`graphmem.store.copy`; columns as in :data:`graphmem.store.schema.COLUMNS`). A read-only store
+    (``readonly``) raises :class:`graphmem.StoreError` on any write.
 
+    Implementations: :class:`graphmem.store.sqlite.SQLiteStore` and
+    :class:`graphmem.store.postgres.PostgresStore`; :func:`graphmem.store.open.open_store`
+    picks one by location. Everything :class:`graphmem.Memory`, the ingest job, the server and
+    the explorer call on a store is declared here, so either implementation serves them all;
+    the contract tests (tests/store/test_contract.py) run against both."""
+
+    location: str  # where the store is, for messages (a file path, or a URL without password)
     readonly: bool
     readonly_reason: str | None  # why, when readonly (for messages)
     namespace: str
@@ -226,5 +235,9 @@ class Store(Protocol):
     def document_chunk_ids(self, doc_ids: Sequence[str]) -> np.ndarray: ...
 
     def documents(self, doc_ids: Sequence[str] | None = None) -> list[DocumentInfo]: ...
+
+    def export_rows(self, table: str) -> list[tuple[Any, ...]]: ...
+
+    def import_rows(self, tables: Mapping[str, Sequence[tuple[Any, ...]]]) -> None: ...
 
     def close(self) -> None: ...

@@ -33,6 +33,20 @@ TABLES = (
     "synonyms",
     "fact_conflicts",
 )
+# Every table's columns in schema order: what Store.export_rows returns and import_rows takes,
+# the same for every store implementation (a copy between stores keeps every id).
+COLUMNS = {
+    "meta": ("key", "value"),
+    "namespaces": ("name", "generation", "deleted_at"),
+    "documents": ("id", "namespace", "doc_id", "content_hash", "title", "metadata", "added_at", "time"),
+    "chunks": ("id", "namespace", "chunk_id", "doc", "position", "text", "embedding"),
+    "entities": ("id", "namespace", "name", "label", "kind", "embedding"),
+    "facts": ("id", "subject_id", "predicate", "object_id", "embedding"),
+    "fact_sources": ("fact_id", "chunk_id"),
+    "mentions": ("chunk_id", "entity_id", "count"),
+    "synonyms": ("a", "b", "score"),
+    "fact_conflicts": ("older", "newer", "chunk_id"),
+}
 # The namespace of every call that names none.
 DEFAULT_NAMESPACE = "default"
 # Columns added to version 2 after its first stores were built (it was not released yet): table

@@ -13,15 +13,17 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from graphmem.config import StoreConfig
-from graphmem.errors import ConflictError, EmbedderMismatchError, StoreError
+from graphmem.errors import ConflictError, StoreError
+from graphmem.store import rows as table_rows
 from graphmem.store import sqlite_read
 from graphmem.store.base import (
     ChunkRows,
@@ -33,9 +35,15 @@ from graphmem.store.base import (
     PassageRecord,
     WriteBatch,
 )
+from graphmem.store.embedder_check import check_embedder
 from graphmem.store.schema import DEFAULT_NAMESPACE
 from graphmem.store.sqlite_file import mapped_errors, open_store
-from graphmem.store.sqlite_write import delete_namespace_rows, delete_rows, write_rows
+from graphmem.store.sqlite_write import (
+    delete_namespace_rows,
+    delete_rows,
+    import_tables,
+    write_rows,
+)
 
 _TABLES = ("documents", "chunks", "entities", "facts")
 _IN_LIMIT = sqlite_read.IN_LIMIT
@@ -65,6 +73,7 @@ class SQLiteStore:
 
     def __init__(self, path: str | Path, config: StoreConfig | None = None):
         self.path = str(path)
+        self.location = self.path
         self.config = config if config is not None else StoreConfig()
         opened = open_store(
             self.path, readonly=self.config.read_only, lock_timeout_s=self.config.lock_timeout_s
@@ -181,12 +190,10 @@ class SQLiteStore:
         return 0 if row is None else int(row[0])
 
     def deleted_at(self) -> int:
-        """The store generation current when rows of this namespace were last removed (or its
-        row created). An index that refreshed at namespace generation ``G`` has seen every
-        removal iff this is below ``G``: everything committed since then only appended rows.
-        One primary-key lookup; read it in the same snapshot as :meth:`generation`. A namespace
-        without a row, or a read-only store built before the column existed, reads as the
-        store generation (a removal may have happened)."""
+        """The store generation when rows of this namespace were last removed (or its row
+        created): an index refreshed at namespace generation ``G`` has seen every removal iff
+        this is below ``G``. A namespace without a row, or a read-only store built before the
+        column existed, reads as the store generation (a removal may have happened)."""
         with self._txn("read", "read its metadata") as c:
             try:
                 row = c.execute(
@@ -206,30 +213,19 @@ class SQLiteStore:
             return [r[0] for r in c.execute("SELECT DISTINCT namespace FROM documents ORDER BY 1")]
 
     def check_embedder(self, name: str, dim: int | None) -> None:
-        """Record the embedder on first use; refuse a different one afterwards. ``dim=None``
-        checks the name only (the model is not loaded yet)."""
-        stored_name, stored_dim = self.meta("embedder_name"), self.meta("embedder_dim")
-        if stored_name is not None and stored_name != name:
-            raise EmbedderMismatchError(
-                f"store {self.path} was built with embedder {stored_name!r} "
-                f"(dim {stored_dim}); refusing to open it with {name!r}"
-            )
-        if dim is None:
-            return
-        if stored_dim is not None and int(stored_dim) != dim:
-            raise EmbedderMismatchError(
-                f"store {self.path} holds {stored_dim}-dim vectors from {stored_name!r}; "
-                f"embedder {name!r} makes {dim}-dim vectors"
-            )
-        if (stored_name is None or stored_dim is None) and not self.readonly:
+        """Record the embedder on first use; refuse a different one afterwards
+        (:func:`graphmem.store.embedder_check.check_embedder`)."""
+
+        def record(name: str, dim: int) -> None:
             with self.transaction(bump=False) as c:  # INSERT OR IGNORE: the first writer wins
                 c.executemany(
                     "INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)",
                     [("embedder_name", name), ("embedder_dim", str(dim))],
                 )
-            if self.meta("embedder_name") != name:  # another process recorded another model
-                self.check_embedder(name, dim)
-        self._session.dim = dim
+
+        check_embedder(self, name, dim, record)
+        if dim is not None:
+            self._session.dim = dim
 
     @property
     def dim(self) -> int:
@@ -388,6 +384,16 @@ class SQLiteStore:
         stored, oldest first, with its passage count. One read transaction."""
         with self._txn("read", "list documents") as c:
             return sqlite_read.documents(c, self.namespace, doc_ids)
+
+    def export_rows(self, table: str) -> list[tuple[Any, ...]]:
+        """Every row of ``table`` in the whole store, in key order (:mod:`graphmem.store.rows`)."""
+        with self._txn("read", f"read {table}") as c:
+            return table_rows.sorted_rows(table, c.execute(table_rows.select_all(table)).fetchall())
+
+    def import_rows(self, tables: Mapping[str, Sequence[tuple[Any, ...]]]) -> None:
+        """Insert whole tables, ids kept, into this empty store: one transaction."""
+        with self.transaction(bump=False) as c:
+            import_tables(c, tables, self.location)
 
     def close(self) -> None:
         with self._lock:

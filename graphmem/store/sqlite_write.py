@@ -19,12 +19,15 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
 from graphmem.errors import NotFoundError, StoreError
+from graphmem.store import rows as table_rows
 from graphmem.store.base import DeleteReport, WriteBatch
 from graphmem.store.schema import DEFAULT_NAMESPACE
+from graphmem.store.sqlite_read import counts
 
 
 def blob(vector: np.ndarray) -> bytes:
@@ -209,3 +212,15 @@ def delete_namespace_rows(c: sqlite3.Connection, namespace: str, path: str) -> i
     c.execute("DELETE FROM chunks WHERE namespace = ?", ns)
     c.execute("DELETE FROM entities WHERE namespace = ?", ns)
     return int(c.execute("DELETE FROM documents WHERE namespace = ?", ns).rowcount)
+
+
+def import_tables(c: sqlite3.Connection, tables: Mapping[str, Sequence[tuple]], where: str) -> None:
+    """Insert whole tables, ids kept, into an empty store (see :mod:`graphmem.store.rows`)."""
+    table_rows.check_import(where, tables, counts(c, None))
+    for table in table_rows.IMPORT_ORDER:
+        got = list(tables.get(table, ()))
+        if table == "meta":
+            got = [r for r in got if r[0] not in table_rows.KEPT_META]
+            c.executemany("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", got)
+        else:
+            c.executemany(table_rows.insert(table, "?"), got)
