@@ -174,3 +174,32 @@ def echo_report(report: Any, json_out: Path | None) -> None:
             json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
         click.echo(f"wrote {json_out}")
+
+
+def embed_options(f: Any) -> Any:
+    """``--embed-backend`` and ``--embed-quantize``: :attr:`graphmem.config.EmbedConfig.backend`
+    and ``quantize``. A store records its embedder (backend included) and refuses another, so
+    the options must match the ones that built the store."""
+    f = click.option(
+        "--embed-quantize",
+        type=click.Choice(["none", "int8"]),
+        default="none",
+        show_default=True,
+        help="ONNX only: int8 dynamic quantisation of the embedding model.",
+    )(f)
+    return click.option(
+        "--embed-backend",
+        type=click.Choice(["torch", "onnx"]),
+        default="torch",
+        show_default=True,
+        help="Embedding runtime: torch (sentence-transformers) or onnx (ONNX Runtime, "
+        "pip install 'graphmem[onnx]'; exported from the installed model on first use).",
+    )(f)
+
+
+def embed_config(backend: str, quantize: str, threads: int | None = None) -> Any:
+    """The :class:`graphmem.config.EmbedConfig` of the embed options (ValueError when they
+    do not fit together, e.g. int8 with torch)."""
+    from graphmem.config import EmbedConfig
+
+    return EmbedConfig(backend=backend, quantize=quantize, threads=threads)  # type: ignore[arg-type]
