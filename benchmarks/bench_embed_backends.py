@@ -2,7 +2,8 @@
 vs ONNX Runtime int8 (issue 14).
 
 For each backend: passages/s on real passages, short strings/s on 3-word strings (what
-ingestion embeds ~20 of per passage: entity names and facts), the first-encode time (model load,
+ingestion embeds ~20 of per passage: entity names and facts), the latency of embedding one dev
+question at a time (what each retrieval pays), the first-encode time (model load,
 and the ONNX export when not cached), and the mean/min cosine of its vectors to float32 torch
 vectors and to ONNX fp32 vectors. Rounds interleave the backends, so a change in machine load
 hits all of them alike; the median round is reported, with every round kept in the JSON.
@@ -56,6 +57,16 @@ def rate(embedder: Embedder, texts: list[str], batch: int) -> tuple[float, np.nd
     return len(texts) / (time.perf_counter() - start), np.concatenate(out)
 
 
+def query_latency(embedder: Embedder, queries: list[str]) -> dict[str, float]:
+    """p50/p95 milliseconds of ``encode([q])``, one query at a time."""
+    times = []
+    for q in queries:
+        t0 = time.perf_counter()
+        embedder.encode([q])
+        times.append((time.perf_counter() - t0) * 1000)
+    return {"p50_ms": round(float(np.percentile(times, 50)), 2), "p95_ms": round(float(np.percentile(times, 95)), 2)}
+
+
 def cosine(a: np.ndarray, b: np.ndarray) -> dict[str, float]:
     c = (a * b).sum(axis=1)
     return {"mean": round(float(c.mean()), 5), "min": round(float(c.min()), 5)}
@@ -73,6 +84,7 @@ def main() -> None:
     args = ap.parse_args()
 
     passages, shorts = load_texts(args.corpus, args.passages, args.shorts, args.seed)
+    queries = [q["question"] for q in json.loads((SHARED / "musique-100" / "questions.json").read_text("utf-8"))]
     load_before = os.getloadavg()
     embedders: dict[str, Embedder] = {}
     first_encode_s: dict[str, float] = {}
@@ -92,9 +104,12 @@ def main() -> None:
         for name, embedder in embedders.items():
             p_rate, p_vec = rate(embedder, passages, args.call_size)
             s_rate, s_vec = rate(embedder, shorts, args.call_size)
-            rounds[name].append({"passages_per_s": round(p_rate, 1), "shorts_per_s": round(s_rate, 1)})
+            latency = query_latency(embedder, queries)
+            rounds[name].append({"passages_per_s": round(p_rate, 1), "shorts_per_s": round(s_rate, 1),
+                                 "query_p50_ms": latency["p50_ms"], "query_p95_ms": latency["p95_ms"]})
             vectors[name] = (p_vec, s_vec)
-            print(f"round {r + 1} {name:10s} passages/s {p_rate:7.1f}  3-word strings/s {s_rate:8.1f}", flush=True)
+            print(f"round {r + 1} {name:10s} passages/s {p_rate:7.1f}  3-word strings/s {s_rate:8.1f}  "
+                  f"query p50 {latency['p50_ms']:6.2f} ms", flush=True)
 
     results: dict[str, dict] = {}
     for name in BACKENDS:
@@ -103,6 +118,8 @@ def main() -> None:
             "embedder_name": embedders[name].name,
             "passages_per_s": statistics.median(x["passages_per_s"] for x in rounds[name]),
             "shorts_per_s": statistics.median(x["shorts_per_s"] for x in rounds[name]),
+            "query_p50_ms": statistics.median(x["query_p50_ms"] for x in rounds[name]),
+            "query_p95_ms": statistics.median(x["query_p95_ms"] for x in rounds[name]),
             "first_encode_s": first_encode_s[name],
             "cosine_to_torch_fp32": {"passages": cosine(p_vec, ref_passages), "shorts": cosine(s_vec, ref_shorts)},
             "cosine_to_onnx_fp32": {"passages": cosine(p_vec, vectors["onnx"][0]), "shorts": cosine(s_vec, vectors["onnx"][1])},
@@ -113,6 +130,7 @@ def main() -> None:
         res["speedup_vs_torch"] = {
             "passages": round(res["passages_per_s"] / base["passages_per_s"], 2),
             "shorts": round(res["shorts_per_s"] / base["shorts_per_s"], 2),
+            "query_p50": round(base["query_p50_ms"] / res["query_p50_ms"], 2),
         }
     report = {
         "what": "embedding backends side by side in one run, rounds interleaved; median round",
@@ -120,6 +138,7 @@ def main() -> None:
                     "loadavg_before": [round(x, 2) for x in load_before],
                     "loadavg_after": [round(x, 2) for x in os.getloadavg()]},
         "settings": {"corpus": str(args.corpus), "passages": len(passages), "shorts": len(shorts),
+                     "queries": len(queries),
                      "short_words": 3, "call_size": args.call_size, "batch_size": BACKENDS["torch"].batch_size,
                      "rounds": args.rounds, "threads": "runtime default (one per core)",
                      "torch_dtype": BACKENDS["torch"].dtype},
@@ -127,12 +146,12 @@ def main() -> None:
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    print(f"\n{'backend':10s} {'passages/s':>10s} {'x':>5s} {'3-word/s':>9s} {'x':>5s} {'cos passages':>12s} {'cos shorts':>10s}")
+    print(f"\n{'backend':10s} {'passages/s':>10s} {'x':>5s} {'3-word/s':>9s} {'x':>5s} {'cos passages':>12s} {'cos shorts':>10s} {'query p50':>9s}")
     for name, res in results.items():
         cos = res["cosine_to_torch_fp32"]
         print(f"{name:10s} {res['passages_per_s']:10.1f} {res['speedup_vs_torch']['passages']:5.2f} "
               f"{res['shorts_per_s']:9.1f} {res['speedup_vs_torch']['shorts']:5.2f} "
-              f"{cos['passages']['mean']:12.4f} {cos['shorts']['mean']:10.4f}")
+              f"{cos['passages']['mean']:12.4f} {cos['shorts']['mean']:10.4f} {res['query_p50_ms']:7.2f}ms")
     print(f"(cosine: mean to torch float32 vectors) wrote {args.out}")
 
 
