@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import closing
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -83,14 +85,36 @@ def llm_config(
 
 def open_memory(store: Path, must_exist: bool = True, llm: Any = None) -> Any:
     """The memory at ``store`` for a command; ``llm`` (an LLMConfig) gives it a model. A missing
-    store is a :class:`~graphmem.errors.GraphMemError` that says how to create one."""
+    store is a :class:`~graphmem.errors.GraphMemError` that says how to create one. A store built
+    with another embedding backend (``graphmem eval --embed-backend onnx --store``, or
+    ``EmbedConfig(backend="onnx")`` in Python) opens with that backend, read from its record."""
     from graphmem.config import MemoryConfig
+    from graphmem.embed import embed_config_for
     from graphmem.errors import GraphMemError
     from graphmem.memory import STORE_FILE, Memory
 
     if must_exist and not (store / STORE_FILE).exists():
         raise GraphMemError(f"no graphmem store at {store} (create one with `graphmem ingest`)")
-    return Memory(store, MemoryConfig(llm=llm))
+    config = MemoryConfig(llm=llm)
+    recorded = _recorded_embedder(store / STORE_FILE)
+    if recorded is not None and "+onnx" in recorded:
+        config = replace(config, embed=embed_config_for(recorded, config.embed))
+    return Memory(store, config)
+
+
+def _recorded_embedder(path: Path) -> str | None:
+    """The embedder name a store file recorded, None when there is none (or no readable file:
+    opening the memory then reports what is wrong)."""
+    import sqlite3
+
+    if not path.exists():
+        return None
+    try:
+        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as db:
+            row = db.execute("SELECT value FROM meta WHERE key = 'embedder_name'").fetchone()
+    except sqlite3.Error:
+        return None
+    return None if row is None else str(row[0])
 
 
 def fail(exc: Exception) -> None:

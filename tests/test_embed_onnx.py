@@ -17,7 +17,14 @@ from click.testing import CliRunner
 from graphmem import Memory
 from graphmem.cli import main
 from graphmem.config import EmbedConfig, MemoryConfig
-from graphmem.embed import OnnxEmbedder, SentenceTransformerEmbedder, make_embedder, onnx_export
+from graphmem.embed import (
+    OnnxEmbedder,
+    SentenceTransformerEmbedder,
+    embed_config_for,
+    embedder_name,
+    make_embedder,
+    onnx_export,
+)
 from graphmem.errors import EmbedderMismatchError, MissingDependencyError, ModelNotFoundError
 from graphmem.types import Document
 
@@ -242,6 +249,18 @@ def test_cli_eval_with_the_onnx_backend(tmp_path, onnx_cache, onnx_fp32, monkeyp
     r = CliRunner().invoke(main, [*args[:-2], "--embed-backend", "torch"])  # the same store
     assert r.exit_code == 1
     assert "refusing to open it with 'sentence-transformers/all-MiniLM-L6-v2'" in r.output
+
+    # commands without embed options open the store with the backend it recorded
+    r = CliRunner().invoke(main, ["query", "Where was Marisol Vantongeren born?", "--store", str(store)])
+    assert r.exit_code == 0, r.output
+    assert "Ostrelund" in r.output
+
+
+def test_embed_config_for_inverts_the_name():
+    for config in (EmbedConfig(), EmbedConfig(backend="onnx"), EmbedConfig(backend="onnx", quantize="int8"),
+                   EmbedConfig(model="/models/mine", threads=1)):
+        again = embed_config_for(embedder_name(config), EmbedConfig(threads=config.threads))
+        assert again == config
 
 
 def test_cli_refuses_int8_with_torch(tmp_path):

@@ -14,7 +14,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from graphmem.config import EmbedConfig
-from graphmem.embed.onnx import OnnxEmbedder, embedder_name
+from graphmem.embed.onnx import OnnxEmbedder, embed_config_for, embedder_name
 from graphmem.embed.sentence_transformers import SentenceTransformerEmbedder
 
 
@@ -47,6 +47,7 @@ __all__ = [
     "Embedder",
     "OnnxEmbedder",
     "SentenceTransformerEmbedder",
+    "embed_config_for",
     "embedder_name",
     "make_embedder",
 ]

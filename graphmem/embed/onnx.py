@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +38,7 @@ from graphmem.errors import MissingDependencyError
 
 log = logging.getLogger(__name__)
 
-__all__ = ["OnnxEmbedder", "embedder_name"]
+__all__ = ["OnnxEmbedder", "embed_config_for", "embedder_name"]
 
 
 def embedder_name(config: EmbedConfig) -> str:
@@ -51,6 +51,16 @@ def embedder_name(config: EmbedConfig) -> str:
     if config.backend == "torch":
         return config.model
     return f"{config.model}+onnx" + ("-int8" if config.quantize == "int8" else "")
+
+
+def embed_config_for(name: str, base: EmbedConfig | None = None) -> EmbedConfig:
+    """``base`` (default :class:`EmbedConfig`) with the model, backend and quantisation that
+    :func:`embedder_name` encoded in ``name``: what reopens a store that recorded ``name``."""
+    base = base if base is not None else EmbedConfig()
+    for suffix, quantize in (("+onnx-int8", "int8"), ("+onnx", "none")):
+        if name.endswith(suffix):
+            return replace(base, model=name[: -len(suffix)], backend="onnx", quantize=quantize)
+    return replace(base, model=name, backend="torch", quantize="none")
 
 
 @dataclass(frozen=True)
