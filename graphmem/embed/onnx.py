@@ -22,7 +22,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -57,7 +57,11 @@ def embed_config_for(name: str, base: EmbedConfig | None = None) -> EmbedConfig:
     """``base`` (default :class:`EmbedConfig`) with the model, backend and quantisation that
     :func:`embedder_name` encoded in ``name``: what reopens a store that recorded ``name``."""
     base = base if base is not None else EmbedConfig()
-    for suffix, quantize in (("+onnx-int8", "int8"), ("+onnx", "none")):
+    suffixes: tuple[tuple[str, Literal["none", "int8"]], ...] = (
+        ("+onnx-int8", "int8"),
+        ("+onnx", "none"),
+    )
+    for suffix, quantize in suffixes:
         if name.endswith(suffix):
             return replace(base, model=name[: -len(suffix)], backend="onnx", quantize=quantize)
     return replace(base, model=name, backend="torch", quantize="none")
@@ -109,7 +113,7 @@ class OnnxEmbedder:
 
     def _load(self) -> _Loaded:
         try:
-            import onnxruntime as ort
+            import onnxruntime as ort  # type: ignore[import-untyped]
             from tokenizers import Tokenizer
         except ImportError as exc:
             raise MissingDependencyError(

@@ -132,7 +132,7 @@ def ensure_exported(
     )
 
 
-def _atomic(target: Path, write: Callable[[Path], None]) -> None:
+def _atomic(target: Path, write: Callable[[Path], object]) -> None:
     """Run ``write(temp)`` on a temporary file beside ``target``, then rename it into place."""
     fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
@@ -187,10 +187,10 @@ def _export(model_dir: Path, onnx_path: Path, sidecar: Path, tokenizer_path: Pat
     )
     meta = {
         "inputs": list(inputs),
-        "max_seq_length": int(model.max_seq_length),
+        "max_seq_length": int(model.max_seq_length or 512),
         "do_lower_case": bool(getattr(first, "do_lower_case", False)),
         "pad_id": int(model.tokenizer.pad_token_id or 0),
-        "dim": int(dim_of()),
+        "dim": int(dim_of() or 0),
         "source": str(model_dir),
         "export_version": EXPORT_VERSION,
         "torch": torch.__version__,
@@ -222,7 +222,10 @@ def _export(model_dir: Path, onnx_path: Path, sidecar: Path, tokenizer_path: Pat
 def _quantize(fp32: Path, target: Path) -> None:
     """Dynamic int8 quantisation of ``fp32`` into ``target`` (see :data:`QUANTIZE_OPS`)."""
     try:
-        from onnxruntime.quantization import QuantType, quantize_dynamic
+        from onnxruntime.quantization import (  # type: ignore[import-untyped]
+            QuantType,
+            quantize_dynamic,
+        )
     except ImportError as exc:
         raise MissingDependencyError(
             f"int8 quantisation needs onnxruntime and onnx: {ONNX_INSTALL}"
