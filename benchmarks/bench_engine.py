@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ppr_compare import compare_with_igraph
 
 from graphmem import Document, Memory
+from graphmem.config import EmbedConfig, MemoryConfig
 from graphmem.retrieve.retriever import seed_query
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -110,7 +111,10 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=1000, help="documents per add() call")
     ap.add_argument("--store", type=Path, default=None, help="keep the built store here")
     ap.add_argument("--out", type=Path, default=Path("benchmarks/results/engine.json"))
+    ap.add_argument("--embed-backend", choices=["torch", "onnx"], default="torch")
+    ap.add_argument("--embed-quantize", choices=["none", "int8"], default="none")
     args = ap.parse_args()
+    config = MemoryConfig(embed=EmbedConfig(backend=args.embed_backend, quantize=args.embed_quantize))
 
     docs = load_corpus(args.corpus, args.limit)
     extra = [
@@ -125,8 +129,10 @@ def main() -> None:
     report: dict = {
         "corpus": str(args.corpus),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "limit": args.limit,
     }
-    with Memory(store) as mem:
+    with Memory(store, config) as mem:
+        report["embedder"] = mem.embedder.name
         mem.embedder.encode(["warm up"])
         mem.extractor.extract_batch(["Warm up the parser."])
         print(f"ingesting {len(docs)} passages ...", flush=True)
@@ -154,7 +160,7 @@ def main() -> None:
             "speedup_vs_rebuild": round(report["ingest"]["total_s"] / (add_s + refresh_s), 1),
         }
         print("incremental:", json.dumps(report["incremental_add"]), flush=True)
-        with Memory(tmp / "small") as small:
+        with Memory(tmp / "small", config) as small:
             small.embedder.encode(["warm"])
             t0 = time.perf_counter()
             small.add(extra)

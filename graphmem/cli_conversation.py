@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -67,8 +68,10 @@ def eval_locomo(
     store: Path | None,
     per_question: bool,
     window: int = DEFAULT_WINDOW,
+    config: Any = None,
 ) -> None:
-    """``graphmem eval`` on a LoCoMo file: run it, print the per-category table, write JSON."""
+    """``graphmem eval`` on a LoCoMo file: run it, print the per-category table, write JSON.
+    ``config`` is the :class:`graphmem.config.MemoryConfig` (default: the defaults)."""
     from graphmem.eval.locomo_eval import run_locomo
 
     try:
@@ -78,6 +81,7 @@ def eval_locomo(
             top_k,
             window=window,
             cache_dir=cache_dir,
+            config=config,
             store_dir=store,
             progress=lambda line: click.echo(line, err=True),
             include_rankings=per_question,

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from graphmem.cli_conversation import eval_locomo
-from graphmem.cli_options import echo_report, fail
+from graphmem.cli_options import echo_report, embed_config, embed_options, fail
 from graphmem.errors import GraphMemError
 
 
@@ -75,6 +75,7 @@ from graphmem.errors import GraphMemError
     help="LoCoMo only: turns of context before each turn in its passage "
     "(default: graphmem.conversation.DEFAULT_WINDOW).",
 )
+@embed_options
 def evaluate(
     questions: Path,
     corpus: Path | None,
@@ -86,15 +87,19 @@ def evaluate(
     per_question: bool,
     openie: Path | None,
     window: int | None,
+    embed_backend: str,
+    embed_quantize: str,
 ) -> None:
     """Compare retrieval methods on a multi-hop QA question file: recall@1/2/5/10, all@2/5/8,
     MRR and latency per method, printed as a table. A LoCoMo file is evaluated per
     conversation: recall@1/2/5/10, all@5 and MRR overall (categories 1-4) and per category."""
+    from graphmem.config import MemoryConfig
     from graphmem.eval.formats import LOCOMO, detect_format
     from graphmem.eval.harness import check_methods, run_eval
 
     try:
         chosen = check_methods(methods.split(","))  # before any model loads
+        config = MemoryConfig(embed=embed_config(embed_backend, embed_quantize))
         if detect_format(questions) == LOCOMO:
             if corpus is not None or openie is not None:
                 raise ValueError("--corpus and --openie do not apply to a LoCoMo file")
@@ -107,6 +112,7 @@ def evaluate(
                 cache_dir=cache_dir,
                 store=store,
                 per_question=per_question,
+                config=config,
                 **options,
             )
             return
@@ -118,6 +124,7 @@ def evaluate(
             chosen,
             top_k,
             cache_dir=cache_dir,
+            config=config,
             store_dir=store,
             progress=lambda line: click.echo(line, err=True),
             include_rankings=per_question,

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import closing
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -100,15 +102,37 @@ def llm_config(
 
 def open_memory(store: Path | str, must_exist: bool = True, llm: Any = None) -> Any:
     """The memory at ``store`` for a command; ``llm`` (an LLMConfig) gives it a model. A missing
-    store is a :class:`~graphmem.errors.GraphMemError` that says how to create one."""
+    store is a :class:`~graphmem.errors.GraphMemError` that says how to create one. A store built
+    with another embedding backend (``graphmem eval --embed-backend onnx --store``, or
+    ``EmbedConfig(backend="onnx")`` in Python) opens with that backend, read from its record."""
     from graphmem.config import MemoryConfig
+    from graphmem.embed import embed_config_for
     from graphmem.errors import GraphMemError
     from graphmem.memory import Memory
     from graphmem.store.open import store_exists
 
     if must_exist and not store_exists(store):
         raise GraphMemError(f"no graphmem store at {store} (create one with `graphmem ingest`)")
-    return Memory(store, MemoryConfig(llm=llm))
+    config = MemoryConfig(llm=llm)
+    recorded = _recorded_embedder(store / STORE_FILE)
+    if recorded is not None and "+onnx" in recorded:
+        config = replace(config, embed=embed_config_for(recorded, config.embed))
+    return Memory(store, config)
+
+
+def _recorded_embedder(path: Path) -> str | None:
+    """The embedder name a store file recorded, None when there is none (or no readable file:
+    opening the memory then reports what is wrong)."""
+    import sqlite3
+
+    if not path.exists():
+        return None
+    try:
+        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as db:
+            row = db.execute("SELECT value FROM meta WHERE key = 'embedder_name'").fetchone()
+    except sqlite3.Error:
+        return None
+    return None if row is None else str(row[0])
 
 
 def fail(exc: Exception) -> None:
@@ -192,3 +216,32 @@ def echo_report(report: Any, json_out: Path | None) -> None:
             json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
         click.echo(f"wrote {json_out}")
+
+
+def embed_options(f: Any) -> Any:
+    """``--embed-backend`` and ``--embed-quantize``: :attr:`graphmem.config.EmbedConfig.backend`
+    and ``quantize``. A store records its embedder (backend included) and refuses another, so
+    the options must match the ones that built the store."""
+    f = click.option(
+        "--embed-quantize",
+        type=click.Choice(["none", "int8"]),
+        default="none",
+        show_default=True,
+        help="ONNX only: int8 dynamic quantisation of the embedding model.",
+    )(f)
+    return click.option(
+        "--embed-backend",
+        type=click.Choice(["torch", "onnx"]),
+        default="torch",
+        show_default=True,
+        help="Embedding runtime: torch (sentence-transformers) or onnx (ONNX Runtime, "
+        "pip install 'graphmem[onnx]'; exported from the installed model on first use).",
+    )(f)
+
+
+def embed_config(backend: str, quantize: str, threads: int | None = None) -> Any:
+    """The :class:`graphmem.config.EmbedConfig` of the embed options (ValueError when they
+    do not fit together, e.g. int8 with torch)."""
+    from graphmem.config import EmbedConfig
+
+    return EmbedConfig(backend=backend, quantize=quantize, threads=threads)  # type: ignore[arg-type]

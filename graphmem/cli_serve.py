@@ -11,7 +11,7 @@ from types import FrameType
 
 import click
 
-from graphmem.cli_options import store_option
+from graphmem.cli_options import embed_config, embed_options, store_option
 from graphmem.errors import GraphMemError
 from graphmem.server.settings import ServerSettings  # a plain dataclass: no FastAPI loaded
 
@@ -42,7 +42,9 @@ def _after_shutdown(sig: int, _frame: FrameType | None) -> None:
               help="Concurrent retrievals (each reader holds a copy of the graph index).")
 @click.option("--embed-threads", default=_D.embed_threads or 0, show_default=True,
               type=click.IntRange(min=0),
-              help="Torch threads for embedding (process-wide); 0: torch's default, one per core.")
+              help="Embedding threads (torch: process-wide; onnx: per session); 0: the "
+              "runtime's default, one per core.")
+@embed_options
 @click.option("--batch-adds/--no-batch-adds", default=_D.batch_adds, show_default=True,
               help="Store add requests that queue behind a write in one commit.")
 @click.option("--max-body-bytes", default=_D.max_body_bytes, show_default=True,
@@ -55,7 +57,7 @@ def _after_shutdown(sig: int, _frame: FrameType | None) -> None:
 @click.option("--max-top-k", default=_D.max_top_k, show_default=True,
               type=click.IntRange(min=1), help="Largest top_k a retrieve may ask for.")
 def serve(store: Path, host: str, port: int, tokens_file: Path | None, readers: int,
-          embed_threads: int, batch_adds: bool, max_body_bytes: int, max_text_chars: int, max_documents: int,
+          embed_threads: int, embed_backend: str, embed_quantize: str, batch_adds: bool, max_body_bytes: int, max_text_chars: int, max_documents: int,
           max_top_k: int) -> None:
     """Serve the memory at --store over HTTP: a JSON API under /v1 (OpenAPI schema at
     /openapi.json, docs at /docs), /healthz and /readyz.
@@ -71,7 +73,8 @@ def serve(store: Path, host: str, port: int, tokens_file: Path | None, readers: 
         settings = ServerSettings(
             host=host, port=port, tokens=tuple(table), readers=readers,
             bindings={t: ns for t, ns in table.items() if ns is not None},
-            embed_threads=embed_threads or None, batch_adds=batch_adds,
+            embed_threads=embed_threads or None, embed_backend=embed_backend,
+            embed_quantize=embed_quantize, batch_adds=batch_adds,
             max_body_bytes=max_body_bytes, max_text_chars=max_text_chars,
             max_documents=max_documents, max_top_k=max_top_k)
         settings.check()  # before seconds of model loading
@@ -86,11 +89,12 @@ def _run(store: Path, settings: ServerSettings) -> None:
     """Load the models, then serve until a signal (uvicorn's graceful shutdown)."""
     import uvicorn
 
-    from graphmem.config import EmbedConfig, MemoryConfig
+    from graphmem.config import MemoryConfig
     from graphmem.server.app import create_app
     from graphmem.server.service import MemoryService
 
-    memory_config = MemoryConfig(embed=EmbedConfig(threads=settings.embed_threads))
+    memory_config = MemoryConfig(embed=embed_config(
+        settings.embed_backend, settings.embed_quantize, settings.embed_threads))
     service = MemoryService(store, memory_config, readers=settings.readers,
                             batch_adds=settings.batch_adds,
                             max_batch_docs=settings.max_documents)

@@ -10,6 +10,7 @@ used an LLM for extraction, graphmem's offline default is a spaCy dependency-par
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 from graphmem.llm.config import LLMConfig
 
@@ -60,6 +61,12 @@ class ExtractConfig:
     resolve_pronouns: bool = True
 
 
+EMBED_BACKENDS = ("torch", "onnx")
+"""Values of :attr:`EmbedConfig.backend`."""
+EMBED_QUANTIZE = ("none", "int8")
+"""Values of :attr:`EmbedConfig.quantize`."""
+
+
 @dataclass(frozen=True)
 class EmbedConfig:
     """Sentence-transformers embedder. ``model`` is a hub name or a local path; the packaged
@@ -71,17 +78,43 @@ class EmbedConfig:
     several threads embed at once, or the cores are busy, every forward pass asking for every
     core oversubscribes them: on the shared
     2-core machine (load average 7-9) the 2Wiki dev questions' p50 was 23 ms with 1 thread and
-    497 ms with the default, so ``graphmem serve`` uses 1 (``benchmarks/bench_server.py``)."""
+    497 ms with the default, so ``graphmem serve`` uses 1 (``benchmarks/bench_server.py``).
+
+    ``backend`` ``"onnx"`` runs the same model with ONNX Runtime (optional extra
+    ``graphmem[onnx]``): it is exported locally from the installed model on first use and cached
+    in ``onnx_cache_dir`` (default ``<graphmem cache dir>/onnx``); ``dtype`` and ``device`` then do
+    not apply, and ``threads`` sets ONNX Runtime's intra-op threads for that session only.
+    ``quantize`` ``"int8"`` (onnx only) adds dynamic int8 weight quantisation. The backend and
+    quantisation are part of the embedder's name, so a store never mixes their vectors
+    (``benchmarks/bench_embed_backends.py`` measures speed and cosine to fp32)."""
 
     model: str = "sentence-transformers/all-MiniLM-L6-v2"
     dtype: str = "bfloat16"
     device: str = "cpu"
     batch_size: int = 64
     threads: int | None = None
+    backend: Literal["torch", "onnx"] = "torch"
+    quantize: Literal["none", "int8"] = "none"
+    onnx_cache_dir: str | None = None
 
     def __post_init__(self) -> None:
         if self.threads is not None and self.threads < 1:
             raise ValueError(f"EmbedConfig.threads must be >= 1 or None, got {self.threads}")
+        if self.backend not in EMBED_BACKENDS:
+            raise ValueError(
+                f"EmbedConfig.backend must be one of {list(EMBED_BACKENDS)}, got {self.backend!r}"
+            )
+        if self.quantize not in EMBED_QUANTIZE:
+            raise ValueError(
+                f"EmbedConfig.quantize must be one of {list(EMBED_QUANTIZE)}, got {self.quantize!r}"
+            )
+        if self.quantize != "none" and self.backend != "onnx":
+            raise ValueError(
+                f"EmbedConfig.quantize={self.quantize!r} needs backend='onnx' "
+                f"(the {self.backend!r} backend does not quantise)"
+            )
+        if self.batch_size < 1:
+            raise ValueError(f"EmbedConfig.batch_size must be >= 1, got {self.batch_size}")
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import numpy as np
 
 from graphmem.closing import Closing
 from graphmem.config import MemoryConfig
-from graphmem.embed import Embedder, SentenceTransformerEmbedder
+from graphmem.embed import Embedder, make_embedder
 from graphmem.errors import GraphMemError
 from graphmem.extract import Extractor, SpacyExtractor
 from graphmem.graph.builder import BuildTimings
@@ -88,7 +88,7 @@ class Memory(MemoryViews, Closing):
             self.path = Path(path)  # type: ignore[arg-type]
             self.store = open_store(self.path, config.store)
             self.location = str(self.path)
-        self.embedder: Embedder = embedder or SentenceTransformerEmbedder(config.embed)
+        self.embedder: Embedder = embedder or make_embedder(config.embed)
         self._extractor = extractor
         self._llm = llm
         self._llm_owned = False  # True when this memory created the client (and closes it)

@@ -46,7 +46,12 @@ class SentenceTransformerEmbedder:
 
     def __init__(self, config: EmbedConfig | None = None):
         self.config = config if config is not None else EmbedConfig()
-        self.name = self.config.model
+        if self.config.backend != "torch":
+            raise ValueError(
+                f"SentenceTransformerEmbedder runs backend 'torch', the config asks for "
+                f"{self.config.backend!r}; build it with graphmem.embed.make_embedder(config)"
+            )
+        self.name = self.config.model  # = embedder_name(config) for torch: stores keep opening
         self._model: Any = None
         self._lock = threading.Lock()
 

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from graphmem.config import MemoryConfig
-from graphmem.embed import Embedder, SentenceTransformerEmbedder
+from graphmem.embed import Embedder, make_embedder
 from graphmem.errors import InputError
 from graphmem.eval.bm25 import BM25Index
 from graphmem.eval.building import build_memory, openie_extractor
@@ -280,7 +280,7 @@ def run_eval(
             from_file, openie_summary = openie_extractor(openie, corpus, config, say)
             extractor = from_file
         if embedder is None:
-            embedder = SentenceTransformerEmbedder(config.embed)
+            embedder = make_embedder(config.embed)
         if extractor is None:
             extractor = SpacyExtractor(config.extract)
         docs = [Document(text=p.text, title=p.title, id=f"p{i}") for i, p in enumerate(corpus)]

@@ -28,7 +28,7 @@ import numpy as np
 
 from graphmem.config import MemoryConfig
 from graphmem.conversation import DEFAULT_WINDOW, Turn, turns_to_documents
-from graphmem.embed import Embedder, SentenceTransformerEmbedder
+from graphmem.embed import Embedder, make_embedder
 from graphmem.eval.bm25 import BM25Index
 from graphmem.eval.building import build_memory
 from graphmem.eval.harness import DEPTH_FACTOR, METHODS, check_methods
@@ -233,7 +233,7 @@ def run_locomo(
         raise ValueError(f"{path}: no question has valid evidence")
     uses_memory = "graphmem" in chosen or "dense" in chosen
     if uses_memory:
-        embedder = embedder or SentenceTransformerEmbedder(config.embed)
+        embedder = embedder or make_embedder(config.embed)
         extractor = extractor or SpacyExtractor(config.extract)
     temp = store_dir is None
     root = Path(tempfile.mkdtemp(prefix="graphmem-locomo-") if store_dir is None else store_dir)

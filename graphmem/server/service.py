@@ -59,10 +59,10 @@ class MemoryService:
 
     def start(self) -> None:
         """Open the memories and load both models (seconds), so no request pays for it."""
-        from graphmem.embed import SentenceTransformerEmbedder
+        from graphmem.embed import make_embedder
         from graphmem.extract import SpacyExtractor
 
-        embedder = self._embedder or SentenceTransformerEmbedder(self.config.embed)
+        embedder = self._embedder or make_embedder(self.config.embed)
         extractor = self._extractor or SpacyExtractor(self.config.extract)
         writer = self._open(embedder, extractor)
         _ = extractor.nlp if isinstance(extractor, SpacyExtractor) else None  # load spaCy now

@@ -47,6 +47,10 @@ class ServerSettings:
     with torch's default each query's forward pass asks for every core, and on the busy 2-core
     benchmark machine the dev questions' p50 was 23 ms with 1 thread, 88 ms with 2 and 497 ms
     with the default (``benchmarks/bench_server.py``, results/server_load.json)."""
+    embed_backend: str = "torch"
+    """:attr:`graphmem.config.EmbedConfig.backend`: ``torch`` or ``onnx``."""
+    embed_quantize: str = "none"
+    """:attr:`graphmem.config.EmbedConfig.quantize`: ``none`` or ``int8`` (onnx only)."""
 
     def check(self) -> None:
         """Refuse settings a server must not start with (raises ValueError saying why)."""
@@ -61,6 +65,9 @@ class ServerSettings:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         if self.embed_threads is not None and self.embed_threads < 1:
             raise ValueError(f"embed_threads must be >= 1 or None, got {self.embed_threads}")
+        from graphmem.config import EmbedConfig
+
+        EmbedConfig(backend=self.embed_backend, quantize=self.embed_quantize)  # type: ignore[arg-type]
 
 
 def is_loopback(host: str) -> bool:
