@@ -109,12 +109,12 @@ def open_memory(store: Path | str, must_exist: bool = True, llm: Any = None) -> 
     from graphmem.embed import embed_config_for
     from graphmem.errors import GraphMemError
     from graphmem.memory import Memory
-    from graphmem.store.open import store_exists
+    from graphmem.store.open import STORE_FILE, is_url, store_exists
 
     if must_exist and not store_exists(store):
         raise GraphMemError(f"no graphmem store at {store} (create one with `graphmem ingest`)")
     config = MemoryConfig(llm=llm)
-    recorded = _recorded_embedder(store / STORE_FILE)
+    recorded = None if is_url(store) else _recorded_embedder(Path(store) / STORE_FILE)
     if recorded is not None and "+onnx" in recorded:
         config = replace(config, embed=embed_config_for(recorded, config.embed))
     return Memory(store, config)
