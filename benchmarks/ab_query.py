@@ -29,7 +29,7 @@ from graphmem import Memory
 from graphmem.config import MemoryConfig, StoreConfig
 from graphmem.eval.formats import load_questions
 store, questions, top_k = sys.argv[1], sys.argv[2], int(sys.argv[3])
-qs = [q.question for q in load_questions(questions)]
+qs = [q.question for q in load_questions(questions).examples]
 with Memory(store, MemoryConfig(store=StoreConfig(read_only=True))) as mem:
     for q in qs[:20]:
         mem.retrieve(q, top_k=top_k)

@@ -22,7 +22,6 @@ from graphmem.graph.update import for_update
 from graphmem.hits import hits_for, recognized_facts
 from graphmem.indexes import NamespaceIndexes
 from graphmem.memory_views import MemoryViews
-from graphmem.retrieve.dense import dense_documents
 from graphmem.retrieve.mentions import QueryMentions, fuzzy_mentions
 from graphmem.retrieve.retriever import rank_passages, wants_lexical
 from graphmem.retrieve.scope import build_scope
@@ -344,35 +343,6 @@ class Memory(MemoryViews, Closing):
             lambda q: self.retrieve(q, top_k=top_k, namespace=namespace),
             max_steps=max_steps,
         )
-
-    def dense_ranking(
-        self,
-        queries: Sequence[str],
-        top_k: int = 5,
-        *,
-        namespace: str = DEFAULT_NAMESPACE,
-        as_of: object = None,
-        since: object = None,
-        until: object = None,
-        where: Mapping[str, Any] | None = None,
-    ) -> list[list[str]]:
-        """Ids of the ``top_k`` documents nearest each query by cosine alone, best first.
-
-        The dense-retrieval baseline over exactly the passage vectors this memory stores (no
-        graph, no PPR): a document scores as its best passage, ties go to the older passage.
-        ``as_of``, ``since``, ``until`` and ``where`` restrict the passages as in :meth:`retrieve`.
-        """
-        check_queries("dense_ranking", queries, top_k)
-        store = self._namespace(namespace, "dense_ranking()", must_exist=True)
-        with self._lock, self._indexes.snapshot(store.namespace) as (index, store):
-            scope = build_scope(
-                index, as_of=as_of, since=since, until=until, where=where, caller="dense_ranking()"
-            )
-            if index.n_chunks == 0:
-                return [[] for _ in queries]
-            chunk_docs = self._indexes.chunk_docs(store.namespace, index, store)
-            vectors = self.embedder.encode(list(queries))
-            return dense_documents(index, chunk_docs, vectors, top_k, scope)
 
     def trace(
         self, query: str, top_k: int = 5, *, keep: int = 50, namespace: str = DEFAULT_NAMESPACE

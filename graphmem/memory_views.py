@@ -1,19 +1,22 @@
 """The read-only views a :class:`graphmem.Memory` gives of what it stores: counts, documents,
-namespaces, an entity's facts in time, the graph as networkx and a few nodes' neighbourhood.
+namespaces, an entity's facts in time, the graph as networkx, a few nodes' neighbourhood and the
+dense-retrieval baseline over its passage vectors.
 A mixin of ``Memory``: it uses the memory's store, lock, namespace check and indexes."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from graphmem.facts import FactInfo, facts_about
 from graphmem.graph.neighbours import Neighbourhood, neighbourhood
 from graphmem.graph.view import undirected_view
+from graphmem.retrieve.dense import dense_documents
 from graphmem.retrieve.scope import build_scope
 from graphmem.store.base import DocumentInfo, Store
 from graphmem.store.schema import DEFAULT_NAMESPACE
+from graphmem.validate import check_queries
 
 if TYPE_CHECKING:
     from graphmem.embed import Embedder
@@ -103,3 +106,32 @@ class MemoryViews:
         store = self._namespace(namespace, "neighbours()", must_exist=True)
         with self._lock, self._indexes.snapshot(store.namespace, model=False) as (index, store):
             return neighbourhood(index, store, list(nodes), limit)
+
+    def dense_ranking(
+        self,
+        queries: Sequence[str],
+        top_k: int = 5,
+        *,
+        namespace: str = DEFAULT_NAMESPACE,
+        as_of: object = None,
+        since: object = None,
+        until: object = None,
+        where: Mapping[str, Any] | None = None,
+    ) -> list[list[str]]:
+        """Ids of the ``top_k`` documents nearest each query by cosine alone, best first.
+
+        The dense-retrieval baseline over exactly the passage vectors this memory stores (no
+        graph, no PPR): a document scores as its best passage, ties go to the older passage.
+        ``as_of``, ``since``, ``until`` and ``where`` restrict the passages as in :meth:`retrieve`.
+        """
+        check_queries("dense_ranking", queries, top_k)
+        store = self._namespace(namespace, "dense_ranking()", must_exist=True)
+        with self._lock, self._indexes.snapshot(store.namespace) as (index, store):
+            scope = build_scope(
+                index, as_of=as_of, since=since, until=until, where=where, caller="dense_ranking()"
+            )
+            if index.n_chunks == 0:
+                return [[] for _ in queries]
+            chunk_docs = self._indexes.chunk_docs(store.namespace, index, store)
+            vectors = self.embedder.encode(list(queries))
+            return dense_documents(index, chunk_docs, vectors, top_k, scope)
