@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,35 @@ from graphmem.errors import GraphMemError
 from graphmem.text import printable
 from graphmem.types import Hit
 
+_PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
+
+
+def package_version() -> str:
+    """The installed distribution's version; from a source tree that is not installed, the
+    ``[project] version`` of the pyproject.toml beside the package."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("graphmem")
+    except PackageNotFoundError:  # tomllib is 3.11+, the package supports 3.10: read the line
+        text = _PYPROJECT.read_text("utf-8") if _PYPROJECT.is_file() else ""
+        project = ("\n" + text).partition("\n[project]\n")[2].partition("\n[")[0]
+        found = re.search(r'^version\s*=\s*"([^"]+)"', project, re.MULTILINE)
+        if found is None:
+            raise GraphMemError(f"no [project] version in {_PYPROJECT}") from None
+        return found.group(1)
+
+
+def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """``--version``: looked up only when asked for (reading package metadata costs ~30 ms)."""
+    if not value or ctx.resilient_parsing:
+        return
+    try:
+        click.echo(f"graphmem, version {package_version()}")
+    except GraphMemError as exc:
+        fail(exc)
+    ctx.exit()
+
 
 class _Commands(click.Group):
     """The built-in commands plus those other installed packages register under the entry-point
@@ -64,6 +94,14 @@ class _Commands(click.Group):
 
 
 @click.group(cls=_Commands)
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_show_version,
+    help="Show the version and exit.",
+)
 @click.option(
     "-v", "--verbose", count=True, help="Log progress (-v) or debug detail (-vv) to stderr."
 )
