@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,59 @@ from graphmem.errors import GraphMemError
 from graphmem.text import printable
 from graphmem.types import Hit
 
+_PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
+
+
+def package_version() -> str:
+    """The installed distribution's version; from a source tree that is not installed, the
+    ``[project] version`` of the pyproject.toml beside the package."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("graphmem")
+    except PackageNotFoundError:  # tomllib is 3.11+, the package supports 3.10: read the line
+        text = _PYPROJECT.read_text("utf-8") if _PYPROJECT.is_file() else ""
+        project = ("\n" + text).partition("\n[project]\n")[2].partition("\n[")[0]
+        found = re.search(r'^version\s*=\s*"([^"]+)"', project, re.MULTILINE)
+        if found is None:
+            raise GraphMemError(f"no [project] version in {_PYPROJECT}") from None
+        return found.group(1)
+
+
+def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """``--version``: looked up only when asked for (reading package metadata costs ~30 ms)."""
+    if not value or ctx.resilient_parsing:
+        return
+    try:
+        click.echo(f"graphmem, version {package_version()}")
+    except GraphMemError as exc:
+        fail(exc)
+    ctx.exit()
+
+
+def _shadowing_package(module: str) -> str | None:
+    """Where the top-level package of ``module`` is imported from, if that is not the one
+    installed beside graphmem (``pipelines`` and ``viz`` ship in graphmem's distribution): a
+    user's own folder of that name, earlier on the import path. None when it is ours. Only
+    looked up after a plugin failed to load, so a healthy start pays nothing."""
+    from importlib.util import find_spec
+
+    top = module.partition(".")[0]
+    ours = Path(__file__).resolve().parent.parent / top
+    try:
+        spec = find_spec(top)
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None:
+        return None
+    if spec.origin is not None and spec.origin != "namespace":
+        found = Path(spec.origin).resolve()
+        where = found.parent if spec.submodule_search_locations is not None else found
+    else:
+        where = Path(next(iter(spec.submodule_search_locations or [""]))).resolve()
+        found = where
+    return None if where == ours else str(found)
+
 
 class _Commands(click.Group):
     """The built-in commands plus those other installed packages register under the entry-point
@@ -56,7 +110,20 @@ class _Commands(click.Group):
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         command = super().get_command(ctx, name)
         if command is None and name in (plugins := self._plugins()):
-            loaded = plugins[name].load()
+            try:
+                loaded = plugins[name].load()
+            except (ImportError, AttributeError) as exc:
+                if (shadow := _shadowing_package(plugins[name].module)) is None:
+                    raise
+                top = plugins[name].module.partition(".")[0]
+                ours = Path(__file__).resolve().parent.parent / top
+                raise click.ClickException(
+                    f"cannot load `graphmem {name}` ({type(exc).__name__}: {exc}): the `{top}` "
+                    f"package was imported from {shadow}, not graphmem's ({ours}). A folder of "
+                    f"your own named `{top}` earlier on the import path (`python -m` puts the "
+                    f"current directory first) shadows it: rename that folder or run from "
+                    f"another directory."
+                ) from exc
             if not isinstance(loaded, click.Command):
                 raise click.ClickException(f"plugin command {name!r} is not a click command")
             command = loaded
@@ -64,6 +131,14 @@ class _Commands(click.Group):
 
 
 @click.group(cls=_Commands)
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_show_version,
+    help="Show the version and exit.",
+)
 @click.option(
     "-v", "--verbose", count=True, help="Log progress (-v) or debug detail (-vv) to stderr."
 )

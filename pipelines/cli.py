@@ -111,7 +111,10 @@ def _finish(report: IngestReport, report_path: Path | None) -> None:
     "--embed-threads",
     type=click.IntRange(min=1),
     default=None,
-    help="torch threads of the embedder. Default: the CPUs the extraction workers leave free.",
+    help="torch threads for embedding (torch.set_num_threads for the job, restored after it; "
+    "with --runner ray, the embedding actor's threads and the CPUs it asks Ray for). "
+    "Default: torch's own locally; with --runner ray, every CPU of this machine (at most the "
+    "Ray instance's) on a local instance, 1 on a cluster (--ray-address).",
 )
 @click.option(
     "--runner",

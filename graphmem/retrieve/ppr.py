@@ -17,11 +17,13 @@ in both directions; a self-loop ``(u, u, w)`` adds ``w`` once (the adjacency-mat
 also networkx's); parallel edges add up. Note that igraph counts an undirected self-loop twice
 (weight ``2w`` at ``u``), so to reproduce our numbers there, pass self-loops at half weight.
 
-Two implementations live side by side: :func:`personalized_pagerank`, a sparse-matrix power
-iteration over a :class:`Transition` precomputed once per graph and reused across queries, and
-:func:`graphmem.retrieve.ppr_reference.personalized_pagerank_reference`, a plain-Python
-transcription of the definition that tests
-hold the fast path against.
+Three implementations of the same definition: :func:`personalized_pagerank`, the fast path
+retrieval uses, which solves the linear system ``(I - damping·D^{-1/2} A D^{-1/2}) y = D^{-1/2} r``
+(``x ∝ D^{1/2} y``) by conjugate gradients in a compiled loop (:mod:`graphmem.retrieve._ppr_cg`);
+:func:`personalized_pagerank_power`, a sparse-matrix power iteration. Both run over a
+:class:`Transition` precomputed once per graph and reused across queries. The third,
+:func:`graphmem.retrieve.ppr_reference.personalized_pagerank_reference`, is a plain-Python
+transcription of the definition that tests hold the other two against.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ _SYMMETRY_RTOL = 1e-9
 
 @dataclass(frozen=True, eq=False)
 class Transition:
-    """What the power iteration needs about one graph, computed once by :func:`build_transition`.
+    """What the two solvers need about one graph, computed once by :func:`build_transition`.
 
     ``matrix`` is the CSR (float64) matrix ``P`` with ``P[v, u] = w(u, v) / out(u)``: the transpose
     of the row-normalized adjacency, so ``P @ x`` moves the mass ``x`` one step along the edges.
