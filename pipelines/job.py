@@ -161,14 +161,10 @@ class _Job:
             self.writer_embedder = PrefetchEmbedder(self.models)
             source: Extractor = BackendExtractor(self.backend)
             self.batch_extractor = BatchExtractor(self.backend.extractor_name, source)
-            self.mem = stack.enter_context(
-                Memory(
-                    self.store_dir,
-                    cfg.memory,
-                    embedder=self.writer_embedder,
-                    extractor=self.batch_extractor,
-                )
+            mem = Memory(
+                self.store_dir, cfg.memory, embedder=self.writer_embedder, extractor=self.batch_extractor
             )
+            self.mem = stack.enter_context(mem)
             self.store = self.mem.store.scoped(cfg.namespace)  # all reads: this namespace's
             if self.mem.store.readonly:  # say so before the cache beside it fails to open
                 raise StoreError(
@@ -393,7 +389,7 @@ class _Job:
         usage = dict(usage.as_dict()) if hasattr(usage, "as_dict") else None
         return t.freeze(
             paths=tuple(self.paths),
-            store_path=redacted(str(self.store_dir)) if is_url(self.store_dir) else str(self.store_dir),
+            store_path=redacted(str(self.store_dir)),  # a directory path comes back unchanged
             config=self.config,
             extractor=self.backend.extractor_name,
             seconds=seconds,
