@@ -23,14 +23,13 @@ break by the lower document index.
 from __future__ import annotations
 
 import logging
-import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from graphmem.errors import MissingDependencyError
-from graphmem.text import tokenize
+from graphmem.graph.lexical import terms
 
 __all__ = ["BM25Index", "analyze", "words"]
 
@@ -44,8 +43,7 @@ def words(text: str) -> list[str]:
     >>> words("Tokyo (東京) is BIG.")
     ['tokyo', '東', '京', 'is', 'big']
     """
-    tokens = tokenize(unicodedata.normalize("NFKC", text))
-    return [tok.casefold() for tok in tokens if any(ch.isalnum() for ch in tok)]
+    return terms(text)  # the same words the engine's own BM25 counts
 
 
 def _import_bm25s() -> Any:
