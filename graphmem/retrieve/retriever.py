@@ -162,7 +162,6 @@ def seed_query(
     n_e, n_c = index.n_entities, index.n_chunks
     q = np.ascontiguousarray(query_vector, dtype=np.float32)
     dense = f32_scores(index.chunks.vectors, q).astype(np.float64)
-    prior = passage_prior(index, query, dense, config)
     if facts is None:
         fact_ids, fact_scores = candidate_facts(
             index, q, config, None if scope is None else scope.valid_facts
@@ -193,7 +192,7 @@ def seed_query(
         for e, w in seeds.items():
             home = index.lonely_passage[e]
             reset[e if home < 0 else n_e + home] += w
-        reset[n_e:] += prior * config.passage_node_weight
+        reset[n_e:] += passage_prior(index, query, dense, config) * config.passage_node_weight
         if scope is not None and scope.existing is not None:
             reset[n_e:][~scope.existing] = 0.0
             if not reset.any():
