@@ -97,3 +97,18 @@ def _documents_or_zero(url: str) -> int:
         return _documents(url)
     except Exception:  # noqa: BLE001 - the schema may be mid-creation by the job
         return 0
+
+
+def test_ray_runner_into_postgres_equals_local_ingest_into_sqlite(tmp_path, ingest, pg_location):
+    pytest.importorskip("ray", reason="the Ray runner needs `pip install graphmem[ray]`")
+    from pipelines import IngestConfig, run_ingest
+
+    corpus = write_jsonl(tmp_path / "c.jsonl", make_corpus(16))
+    url = pg_location()
+    config = IngestConfig(
+        runner="ray", workers=1, batch_size=8, progress=False, cache_dir=tmp_path / "cache"
+    )
+    report = run_ingest([corpus], url, config)
+    assert (report.runner, report.documents_added, report.batches) == ("ray", 16, 2)
+    ingest([corpus], tmp_path / "sqlite", batch_size=8)
+    assert without_added_at(_rows(url)) == without_added_at(_rows(tmp_path / "sqlite"))
