@@ -1,7 +1,7 @@
 """Query latency of two revisions on one built memory, side by side: A (``--base``) and B
 (``--head``, default HEAD), each checked out into a temporary git worktree and run in its own
-process over the same store (opened read-only), alternating A B A B ... so that load from other
-work falls on both. Each run embeds and retrieves every question once after a warm-up and reports
+process over the same store (opened read-only), alternating A B, B A, A B ... so that load from
+other work falls on both and neither always runs first. Each run embeds and retrieves every question once after a warm-up and reports
 p50/p95 ms per ``retrieve`` call; the report gives the B/A ratios of the runs' medians. Query
 only: use ``ab_engine.py`` for ingestion.
 
@@ -72,7 +72,7 @@ def main() -> None:
                            check=True, capture_output=True)
         try:
             for r in range(args.rounds):
-                for side in ("A", "B"):
+                for side in ("A", "B") if r % 2 == 0 else ("B", "A"):  # neither always goes first
                     res = run(trees[side], args.store.resolve(), args.questions.resolve(), args.top_k)
                     runs[side].append(res)
                     print(f"round {r + 1} {side}: p50 {res['p50_ms']:.2f} ms, p95 {res['p95_ms']:.2f} ms", flush=True)
