@@ -73,7 +73,9 @@ def _run(store: Path, settings: ServerSettings, llm: LLMConfig | None) -> None:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     server = build_mcp_server(service, settings, with_answer=llm is not None)
-    log.info("graphmem mcp: serving %s over stdio", store)
+    from graphmem.store.open import redacted
+
+    log.info("graphmem mcp: serving %s over stdio", redacted(str(store)))
     try:
         anyio.run(server.run_stdio_async)
     except KeyboardInterrupt:

@@ -9,6 +9,7 @@ import click
 
 from graphmem.cli_options import store_option
 from graphmem.errors import GraphMemError
+from graphmem.store.open import redacted
 
 
 def _plural(n: int, word: str) -> str:
@@ -48,7 +49,7 @@ def import_openie_command(file: Path, store: Path, show_problems: int) -> None:
     )
     click.echo(
         f"added {_plural(report.entities, 'entity').replace('entitys', 'entities')} and "
-        f"{_plural(report.facts, 'fact')} to {store} (extractor {report.extractor})"
+        f"{_plural(report.facts, 'fact')} to {redacted(str(store))} (extractor {report.extractor})"
     )
     for problem in report.problems[:show_problems]:
         click.echo(f"  {problem}")
