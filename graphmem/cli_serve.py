@@ -11,7 +11,7 @@ from types import FrameType
 
 import click
 
-from graphmem.cli_options import embed_config, embed_options, store_option
+from graphmem.cli_options import embed_options, store_option
 from graphmem.errors import GraphMemError
 from graphmem.server.settings import ServerSettings  # a plain dataclass: no FastAPI loaded
 
@@ -38,6 +38,9 @@ def _after_shutdown(sig: int, _frame: FrameType | None) -> None:
               help="File of bearer tokens, one per line, each optionally bound to namespaces "
               "('TOKEN: ns1, ns2'), or a JSON object {token: [namespaces] | null}. Also: "
               "GRAPHMEM_TOKENS, comma-separated 'TOKEN' or 'TOKEN:NAMESPACE' entries.")
+@click.option("--workers", default=_D.workers, show_default=True, type=click.IntRange(min=1),
+              help="Server processes on the port, each loading its own models and index: "
+              "more than one lets retrievals use every core.")
 @click.option("--readers", default=_D.readers, show_default=True, type=click.IntRange(min=1),
               help="Concurrent retrievals (each reader holds a copy of the graph index).")
 @click.option("--embed-threads", default=_D.embed_threads or 0, show_default=True,
@@ -56,8 +59,9 @@ def _after_shutdown(sig: int, _frame: FrameType | None) -> None:
               help="Most documents (or ids) per batch request.")
 @click.option("--max-top-k", default=_D.max_top_k, show_default=True,
               type=click.IntRange(min=1), help="Largest top_k a retrieve may ask for.")
-def serve(store: Path, host: str, port: int, tokens_file: Path | None, readers: int,
-          embed_threads: int, embed_backend: str, embed_quantize: str, batch_adds: bool, max_body_bytes: int, max_text_chars: int, max_documents: int,
+def serve(store: Path, host: str, port: int, tokens_file: Path | None, workers: int,
+          readers: int, embed_threads: int, embed_backend: str, embed_quantize: str,
+          batch_adds: bool, max_body_bytes: int, max_text_chars: int, max_documents: int,
           max_top_k: int) -> None:
     """Serve the memory at --store over HTTP: a JSON API under /v1 (OpenAPI schema at
     /openapi.json, docs at /docs), /healthz and /readyz.
@@ -71,7 +75,7 @@ def serve(store: Path, host: str, port: int, tokens_file: Path | None, readers: 
     try:
         table = read_tokens(tokens_file)
         settings = ServerSettings(
-            host=host, port=port, tokens=tuple(table), readers=readers,
+            host=host, port=port, tokens=tuple(table), readers=readers, workers=workers,
             bindings={t: ns for t, ns in table.items() if ns is not None},
             embed_threads=embed_threads or None, embed_backend=embed_backend,
             embed_quantize=embed_quantize, batch_adds=batch_adds,
@@ -82,6 +86,15 @@ def serve(store: Path, host: str, port: int, tokens_file: Path | None, readers: 
     except (ValueError, OSError, GraphMemError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2 if isinstance(exc, ValueError) else 1)
+    if workers > 1:
+        from graphmem.server.workers import run_workers
+        from graphmem.store.open import is_url, redacted
+
+        shown = redacted(str(store)) if is_url(store) else store
+        click.echo(f"graphmem: serving {shown} with {workers} workers on "
+                   f"http://{host}:{port}", err=True)
+        run_workers(str(store), settings, tokens_file)
+        return
     _run(store, settings)
 
 
@@ -93,8 +106,7 @@ def _run(store: Path, settings: ServerSettings) -> None:
     from graphmem.server.app import create_app
     from graphmem.server.service import MemoryService
 
-    memory_config = MemoryConfig(embed=embed_config(
-        settings.embed_backend, settings.embed_quantize, settings.embed_threads))
+    memory_config = MemoryConfig(embed=settings.embed_config())
     service = MemoryService(store, memory_config, readers=settings.readers,
                             batch_adds=settings.batch_adds,
                             max_batch_docs=settings.max_documents)

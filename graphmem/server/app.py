@@ -11,6 +11,7 @@ use ``Memory.store.documents(ids)``, the listing Memory.documents() is built on.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from typing import Any, Literal
@@ -215,9 +216,10 @@ def create_app(service: MemoryService, settings: ServerSettings,
     else:
         log.info("no /mcp endpoint: pip install 'graphmem[mcp]' for it")
 
-    @app.get("/healthz", summary="Liveness: the process answers")
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    @app.get("/healthz", summary="Liveness: the process answers (with its process id, which "
+             "tells the workers of `serve --workers N` apart)")
+    async def healthz() -> dict[str, Any]:
+        return {"status": "ok", "worker": os.getpid()}
 
     @app.get("/readyz", summary="Readiness: models loaded and the store open")
     async def readyz() -> dict[str, str]:

@@ -5,6 +5,10 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from graphmem.config import EmbedConfig
 
 __all__ = ["ServerSettings", "is_loopback"]
 
@@ -51,6 +55,17 @@ class ServerSettings:
     """:attr:`graphmem.config.EmbedConfig.backend`: ``torch`` or ``onnx``."""
     embed_quantize: str = "none"
     """:attr:`graphmem.config.EmbedConfig.quantize`: ``none`` or ``int8`` (onnx only)."""
+    workers: int = 1
+    """Server processes on the one port (:mod:`graphmem.server.workers`), each with its own
+    models and ``readers`` reader memories. More than one lets retrievals use every core:
+    threads of one process share one interpreter lock."""
+
+    def embed_config(self) -> EmbedConfig:
+        """The embedder settings of this server."""
+        from graphmem.config import EmbedConfig
+
+        return EmbedConfig(backend=self.embed_backend, quantize=self.embed_quantize,  # type: ignore[arg-type]
+                           threads=self.embed_threads)
 
     def check(self) -> None:
         """Refuse settings a server must not start with (raises ValueError saying why)."""
@@ -60,14 +75,12 @@ class ServerSettings:
                 "GRAPHMEM_TOKENS, or bind a loopback address (127.0.0.1, ::1, localhost)"
             )
         for name in ("max_body_bytes", "max_text_chars", "max_documents", "max_top_k",
-                     "max_query_chars", "readers"):
+                     "max_query_chars", "readers", "workers"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         if self.embed_threads is not None and self.embed_threads < 1:
             raise ValueError(f"embed_threads must be >= 1 or None, got {self.embed_threads}")
-        from graphmem.config import EmbedConfig
-
-        EmbedConfig(backend=self.embed_backend, quantize=self.embed_quantize)  # type: ignore[arg-type]
+        self.embed_config()  # raises ValueError for settings that do not fit together
 
 
 def is_loopback(host: str) -> bool:

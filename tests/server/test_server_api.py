@@ -77,7 +77,7 @@ def test_auth(server):
     assert err.value.status == 401
     assert httpx.get(server.url + "/v1/stats", headers={"Authorization": "Bearer other-token"}
                      ).status_code == 200
-    assert httpx.get(server.url + "/healthz").json() == {"status": "ok"}
+    assert httpx.get(server.url + "/healthz").json() == {"status": "ok", "worker": server.proc.pid}
     assert httpx.get(server.url + "/readyz").status_code == 200
 
 
