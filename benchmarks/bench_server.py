@@ -24,6 +24,7 @@ import shutil
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +54,7 @@ def copy_store(src: Path, dst: Path) -> Path:
 
 
 def http_overhead(store: Path, url: str, queries: list[str], threads: int | None,
-                  top_k: int) -> dict[str, Any]:
+                  top_k: int, backend: str = "torch") -> dict[str, Any]:
     """Each query through ``Memory.retrieve`` in this process and through the idle server, one
     after the other (which goes first alternates), so both see the same load of the shared
     machine; the server's own memory answers over HTTP. Returns both latency summaries and
@@ -62,7 +63,7 @@ def http_overhead(store: Path, url: str, queries: list[str], threads: int | None
     import torch
 
     before = torch.get_num_threads()
-    cfg = MemoryConfig(embed=EmbedConfig(threads=threads))
+    cfg = MemoryConfig(embed=EmbedConfig(threads=threads, backend=backend))  # type: ignore[arg-type]
     local, remote, health = [], [], []
     try:
         with Memory(store, cfg) as mem, httpx.Client(base_url=url, timeout=120) as http:
@@ -101,29 +102,37 @@ def http_overhead(store: Path, url: str, queries: list[str], threads: int | None
 
 
 def run_setting(src: Path, work: Path, threads: str, queries: list[str], load: LoadConfig,
-                readers: int, extra: list[str]) -> dict[str, Any]:
-    store = copy_store(src, work / f"store-{threads}")
+                readers: int, extra: list[str], workers: int = 1,
+                backend: str = "torch") -> dict[str, Any]:
+    """One server setting: HTTP overhead on the idle server, the closed-loop load and, when
+    ``load.rate`` is set, the same mix at that offered rate (open loop)."""
+    tag = f"t{threads}-w{workers}"
+    store = copy_store(src, work / f"store-{tag}")
     n = None if threads == "default" else int(threads)
-    args = ["--readers", str(readers), "--embed-threads", str(n or 0), *extra]
-    served = start_server(store, work / f"server-{threads}.log", *args)
+    args = ["--readers", str(readers), "--embed-threads", str(n or 0), "--workers",
+            str(workers), "--embed-backend", backend, *extra]
+    served = start_server(store, work / f"server-{tag}.log", *args)
     try:
-        overhead = http_overhead(store, served.url, queries, n, load.top_k)
-        loaded = run_load(served.url, queries, load, tag=f"t{threads}")
+        overhead = http_overhead(store, served.url, queries, n, load.top_k, backend)
+        loaded = run_load(served.url, queries, replace(load, rate=None), tag=tag)
+        paced = run_load(served.url, queries, load, tag=tag + "-open") if load.rate else None
     finally:
         status = served.stop()
     shutil.rmtree(store, ignore_errors=True)
     return {
-        "embed_threads": threads, "serve_args": args, "server_ready_s": round(served.started_s, 1),
+        "embed_threads": threads, "workers": workers, "backend": backend, "serve_args": args,
+        "server_ready_s": round(served.started_s, 1),
         "server_exit_status": status, **overhead,
         "loaded_p50_over_in_process_ratio": round(
             loaded["ops"]["retrieve"]["p50_ms"] / overhead["in_process"]["p50_ms"], 3),
-        "load": loaded,
+        "load": loaded, "open_loop": paced,
     }
 
 
 def _label(run: dict[str, Any]) -> str:
     args = run["serve_args"]
-    return " ".join([f"threads={run['embed_threads']}", f"readers={args[1]}", *args[4:]])
+    return " ".join([f"t={run['embed_threads']}", f"r={args[1]}", f"w={run.get('workers', 1)}",
+                     run.get("backend", "torch"), *args[8:]])
 
 
 def table(runs: list[dict[str, Any]], crash: dict[str, Any] | None) -> str:
@@ -132,14 +141,18 @@ def table(runs: list[dict[str, Any]], crash: dict[str, Any] | None) -> str:
             f"{'http':>6} {'+http':>5}")
     lines = [head, "-" * len(head)]
     for r in runs:
-        ret, add = r["load"]["ops"]["retrieve"], r["load"]["ops"]["add"]
-        lines.append(
-            f"{_label(r):<24} {ret['per_s']:>6.1f} {ret.get('p50_ms', 0):>7.1f} "
-            f"{ret.get('p95_ms', 0):>7.1f} {ret.get('p99_ms', 0):>7.1f} {add['per_s']:>5.1f} "
-            f"{add.get('p50_ms', 0):>8.1f} {add.get('p95_ms', 0):>8.1f} "
-            f"{r['load']['commits']:>7} {r['load']['errors']:>3} "
-            f"{r['in_process']['p50_ms']:>7.1f} {r['http_sequential']['p50_ms']:>6.1f} "
-            f"{r['http_overhead_median_paired_ms']:>5.2f}")
+        for loop in ("load", "open_loop"):
+            if not r.get(loop):
+                continue
+            ret, add = r[loop]["ops"]["retrieve"], r[loop]["ops"]["add"]
+            name = _label(r) + ("" if loop == "load" else f" @{r[loop]['offered_per_s']:g}/s")
+            lines.append(
+                f"{name:<24} {ret['per_s']:>6.1f} {ret.get('p50_ms', 0):>7.1f} "
+                f"{ret.get('p95_ms', 0):>7.1f} {ret.get('p99_ms', 0):>7.1f} {add['per_s']:>5.1f} "
+                f"{add.get('p50_ms', 0):>8.1f} {add.get('p95_ms', 0):>8.1f} "
+                f"{r[loop]['commits']:>7} {r[loop]['errors']:>3} "
+                f"{r['in_process']['p50_ms']:>7.1f} {r['http_sequential']['p50_ms']:>6.1f} "
+                f"{r['http_overhead_median_paired_ms']:>5.2f}")
     lines.append("(ms; in-proc/http: p50 of the questions one at a time on the idle server; "
                  "+http: median per-question HTTP - in-process)")
     if crash is not None:
@@ -163,6 +176,12 @@ def main() -> None:
                     help="Embedding thread settings to compare (comma-separated; default: "
                     "the torch default, one per core).")
     ap.add_argument("--crash-threads", default="1", help="Setting of the crash phase.")
+    ap.add_argument("--workers", default="1",
+                    help="Server process counts to compare (comma-separated, `serve --workers`).")
+    ap.add_argument("--embed-backend", default="torch", choices=("torch", "onnx"),
+                    help="The backend the --store was built with (serve and in-process).")
+    ap.add_argument("--rate", type=float, default=None,
+                    help="Also run the mix at this offered rate, requests/s (open loop).")
     ap.add_argument("--readers", type=int, default=2)
     ap.add_argument("--serve-args", default="",
                     help="More `graphmem serve` options for every run (e.g. --no-batch-adds).")
@@ -183,21 +202,25 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     queries = questions(args.questions)
     load = LoadConfig(clients=args.clients, duration_s=args.duration,
-                      add_fraction=args.add_fraction)
+                      add_fraction=args.add_fraction, rate=args.rate)
     env = {"nproc": os.cpu_count(), "loadavg_start": list(os.getloadavg()),
            "python": platform.python_version(), "machine": platform.machine()}
     runs = []
     try:
         for threads in args.threads.split(","):
-            log.info("embed threads %s: load avg %s", threads, os.getloadavg())
-            runs.append(run_setting(args.store, work, threads.strip(), queries, load,
-                                    args.readers, args.serve_args.split()))
+            for workers in args.workers.split(","):
+                log.info("embed threads %s, workers %s: load avg %s", threads, workers,
+                         os.getloadavg())
+                runs.append(run_setting(args.store, work, threads.strip(), queries, load,
+                                        args.readers, args.serve_args.split(), int(workers),
+                                        args.embed_backend))
         crash = None
         if not args.no_crash:
             store = copy_store(args.store, work / "store-crash")
             n = None if args.crash_threads == "default" else int(args.crash_threads)
             crash = run_crash(store, work, CrashConfig(rounds=args.crash_rounds),
                               ["--readers", str(args.readers), "--embed-threads", str(n or 0),
+                               "--embed-backend", args.embed_backend,
                                *args.serve_args.split()])
             crash["embed_threads"] = args.crash_threads
     finally:

@@ -40,6 +40,15 @@ class LoadConfig:
     warmup_s: float = 3.0
     """Load before the measured window, not counted (first requests of each connection)."""
     seed: int = 0
+    rate: float | None = None
+    """Requests per second offered by all clients together (open loop: client ``i`` sends its
+    ``k``-th request at ``start + (i + k * clients) / rate``, or as soon as its previous one
+    is answered if that is later; latency counts from the scheduled time, so a server that
+    falls behind is charged for the wait). None: closed loop, each client sends its next
+    request when the last is answered. Why both: with 16 closed-loop clients the mean latency
+    is 16 / throughput (Little's law), so 100 retrievals/s with a p95 under 100 ms cannot both
+    hold in a closed loop below 160 requests/s; a fixed offered rate measures the latency at
+    that rate."""
 
 
 @dataclass
@@ -121,10 +130,18 @@ def _client(url: str, questions: Sequence[str], cfg: LoadConfig, index: int, tag
             start_at: float, stop_at: float, out: list[Outcome]) -> None:
     rng = random.Random(cfg.seed * 1000 + index)
     q = index * 997 % len(questions)  # clients start at different questions
-    n = 0
+    n = k = 0
+    period = cfg.clients / cfg.rate if cfg.rate else 0.0
+    begin = start_at - cfg.warmup_s
     with httpx.Client(base_url=url, timeout=120) as http:
         while True:
             now = time.monotonic()
+            if period:  # open loop: wait for this request's slot
+                due = begin + (index / cfg.clients + k) * period
+                k += 1
+                if due > now:
+                    time.sleep(due - now)
+                now = due
             if now >= stop_at:
                 return
             if rng.random() < cfg.add_fraction:
@@ -136,6 +153,7 @@ def _client(url: str, questions: Sequence[str], cfg: LoadConfig, index: int, tag
                 body = {"query": questions[q], "top_k": cfg.top_k}
                 q = (q + 1) % len(questions)
             t0 = time.perf_counter()
+            late = max(0.0, time.monotonic() - now)  # open loop: behind its slot already
             try:
                 reply = http.post(path, json=body)
                 status, error = reply.status_code, None
@@ -143,7 +161,7 @@ def _client(url: str, questions: Sequence[str], cfg: LoadConfig, index: int, tag
                     error = reply.text[:200]
             except httpx.HTTPError as exc:
                 status, error = None, f"{type(exc).__name__}: {exc}"
-            latency = time.perf_counter() - t0
+            latency = time.perf_counter() - t0 + (late if period else 0.0)
             if now >= start_at:
                 out.append(Outcome(op, now, latency, status, error))
 
@@ -167,6 +185,7 @@ def run_load(url: str, questions: Sequence[str], cfg: LoadConfig, tag: str) -> d
     outcomes = [o for rs in results for o in rs]
     return summarise(outcomes, elapsed) | {
         "clients": cfg.clients, "duration_s": cfg.duration_s, "add_fraction": cfg.add_fraction,
+        "offered_per_s": cfg.rate, "loop": "open" if cfg.rate else "closed",
         "commits": _generation(url) - generation,  # warm-up adds included
         "loadavg_before": list(load_before), "loadavg_after": list(os.getloadavg()),
     }

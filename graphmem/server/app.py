@@ -26,7 +26,7 @@ from graphmem.server import schemas as s
 from graphmem.server.access import Access, NamespaceQuery, namespace_for, require_token
 from graphmem.server.errors import ApiError, install_error_handlers
 from graphmem.server.explore import add_explore_routes
-from graphmem.server.limits import BodyLimit, check_query
+from graphmem.server.limits import BodyLimit, LoopbackHosts, check_query
 from graphmem.server.pages import StaticPage, load_pages, mount_pages
 from graphmem.server.service import MemoryService
 from graphmem.server.settings import ServerSettings
@@ -74,6 +74,8 @@ def create_app(service: MemoryService, settings: ServerSettings,
                   description="Graph memory: documents in, explained passages out.")
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    if not settings.tokens:  # loopback only (ServerSettings.check): keep rebound names out
+        app.add_middleware(LoopbackHosts)
 
     app.state.graphmem_settings = settings  # read by require_token
 

@@ -8,9 +8,9 @@ import json
 from typing import Any
 
 from graphmem.server.errors import ApiError, error_body
-from graphmem.server.settings import ServerSettings
+from graphmem.server.settings import ServerSettings, is_loopback
 
-__all__ = ["BodyLimit", "check_query"]
+__all__ = ["BodyLimit", "LoopbackHosts", "check_query", "host_name"]
 
 Scope = dict[str, Any]
 
@@ -68,6 +68,37 @@ class BodyLimit:
     async def _refuse(self, send: Any) -> None:
         await _send_error(send, 413, "too_large",
                           f"request body is larger than {self.max_bytes} bytes", "body")
+
+
+def host_name(header: str) -> str:
+    """The host of a ``Host`` header value, without its port (``[::1]:8765`` -> ``::1``)."""
+    header = header.strip()
+    if header.startswith("["):
+        return header[1:].partition("]")[0]
+    return header.rpartition(":")[0] if header.count(":") == 1 else header
+
+
+class LoopbackHosts:
+    """Wrap an ASGI app; refuse (421, JSON) a request whose ``Host`` header names anything
+    but a loopback address.
+
+    Installed when the server runs without tokens, which it only does on loopback. Why: a web
+    page on another site can point its own domain name at 127.0.0.1 (DNS rebinding) and then
+    call the API from the user's browser as a same-origin page; the browser still sends that
+    domain in ``Host``, so checking it keeps such pages out of an unauthenticated memory."""
+
+    def __init__(self, app: Any):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            raw = dict(scope.get("headers") or []).get(b"host", b"").decode("latin-1")
+            if not is_loopback(host_name(raw)):
+                await _send_error(send, 421, "bad_host", f"Host {raw!r} is not a loopback "
+                                  "address: a server without tokens answers only requests "
+                                  "sent to localhost, 127.0.0.1 or [::1]", "host")
+                return
+        await self.app(scope, receive, send)
 
 
 async def _send_error(send: Any, status: int, code: str, message: str, field: str | None) -> None:

@@ -348,6 +348,6 @@ def test_page_without_viz_plugin_is_a_json_404(served):
         def close(self) -> None: ...
 
     app = create_app(_Service(), ServerSettings(), pages=[])  # type: ignore[arg-type]
-    with TestClient(app) as client:
+    with TestClient(app, base_url="http://localhost") as client:
         r = client.get("/")
     assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"

@@ -58,7 +58,7 @@ def test_crash_is_json_without_internals():
 
     async def call() -> httpx.Response:
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+        async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as c:
             return await c.get("/v1/stats")
 
     r = asyncio.run(call())

@@ -39,10 +39,26 @@ def test_two_workers_share_one_store_and_stop_cleanly(store_dir, tmp_path):
         assert len(seen) == 2, f"one worker answered every connection: {seen}"
         # the write answered by one worker is what every worker's next retrieval sees
         assert {d for docs in seen.values() for d in docs} == {"rowing-club"}
+        # no tokens: only requests addressed to a loopback name get in (DNS rebinding)
+        port = served.url.rsplit(":", 1)[1]
+        for host, status in ((f"localhost:{port}", 200), (f"[::1]:{port}", 200),
+                             (f"evil.example:{port}", 421), ("127.0.0.1.evil.example", 421)):
+            reply = httpx.get(served.url + "/v1/stats", headers={"Host": host})
+            assert reply.status_code == status, (host, reply.text)
+        refused = httpx.get(served.url + "/", headers={"Host": "evil.example"})
+        assert refused.json()["error"]["field"] == "host"
     finally:
         status = served.stop(timeout=120)
     assert status == 0, served.log.read_text()
     assert not any(_alive(pid) for pid in seen)
+
+
+def test_host_name():
+    from graphmem.server.limits import host_name
+
+    assert [host_name(h) for h in ("localhost:8765", "[::1]:80", "[::1]", "127.0.0.1", "::1",
+                                   "Example.org:1")] == [
+        "localhost", "::1", "::1", "127.0.0.1", "::1", "Example.org"]
 
 
 def test_spec_round_trip_leaves_tokens_out_of_the_environment(tmp_path, monkeypatch):
