@@ -12,6 +12,7 @@ commit order, not one order-free set.
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from graphmem import Document, Memory
@@ -66,3 +67,13 @@ def test_top_k_makes_pairs_depend_on_arrival_order(tmp_path, embedder, extractor
         ("salt lantern (book)", "salt lantern novel"),
         ("salt lantern (novel)", "salt lantern novel"),
     }
+
+
+def test_a_names_vector_depends_on_the_texts_embedded_with_it(embedder):
+    """The second source of order dependence: padding to the longest text of a call moves a
+    name's vector in its last digits, so a pair near the threshold can flip with the batching."""
+    name = "salt lantern novel"
+    company = "odile marchetti was born in pellavon and later worked in askel valley " * 4
+    alone = embedder.encode([name])[0]
+    together = embedder.encode([name, company])[0]
+    assert np.abs(alone - together).max() > 1e-5
