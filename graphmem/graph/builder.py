@@ -285,7 +285,8 @@ def _synonyms(
     entities: Sequence[NewEntity], store: Store, index: GraphIndex, graph: GraphConfig
 ) -> list[tuple[str, str, float]]:
     """Synonym edges of the new entities: to each other, and to every synonym-eligible entity
-    stored now (the index's rows still alive, plus rows written since its refresh)."""
+    stored now (the index's live rows plus rows committed since its refresh): call it under the
+    write lock, so the edges are a serial write's (see :mod:`graphmem.graph.synonyms`)."""
     candidates = [e for e in entities if synonym_eligible(e.name, e.kind)]
     if not candidates:
         return []

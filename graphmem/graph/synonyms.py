@@ -2,6 +2,21 @@
 
 Only new entities are compared, against the existing ones and each other, in blocks: adding k
 entities to a memory of n costs O(k·n·d), never the O(n²·d) all-pairs pass of a rebuild.
+
+What is guaranteed (issue 15): a write links its new entities against every entity committed
+before it, computed inside its write transaction (:func:`graphmem.graph.builder.resolve_batch`
+under :meth:`Store.writing`, on SQLite and PostgreSQL alike), so writes from any number of
+processes, however they overlap, end with exactly the edges of the same writes run one after the
+other in commit order (tests/store/test_synonym_overlap.py). Not guaranteed: one edge set for a
+given final content whatever the order, which even a single writer does not have
+(tests/graph/test_synonym_order.py):
+
+* ``top_k`` keeps the closest targets of each *new* entity among those stored before it, so
+  which end of a pair arrived last decides whether the pair is kept once more than ``top_k``
+  targets pass ``threshold``;
+* a name's vector depends in its last digits (up to ~2e-3 per component with MiniLM) on the
+  texts embedded in the same call (padding), and only the batch that first stores a name
+  embeds it, so pairs within that margin of ``threshold`` come and go with the batching.
 """
 
 from __future__ import annotations

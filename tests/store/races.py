@@ -168,3 +168,25 @@ ROAD_SET = _titled(
         "Odile Marchetti singer",
     ],
 )
+
+
+def add_after_barrier(location: str, docs: Sequence[Document], barrier, out) -> None:  # pragma: no cover
+    """Add ``docs`` in one call whose model work waits for the other writer's at ``barrier``.
+
+    The barrier sits before the add's second encode (the entity names that looked new): by
+    then each writer has taken its index and made its existence checks, and neither has
+    committed, so the second to take the write lock must link synonyms to the first's
+    entities from inside its transaction. Reports None, or the error."""
+    from graphmem.embed import make_embedder
+
+    embedder = RacingEmbedder(make_embedder(), lambda: barrier.wait(timeout=120))
+    mem = Memory(location, embedder=embedder)
+    try:
+        mem.retrieve("warm up the model")  # loads the models; counts as no add call
+        embedder.calls = 0
+        mem.add(list(docs))
+        out.put(None if embedder.fired else "the barrier was never reached")
+    except Exception as exc:  # noqa: BLE001 - any error is reported to the test process
+        out.put(f"{type(exc).__name__}: {exc}")
+    finally:
+        mem.close()
