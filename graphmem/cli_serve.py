@@ -11,9 +11,12 @@ from types import FrameType
 
 import click
 
-from graphmem.cli_options import embed_options, store_option
+from graphmem.cli_options import embed_options, llm_options, store_option
 from graphmem.errors import GraphMemError
-from graphmem.server.settings import ServerSettings  # a plain dataclass: no FastAPI loaded
+from graphmem.server.settings import (  # plain dataclasses: no FastAPI loaded
+    LLMOptions,
+    ServerSettings,
+)
 
 _D = ServerSettings()  # the documented defaults, one source for the options below
 
@@ -59,16 +62,20 @@ def _after_shutdown(sig: int, _frame: FrameType | None) -> None:
               help="Most documents (or ids) per batch request.")
 @click.option("--max-top-k", default=_D.max_top_k, show_default=True,
               type=click.IntRange(min=1), help="Largest top_k a retrieve may ask for.")
+@llm_options(required=False)
 def serve(store: Path, host: str, port: int, tokens_file: Path | None, workers: int,
           readers: int, embed_threads: int, embed_backend: str, embed_quantize: str,
           batch_adds: bool, max_body_bytes: int, max_text_chars: int, max_documents: int,
-          max_top_k: int) -> None:
+          max_top_k: int, llm_model: str | None, llm_base_url: str | None,
+          llm_timeout: float | None, llm_retries: int | None) -> None:
     """Serve the memory at --store over HTTP: a JSON API under /v1 (OpenAPI schema at
     /openapi.json, docs at /docs), /healthz and /readyz.
 
     Models load once, before the port opens. Writes run one at a time; retrievals run beside
     them. SIGTERM or Ctrl-C stops accepting, finishes running requests (writes included) and
-    exits 0. A missing store directory is created."""
+    exits 0. A missing store directory is created. With --llm-model, POST /v1/answer (and the
+    MCP answer tool) answer questions from the retrieved passages, and the LLM filters linked
+    facts as in `graphmem query`."""
     from graphmem.server import require_server_extra
     from graphmem.server.auth import read_tokens
 
@@ -82,6 +89,8 @@ def serve(store: Path, host: str, port: int, tokens_file: Path | None, workers: 
             max_body_bytes=max_body_bytes, max_text_chars=max_text_chars,
             max_documents=max_documents, max_top_k=max_top_k)
         settings.check()  # before seconds of model loading
+        llm = LLMOptions(llm_model, llm_base_url, llm_timeout, llm_retries)
+        llm.config()  # a bad option fails now, not in every worker
         require_server_extra()
     except (ValueError, OSError, GraphMemError) as exc:
         click.echo(f"error: {exc}", err=True)
@@ -93,12 +102,12 @@ def serve(store: Path, host: str, port: int, tokens_file: Path | None, workers: 
         shown = redacted(str(store)) if is_url(store) else store
         click.echo(f"graphmem: serving {shown} with {workers} workers on "
                    f"http://{host}:{port}", err=True)
-        run_workers(str(store), settings, tokens_file)
+        run_workers(str(store), settings, tokens_file, llm)
         return
-    _run(store, settings)
+    _run(store, settings, llm)
 
 
-def _run(store: Path, settings: ServerSettings) -> None:
+def _run(store: Path, settings: ServerSettings, llm: LLMOptions) -> None:
     """Load the models, then serve until a signal (uvicorn's graceful shutdown)."""
     import uvicorn
 
@@ -106,7 +115,7 @@ def _run(store: Path, settings: ServerSettings) -> None:
     from graphmem.server.app import create_app
     from graphmem.server.service import MemoryService
 
-    memory_config = MemoryConfig(embed=settings.embed_config())
+    memory_config = MemoryConfig(embed=settings.embed_config(), llm=llm.config())
     service = MemoryService(store, memory_config, readers=settings.readers,
                             batch_adds=settings.batch_adds,
                             max_batch_docs=settings.max_documents)

@@ -25,14 +25,18 @@ from graphmem.errors import (
     MissingDependencyError,
     NotFoundError,
 )
+from graphmem.graph.neighbours import Neighbourhood
 from graphmem.server.wire import (
+    answer_from_json,
     delete_report_from_json,
     document_json,
     hit_from_json,
     info_from_json,
+    neighbourhood_from_json,
 )
 from graphmem.store.base import DeleteReport, DocumentInfo
-from graphmem.types import Document, Hit
+from graphmem.trace import Trace
+from graphmem.types import Answer, Document, Hit, SeedFact
 
 try:
     import httpx
@@ -153,6 +157,45 @@ class Client(Closing):
             body["where"] = dict(where)
         out = self._call("POST", "/v1/retrieve", body)
         return [hit_from_json(h) for h in out["hits"]]
+
+    def answer(self, question: str, top_k: int = 5, *, max_steps: int = 1,
+               namespace: str | None = None) -> Answer:
+        """:meth:`graphmem.Memory.answer` on the server (HTTP 501, a :class:`ServerError`,
+        when the server was started without ``--llm-model``)."""
+        body: dict[str, Any] = {"question": question, "top_k": top_k, "max_steps": max_steps}
+        if namespace is not None:
+            body["namespace"] = namespace
+        return answer_from_json(self._call("POST", "/v1/answer", body))
+
+    def trace(self, query: str, top_k: int = 5, *, keep: int = 40,
+              namespace: str | None = None) -> Trace:
+        """:meth:`graphmem.Memory.trace` on the server. ``keep`` bounds the nodes sent (the
+        hits and seeds first, then the best-scored), so ``scores`` holds those nodes only."""
+        body: dict[str, Any] = {"query": query, "top_k": top_k, "nodes": keep}
+        if namespace is not None:
+            body["namespace"] = namespace
+        out = self._call("POST", "/v1/trace", body)
+        nodes = out["nodes"]
+        return Trace(
+            query=out["query"], mode=out["mode"],
+            hits=tuple(hit_from_json(h) for h in out["hits"]),
+            ranks={n["id"]: int(n["rank"]) for n in nodes if n["rank"] is not None},
+            scores={n["id"]: float(n["score"]) for n in nodes if n["score"] > 0},
+            seed_entities={n["id"]: float(n["seed_weight"]) for n in nodes
+                           if n["seed_weight"] is not None},
+            seed_passages=frozenset(n["id"] for n in nodes
+                                    if n["seed"] and n["seed_weight"] is None),
+            seed_facts=tuple(SeedFact(f["subject"], f["predicate"], f["object"],
+                                      float(f["score"])) for f in out["seed_facts"]),
+        )
+
+    def neighbours(self, nodes: Iterable[str], *, limit: int = 25,
+                   namespace: str | None = None) -> Neighbourhood:
+        """:meth:`graphmem.Memory.neighbours` on the server."""
+        body: dict[str, Any] = {"nodes": list(nodes), "limit": limit}
+        if namespace is not None:
+            body["namespace"] = namespace
+        return neighbourhood_from_json(self._call("POST", "/v1/graph/neighbours", body))
 
     def stats(self, *, namespace: str | None = None) -> dict[str, Any]:
         """:meth:`graphmem.Memory.stats`: of ``namespace``, else (a token bound to no

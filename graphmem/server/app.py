@@ -30,7 +30,13 @@ from graphmem.server.limits import BodyLimit, LoopbackHosts, check_query
 from graphmem.server.pages import StaticPage, load_pages, mount_pages
 from graphmem.server.service import MemoryService
 from graphmem.server.settings import ServerSettings
-from graphmem.server.wire import delete_report_json, document_from_json, hit_json, info_json
+from graphmem.server.wire import (
+    answer_json,
+    delete_report_json,
+    document_from_json,
+    hit_json,
+    info_json,
+)
 
 log = logging.getLogger(__name__)
 
@@ -168,6 +174,24 @@ def create_app(service: MemoryService, settings: ServerSettings,
             )
         )
         return {"hits": [hit_json(h) for h in hits]}
+
+    @v1.post("/answer", response_model=s.AnswerOut,
+             summary="Answer a question from the retrieved passages, citing them (Memory.answer; "
+             "needs a server started with --llm-model, else 501)")
+    async def answer(body: s.AnswerRequest, grant: Access,
+                     namespace: NamespaceQuery = None) -> dict[str, Any]:
+        ns = namespace_for(grant, namespace, body.namespace)
+        check_query(body.question, body.top_k, settings, field="question")
+        if service.config.llm is None:
+            raise ApiError(501, "no_llm", "this server has no LLM: start it with --llm-model "
+                           "(and OPENAI_BASE_URL / OPENAI_API_KEY for the endpoint)")
+        from graphmem.llm.errors import LLMError
+
+        try:  # a reader: the LLM call is slow, and answer() only retrieves (no write)
+            return answer_json(await service.read(lambda m: m.answer(
+                body.question, top_k=body.top_k, max_steps=body.max_steps, namespace=ns)))
+        except LLMError as exc:
+            raise ApiError(502, "llm_error", f"the LLM gave no usable answer: {exc}") from exc
 
     @v1.get("/stats", summary="Row counts and store facts (Memory.stats); no namespace and a "
             "token bound to none: the whole store")

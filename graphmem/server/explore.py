@@ -6,6 +6,8 @@ neighbourhood, and the namespaces to switch between.
   best-scored) with the edges among them (:meth:`Memory.neighbours` with ``limit=0``).
 * ``GET /v1/graph/node?id=...&limit=...``: one node, its best ``limit`` neighbours and the edges
   among them (:meth:`Memory.neighbours`); 404 for a node not in the graph.
+* ``POST /v1/graph/neighbours``: :meth:`Memory.neighbours` itself, for several nodes at once
+  (what :meth:`graphmem.client.Client.neighbours` calls).
 
 ``namespace``: in the body of the POST (as for ``/v1/retrieve``), a query parameter of the
 GETs (as for ``/v1/documents``). Only public Memory methods are called.
@@ -18,7 +20,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from graphmem.errors import NotFoundError
-from graphmem.graph.neighbours import GraphEdge, GraphNode, Neighbourhood
+from graphmem.graph.neighbours import Neighbourhood
 from graphmem.memory import Memory
 from graphmem.server import schemas as s
 from graphmem.server.access import Access, NamespaceQuery, namespace_for
@@ -26,7 +28,7 @@ from graphmem.server.errors import ApiError
 from graphmem.server.limits import check_query
 from graphmem.server.service import MemoryService
 from graphmem.server.settings import ServerSettings
-from graphmem.server.wire import hit_json
+from graphmem.server.wire import edge_json, hit_json, neighbourhood_json, node_json
 from graphmem.trace import Trace
 
 __all__ = ["MAX_NEIGHBOURS", "add_explore_routes", "graph_nodes"]
@@ -48,16 +50,6 @@ def graph_nodes(trace: Trace, budget: int) -> list[str]:
         if trace.scores[node] > 0:
             chosen.setdefault(node)
     return list(chosen)[: max(budget, len(trace.ranks))]
-
-
-def node_json(n: GraphNode) -> dict[str, Any]:
-    return {"id": n.id, "kind": n.kind, "label": n.label, "type": n.type, "doc_id": n.doc_id,
-            "title": n.title, "text": n.text}
-
-
-def edge_json(e: GraphEdge) -> dict[str, Any]:
-    return {"source": e.source, "target": e.target, "kind": e.kind, "weight": e.weight,
-            "predicates": list(e.predicates)}
 
 
 def trace_json(t: Trace, view: Neighbourhood) -> dict[str, Any]:
@@ -100,6 +92,21 @@ def add_explore_routes(v1: APIRouter, service: MemoryService, settings: ServerSe
             return trace_json(t, view)
 
         return await service.read(run)
+
+    @v1.post("/graph/neighbours", response_model=s.NeighbourhoodOut,
+             summary="Several nodes with their neighbours and every edge among them "
+             "(Memory.neighbours; unknown ids are listed as missing)")
+    async def graph_neighbours(body: s.NeighboursRequest, grant: Access,
+                               namespace: NamespaceQuery = None) -> dict[str, Any]:
+        ns = namespace_for(grant, namespace, body.namespace)
+        if len(body.nodes) > MAX_NEIGHBOURS:
+            raise ApiError(422, "too_many", f"at most {MAX_NEIGHBOURS} nodes per request, "
+                           f"got {len(body.nodes)}", "nodes")
+        if body.limit > MAX_NEIGHBOURS:
+            raise ApiError(422, "too_large", f"limit is {body.limit}, the limit is "
+                           f"{MAX_NEIGHBOURS}", "limit")
+        return neighbourhood_json(await service.read(
+            lambda m: m.neighbours(body.nodes, limit=body.limit, namespace=ns)))
 
     @v1.get("/graph/node", response_model=s.NodeNeighbourhoodOut,
             summary="One node of the graph with its neighbours (Memory.neighbours)")

@@ -110,14 +110,14 @@ async def _send_error(send: Any, status: int, code: str, message: str, field: st
     await send({"type": "http.response.body", "body": payload})
 
 
-def check_query(query: str, top_k: int, settings: ServerSettings) -> None:
+def check_query(query: str, top_k: int, settings: ServerSettings, field: str = "query") -> None:
     """422 naming the field for a ``top_k`` over the limit, a query over the length limit or a
-    blank query (/v1/retrieve and /v1/trace)."""
+    blank query (/v1/retrieve, /v1/trace; /v1/answer's ``question``)."""
     if top_k > settings.max_top_k:
         raise ApiError(422, "too_large", f"top_k is {top_k}, the limit is "
                        f"{settings.max_top_k}", "top_k")
     if len(query) > settings.max_query_chars:
-        raise ApiError(422, "too_long", f"query has {len(query)} characters, the limit "
-                       f"is {settings.max_query_chars}", "query")
+        raise ApiError(422, "too_long", f"{field} has {len(query)} characters, the limit "
+                       f"is {settings.max_query_chars}", field)
     if not query.strip():
-        raise ApiError(422, "invalid", "query must not be blank", "query")
+        raise ApiError(422, "invalid", f"{field} must not be blank", field)

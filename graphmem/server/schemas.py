@@ -202,3 +202,37 @@ class NodeNeighbourhoodOut(BaseModel):
     more: int = Field(description="Neighbours left out by the limit.")
     nodes: list[GraphNodeOut] = Field(description="The node first, then its neighbours.")
     edges: list[GraphEdgeOut]
+
+
+class NeighboursRequest(_Strict):
+    nodes: list[str] = Field(description='Node ids: "entity:<name>" or "passage:<chunk id>".')
+    limit: int = Field(25, ge=0, description="Most neighbours per node (0: the nodes alone).")
+    namespace: str | None = None
+
+
+class NeighbourhoodOut(BaseModel):
+    focus: list[str] = Field(description="The asked-for nodes that are in the graph, in order.")
+    missing: list[str] = Field(description="The asked-for ids that are not.")
+    nodes: list[GraphNodeOut]
+    edges: list[GraphEdgeOut]
+    more: dict[str, int] = Field(description="Per focus node: neighbours left out by the limit.")
+
+
+class AnswerRequest(_Strict):
+    question: str
+    top_k: int = Field(5, ge=1)
+    max_steps: int = Field(1, ge=1, le=8, description="Retrieval rounds (IRCoT when above 1).")
+    namespace: str | None = None
+
+
+class CitationOut(BaseModel):
+    number: int = Field(description="The passage's number in the prompt, from 1.")
+    doc_id: str
+    chunk_id: str
+
+
+class AnswerOut(BaseModel):
+    text: str = Field(description="The answer without its [n] markers.")
+    citations: list[CitationOut]
+    hits: list[HitOut] = Field(description="Every passage shown to the model, numbered from 1.")
+    usage: dict[str, int]

@@ -5,12 +5,12 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from graphmem.config import EmbedConfig
 
-__all__ = ["ServerSettings", "is_loopback"]
+__all__ = ["LLMOptions", "ServerSettings", "is_loopback"]
 
 
 @dataclass(frozen=True)
@@ -81,6 +81,26 @@ class ServerSettings:
         if self.embed_threads is not None and self.embed_threads < 1:
             raise ValueError(f"embed_threads must be >= 1 or None, got {self.embed_threads}")
         self.embed_config()  # raises ValueError for settings that do not fit together
+
+
+@dataclass(frozen=True)
+class LLMOptions:
+    """The server's LLM as its command line named it (plain values, no key: the key comes
+    from ``OPENAI_API_KEY``), so it travels to worker processes as JSON; :meth:`config` builds
+    the :class:`graphmem.llm.config.LLMConfig`, None when no model is named."""
+
+    model: str | None = None
+    base_url: str | None = None
+    timeout: float | None = None
+    retries: int | None = None
+
+    def config(self) -> Any:
+        if not self.model:
+            return None
+        from graphmem.llm.config import LLMConfig
+
+        return LLMConfig.from_options(model=self.model, base_url=self.base_url,
+                                      timeout_s=self.timeout, max_retries=self.retries)
 
 
 def is_loopback(host: str) -> bool:

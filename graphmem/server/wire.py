@@ -9,12 +9,15 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
+from graphmem.graph.neighbours import GraphEdge, GraphNode, Neighbourhood
 from graphmem.store.base import DeleteReport, DocumentInfo
-from graphmem.types import Answer, Document, Explanation, Hit, OutdatedFact, SeedFact
+from graphmem.types import Answer, Citation, Document, Explanation, Hit, OutdatedFact, SeedFact
 
 __all__ = [
-    "answer_json", "delete_report_from_json", "delete_report_json", "document_from_json", "document_json",
-    "hit_from_json", "hit_json", "info_from_json", "info_json",
+    "answer_from_json", "answer_json", "delete_report_from_json", "delete_report_json",
+    "document_from_json", "document_json", "edge_from_json", "edge_json", "hit_from_json",
+    "hit_json", "info_from_json", "info_json", "neighbourhood_from_json", "neighbourhood_json",
+    "node_from_json", "node_json",
 ]
 
 
@@ -132,3 +135,45 @@ def answer_json(a: Answer) -> dict[str, Any]:
         "hits": [hit_json(h) for h in a.hits],
         "usage": dict(a.usage),
     }
+
+
+def answer_from_json(d: Mapping[str, Any]) -> Answer:
+    return Answer(
+        d["text"],
+        tuple(Citation(int(c["number"]), c["doc_id"], c["chunk_id"]) for c in d["citations"]),
+        tuple(hit_from_json(h) for h in d["hits"]),
+        {k: int(v) for k, v in d["usage"].items()},
+    )
+
+
+def node_json(n: GraphNode) -> dict[str, Any]:
+    return {"id": n.id, "kind": n.kind, "label": n.label, "type": n.type, "doc_id": n.doc_id,
+            "title": n.title, "text": n.text}
+
+
+def node_from_json(d: Mapping[str, Any]) -> GraphNode:
+    return GraphNode(d["id"], d["kind"], d["label"], d.get("type"), d.get("doc_id"),
+                     d.get("title"), d.get("text"))
+
+
+def edge_json(e: GraphEdge) -> dict[str, Any]:
+    return {"source": e.source, "target": e.target, "kind": e.kind, "weight": float(e.weight),
+            "predicates": list(e.predicates)}
+
+
+def edge_from_json(d: Mapping[str, Any]) -> GraphEdge:
+    return GraphEdge(d["source"], d["target"], d["kind"], float(d["weight"]),
+                     tuple(d["predicates"]))
+
+
+def neighbourhood_json(v: Neighbourhood) -> dict[str, Any]:
+    return {"focus": list(v.focus), "missing": list(v.missing),
+            "nodes": [node_json(n) for n in v.nodes], "edges": [edge_json(e) for e in v.edges],
+            "more": {k: int(n) for k, n in v.more.items()}}
+
+
+def neighbourhood_from_json(d: Mapping[str, Any]) -> Neighbourhood:
+    return Neighbourhood(tuple(d["focus"]), tuple(d["missing"]),
+                         tuple(node_from_json(n) for n in d["nodes"]),
+                         tuple(edge_from_json(e) for e in d["edges"]),
+                         {k: int(n) for k, n in d["more"].items()})

@@ -21,11 +21,11 @@ from __future__ import annotations
 import json
 import logging
 import os
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from graphmem.server.settings import ServerSettings
+from graphmem.server.settings import LLMOptions, ServerSettings
 
 log = logging.getLogger(__name__)
 
@@ -43,11 +43,12 @@ class WorkerSpec:
     store: str
     settings: ServerSettings
     tokens_file: str | None = None
+    llm: LLMOptions = field(default_factory=LLMOptions)
 
     def to_json(self) -> str:
         plain = {k: v for k, v in asdict(self.settings).items() if k not in _NOT_SENT}
         return json.dumps({"store": self.store, "tokens_file": self.tokens_file,
-                           "settings": plain})
+                           "settings": plain, "llm": asdict(self.llm)})
 
     @classmethod
     def from_json(cls, text: str) -> WorkerSpec:
@@ -61,7 +62,7 @@ class WorkerSpec:
         table = read_tokens(Path(tokens_file) if tokens_file else None)
         settings = replace(settings, tokens=tuple(table),
                            bindings={t: ns for t, ns in table.items() if ns is not None})
-        return cls(raw["store"], settings, tokens_file)
+        return cls(raw["store"], settings, tokens_file, LLMOptions(**raw.get("llm") or {}))
 
 
 def app_from_env() -> Any:
@@ -73,7 +74,7 @@ def app_from_env() -> Any:
 
     spec = WorkerSpec.from_json(os.environ[SPEC_ENV])
     settings = spec.settings
-    memory_config = MemoryConfig(embed=settings.embed_config())
+    memory_config = MemoryConfig(embed=settings.embed_config(), llm=spec.llm.config())
     service = MemoryService(spec.store, memory_config, readers=settings.readers,
                             batch_adds=settings.batch_adds,
                             max_batch_docs=settings.max_documents)
@@ -86,13 +87,15 @@ def app_from_env() -> Any:
     return create_app(service, settings)
 
 
-def run_workers(store: str, settings: ServerSettings, tokens_file: Path | None) -> None:
+def run_workers(store: str, settings: ServerSettings, tokens_file: Path | None,
+                llm: LLMOptions | None = None) -> None:
     """Serve with ``settings.workers`` processes until SIGTERM/SIGINT, which uvicorn's
     supervisor passes on to every worker: each finishes its running requests (writes included)
     and closes its memory before the parent exits."""
     import uvicorn
 
-    spec = WorkerSpec(store, settings, str(tokens_file) if tokens_file else None)
+    spec = WorkerSpec(store, settings, str(tokens_file) if tokens_file else None,
+                      llm or LLMOptions())
     os.environ[SPEC_ENV] = spec.to_json()  # inherited by the spawned workers
     uvicorn.run("graphmem.server.workers:app_from_env", factory=True, host=settings.host,
                 port=settings.port, workers=settings.workers, log_config=None,

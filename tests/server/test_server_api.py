@@ -36,6 +36,25 @@ def test_retrieve_equals_in_process(client, local):
         assert remote == local.retrieve(q, top_k=5)
 
 
+def test_trace_and_neighbours_equal_in_process(client, local):
+    remote, here = client.trace(QUERIES[0], top_k=3), local.trace(QUERIES[0], top_k=3)
+    assert remote.mode == here.mode == "ppr"
+    assert remote.hits == here.hits and remote.ranks == here.ranks
+    assert remote.seed_entities == here.seed_entities and remote.seeds == here.seeds
+    assert remote.seed_facts == here.seed_facts
+    assert remote.scores and all(here.scores[n] == v for n, v in remote.scores.items())
+    nodes = [*sorted(remote.ranks)[:2], next(iter(remote.seed_entities)), "entity:no such"]
+    got = client.neighbours(nodes, limit=5)
+    assert got == local.neighbours(nodes, limit=5)
+    assert got.missing == ("entity:no such",) and len(got.focus) == 3
+
+
+def test_answer_without_a_model_is_501(client):
+    with pytest.raises(ServerError) as err:
+        client.answer("Who founded Harbourlight Press?")
+    assert (err.value.status, err.value.code) == (501, "no_llm")
+
+
 def test_documents_round_trip(client, local):
     assert client.documents() == local.documents()
     first = local.documents()[0]
