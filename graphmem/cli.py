@@ -7,8 +7,6 @@ Errors print one line to stderr and exit with status 1; ``--json`` output is one
 from __future__ import annotations
 
 import json
-import logging
-import os
 import re
 import sys
 from pathlib import Path
@@ -30,8 +28,10 @@ from graphmem.cli_options import (
     namespace_option,
     open_memory,
     parse_where,
+    setup_logging,
     store_option,
     time_options,
+    verbose_option,
 )
 from graphmem.cli_options import llm_config as _llm_config
 from graphmem.cli_serve import serve
@@ -139,16 +139,10 @@ class _Commands(click.Group):
     callback=_show_version,
     help="Show the version and exit.",
 )
-@click.option(
-    "-v", "--verbose", count=True, help="Log progress (-v) or debug detail (-vv) to stderr."
-)
+@verbose_option
 def main(verbose: int) -> None:
     """graphmem: a knowledge-graph memory with Personalized PageRank retrieval."""
-    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
-    if verbose == 0:
-        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    setup_logging(verbose)  # a subcommand's own -v adds to this count (cli_options.verbose_option)
 
 
 main.add_command(import_openie_command)

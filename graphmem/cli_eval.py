@@ -8,7 +8,13 @@ from pathlib import Path
 import click
 
 from graphmem.cli_conversation import eval_locomo
-from graphmem.cli_options import echo_report, embed_config, embed_options, fail
+from graphmem.cli_options import (
+    echo_report,
+    embed_config,
+    embed_options,
+    fail,
+    json_file_option,
+)
 from graphmem.errors import GraphMemError
 
 
@@ -39,13 +45,7 @@ from graphmem.errors import GraphMemError
     type=click.IntRange(min=1),
     help="Documents ranked per question (recall@k beyond it sees only these).",
 )
-@click.option(
-    "--json",
-    "json_out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Also write the report as JSON to this file.",
-)
+@json_file_option("--json", "json_out", "the report")
 @click.option(
     "--cache-dir",
     type=click.Path(file_okay=False, path_type=Path),

@@ -1,11 +1,16 @@
-"""Options shared by the command-line interfaces of graphmem and of the packages that plug
-commands into it (``pipelines``, ``viz``): the store, the model endpoint and its limits."""
+"""The layer shared by the command-line interfaces of graphmem and of the packages that plug
+commands into it (``pipelines``, ``viz``): the options (store, verbosity, model endpoint and its
+limits, embedding runtime), the logging set-up and the error mapping (:func:`fail`,
+:func:`reported_errors`: ``error: ...`` on stderr, exit status 1)."""
 
 from __future__ import annotations
 
 import json
+import logging
+import os
 import sys
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -38,6 +43,42 @@ store_option = click.option(
     "?schema=name URL (the postgres extra). Env: GRAPHMEM_STORE.",
 )
 
+_VERBOSE = "graphmem.verbose"  # key in click's Context.meta, which a command shares with its group
+
+
+def _add_verbosity(ctx: click.Context, _param: click.Parameter, value: int) -> int:
+    """The ``-v`` count of this command plus those of the groups it runs under (``graphmem -v
+    ingest`` is ``graphmem ingest -v``), remembered for the subcommand that comes next."""
+    total = int(value) + int(ctx.meta.get(_VERBOSE, 0))
+    ctx.meta[_VERBOSE] = total
+    return total
+
+
+verbose_option = click.option(
+    "-v",
+    "--verbose",
+    count=True,
+    callback=_add_verbosity,
+    help="Log progress (-v) or debug detail (-vv) to stderr.",
+)
+
+
+def setup_logging(verbose: int, *loggers: str) -> None:
+    """Log to stderr at WARNING (``verbose`` 0), INFO (1) or DEBUG (2 and more); ``loggers``
+    (e.g. ``"pipelines"``) are set to that level too. Called again by a subcommand, it never
+    makes the root logger quieter than an earlier call did. Quiet, it also silences the model
+    libraries' download progress bars and chatter (environment defaults, not overrides)."""
+    level = logging.WARNING if verbose <= 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    root = logging.getLogger()
+    if verbose > 0 and root.getEffectiveLevel() > level:  # configured before, less verbose
+        root.setLevel(level)
+    for name in loggers:
+        logging.getLogger(name).setLevel(level)
+    if verbose <= 0:
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
 
 def llm_limit_options(f: Any) -> Any:
     """``--llm-timeout`` / ``--llm-retries`` (env ``GRAPHMEM_LLM_TIMEOUT`` /
@@ -63,9 +104,13 @@ def llm_limit_options(f: Any) -> Any:
     )(f)
 
 
-def llm_options(required: bool) -> Any:
+def llm_options(
+    required: bool, model_help: str | None = None, base_url_help: str | None = None
+) -> Any:
     """``--llm-model`` / ``--llm-base-url`` plus :func:`llm_limit_options` (the API key comes
-    from ``OPENAI_API_KEY`` only, so it never lands in shell history)."""
+    from ``OPENAI_API_KEY`` only, so it never lands in shell history). ``model_help`` and
+    ``base_url_help`` replace the default help texts for a command that uses the model for
+    something else (``ingest --extractor llm``)."""
 
     def decorate(f: Any) -> Any:
         f = llm_limit_options(f)
@@ -73,18 +118,32 @@ def llm_options(required: bool) -> Any:
             "--llm-base-url",
             envvar="OPENAI_BASE_URL",
             default=None,
-            help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1. Env: OPENAI_BASE_URL.",
+            help=base_url_help
+            or "OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1. Env: OPENAI_BASE_URL.",
         )(f)
         return click.option(
             "--llm-model",
             envvar="GRAPHMEM_LLM_MODEL",
             required=required,
-            help="Model name at the endpoint"
+            help=model_help
+            or "Model name at the endpoint"
             + ("" if required else "; when set, an LLM filters the linked facts")
             + ". Env: GRAPHMEM_LLM_MODEL; key: OPENAI_API_KEY.",
         )(f)
 
     return decorate
+
+
+def json_file_option(flag: str, dest: str, what: str) -> Any:
+    """An optional ``flag FILE`` option (``--json`` of eval, ``--report`` of ingest): also write
+    ``what`` as JSON to FILE, a :class:`~pathlib.Path` in ``dest`` (None when not given)."""
+    return click.option(
+        flag,
+        dest,
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help=f"Also write {what} as JSON to this file.",
+    )
 
 
 def llm_config(
@@ -139,6 +198,18 @@ def fail(exc: Exception) -> None:
     """End a command on ``exc``: its message on stderr, exit status 1."""
     click.echo(f"error: {exc}", err=True)
     sys.exit(1)
+
+
+@contextmanager
+def reported_errors(*also: type[Exception]) -> Iterator[None]:
+    """Run a command's body; a :class:`~graphmem.errors.GraphMemError` (or one of ``also``, e.g.
+    ValueError) raised in it ends the command through :func:`fail`."""
+    from graphmem.errors import GraphMemError
+
+    try:
+        yield
+    except (GraphMemError, *also) as exc:
+        fail(exc)
 
 
 namespace_option = click.option(

@@ -9,17 +9,21 @@ when interrupted.
 
 from __future__ import annotations
 
-import logging
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
-from graphmem.cli_options import StoreLocation, llm_limit_options
+from graphmem.cli_options import (
+    json_file_option,
+    llm_options,
+    reported_errors,
+    setup_logging,
+    store_option,
+    verbose_option,
+)
 from graphmem.config import MemoryConfig
-from graphmem.errors import GraphMemError
 from graphmem.memory import LLM_CACHE_FILE
 from pipelines.config import ON_CONFLICT, IngestConfig
 from pipelines.job import run_ingest
@@ -69,14 +73,7 @@ def _finish(report: IngestReport, report_path: Path | None) -> None:
 @click.argument(
     "paths", nargs=-1, required=True, metavar="PATH...", type=click.Path(path_type=Path)
 )
-@click.option(
-    "--store",
-    required=True,
-    envvar="GRAPHMEM_STORE",
-    type=StoreLocation(),
-    help="Memory directory (created when missing) or postgresql://user@host/db?schema=name "
-    "URL (the postgres extra; the extraction cache then needs --cache-dir). Env: GRAPHMEM_STORE.",
-)
+@store_option
 @click.option(
     "--namespace",
     default="default",
@@ -138,20 +135,12 @@ def _finish(report: IngestReport, report_path: Path | None) -> None:
     show_default=True,
     help="spacy: offline dependency-parse OpenIE. llm: an OpenAI-compatible model.",
 )
-@click.option(
-    "--llm-model",
-    envvar="GRAPHMEM_LLM_MODEL",
-    default=None,
-    help="Model name for --extractor llm. Env: GRAPHMEM_LLM_MODEL; default gpt-4o-mini.",
+@llm_options(
+    required=False,
+    model_help="Model name for --extractor llm. Env: GRAPHMEM_LLM_MODEL; default gpt-4o-mini.",
+    base_url_help="API root for --extractor llm, e.g. http://127.0.0.1:8080/v1. Env: "
+    "OPENAI_BASE_URL (key: OPENAI_API_KEY).",
 )
-@click.option(
-    "--llm-base-url",
-    envvar="OPENAI_BASE_URL",
-    default=None,
-    help="API root for --extractor llm, e.g. http://127.0.0.1:8080/v1. Env: OPENAI_BASE_URL "
-    "(key: OPENAI_API_KEY).",
-)
-@llm_limit_options
 @click.option(
     "--strict",
     is_flag=True,
@@ -167,22 +156,14 @@ def _finish(report: IngestReport, report_path: Path | None) -> None:
     "report it as a bad record, keep the stored one, exit 0. replace: replace the stored "
     "document (in the batch's transaction).",
 )
-@click.option(
-    "--report",
-    "report_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Also write the job report as JSON to this file.",
-)
+@json_file_option("--report", "report_path", "the job report")
 @click.option("--no-cache", is_flag=True, help="Do not keep extractions in the store's cache file.")
 @click.option(
     "--progress/--no-progress",
     default=None,
     help="Progress bar on stderr. Default: only when stderr is a terminal.",
 )
-@click.option(
-    "-v", "--verbose", count=True, help="Log progress (-v) or debug detail (-vv) to stderr."
-)
+@verbose_option
 def ingest(
     paths: tuple[Path, ...],
     store: Path | str,
@@ -215,49 +196,42 @@ def ingest(
     and `$PWD/notes` agree) and its path below it: notes/sub/a.md.
     Documents whose extraction failed (an unusable model reply) are stored without entities
     and facts, counted and listed (--strict stops before their batch instead). Ctrl-C stops at
-    once, keeping the batches committed so far (exit status 130).
+    once, keeping the batches committed so far (exit status 130). A PostgreSQL store keeps no
+    extraction cache (it has no directory).
     """
-    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("pipelines").setLevel(level)
-    if verbose == 0:
-        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    setup_logging(verbose, "pipelines")
     extractor = None
-    try:
-        config = IngestConfig(
-            workers=workers,
-            batch_size=batch_size,
-            prefetch=prefetch,
-            embed_threads=embed_threads,
-            runner=runner,  # type: ignore[arg-type]
-            ray_address=ray_address,
-            strict=strict,
-            on_conflict=on_conflict,  # type: ignore[arg-type]
-            cache=not no_cache,
-            progress=progress,
-            memory=MemoryConfig(),
-            namespace=namespace,
-        )
-        expand_paths(list(paths))  # a bad path fails before anything is created
-        if extractor_kind == "llm":
-            extractor = _llm_extractor(store, llm_model, llm_base_url, llm_timeout, llm_retries)
-        report = run_ingest(list(paths), store, config, extractor=extractor)
-    except IngestError as exc:
-        _finish(exc.report, report_path)
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
-    except (GraphMemError, ValueError) as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
-    except KeyboardInterrupt as exc:
-        kept = "committed batches are kept"
-        if isinstance(exc, IngestInterrupted):
+    with reported_errors(ValueError):  # after the partial report, for an IngestError
+        try:
+            config = IngestConfig(
+                workers=workers,
+                batch_size=batch_size,
+                prefetch=prefetch,
+                embed_threads=embed_threads,
+                runner=runner,  # type: ignore[arg-type]
+                ray_address=ray_address,
+                strict=strict,
+                on_conflict=on_conflict,  # type: ignore[arg-type]
+                cache=not no_cache,
+                progress=progress,
+                memory=MemoryConfig(),
+                namespace=namespace,
+            )
+            expand_paths(list(paths))  # a bad path fails before anything is created
+            if extractor_kind == "llm":
+                extractor = _llm_extractor(store, llm_model, llm_base_url, llm_timeout, llm_retries)
+            report = run_ingest(list(paths), store, config, extractor=extractor)
+        except IngestError as exc:
             _finish(exc.report, report_path)
-            kept = f"{exc.batches} batches committed are kept"
-        click.echo(f"interrupted: {kept}; rerun the same command to continue", err=True)
-        sys.exit(130)
-    finally:
-        if extractor is not None:
-            extractor.client.close()
+            raise
+        except KeyboardInterrupt as exc:
+            kept = "committed batches are kept"
+            if isinstance(exc, IngestInterrupted):
+                _finish(exc.report, report_path)
+                kept = f"{exc.batches} batches committed are kept"
+            click.echo(f"interrupted: {kept}; rerun the same command to continue", err=True)
+            sys.exit(130)
+        finally:
+            if extractor is not None:
+                extractor.client.close()
     _finish(report, report_path)

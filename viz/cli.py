@@ -1,25 +1,22 @@
 """The ``viz`` command: ``graphmem viz --store DIR -o graph.html [--query Q | --entity NAME]``.
 
 Defined here as a standalone click command (:data:`viz_command`) because graphmem never imports
-viz; it can be registered as a console script or added to graphmem's CLI group by whoever wires
-the two together. Errors print one line to stderr and exit with status 1, like graphmem's CLI.
+viz; graphmem's CLI loads it through the ``graphmem.commands`` entry-point group. Its ``--store``,
+``-v`` and error reporting are graphmem's own (:mod:`graphmem.cli_options`): errors print one
+line to stderr and exit with status 1, like graphmem's CLI.
 """
 
 from __future__ import annotations
 
-import logging
-import sys
 from pathlib import Path
 
 import click
 
-from graphmem.errors import GraphMemError
+from graphmem.cli_options import reported_errors, setup_logging, store_option, verbose_option
 
 
 @click.command(name="viz")
-@click.option("--store", "store", required=True, envvar="GRAPHMEM_STORE",
-              type=click.Path(file_okay=False, path_type=Path),
-              help="Memory directory. Env: GRAPHMEM_STORE.")
+@store_option
 @click.option("-o", "--output", "output", required=True,
               type=click.Path(dir_okay=False, path_type=Path),
               help="HTML file to write (one self-contained page, works offline).")
@@ -30,28 +27,24 @@ from graphmem.errors import GraphMemError
               help="Most nodes to draw; the page says how many were left out.")
 @click.option("--top-k", default=5, show_default=True, type=click.IntRange(min=1),
               help="Passages to retrieve for --query.")
-@click.option("-v", "--verbose", count=True, help="Log progress (-v) or debug detail (-vv).")
+@verbose_option
 def viz_command(
-    store: Path, output: Path, query: str | None, entity: str | None, max_nodes: int, top_k: int,
-    verbose: int,
+    store: Path | str, output: Path, query: str | None, entity: str | None, max_nodes: int,
+    top_k: int, verbose: int,
 ) -> None:
     """Write an interactive HTML view of the memory graph: the overview (most central entities),
     one entity's neighbourhood (--entity) or why a query retrieved its passages (--query)."""
-    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    setup_logging(verbose)
     from viz.render import render
     from viz.source import open_memory
 
-    try:
+    with reported_errors(ValueError):
         if query is not None and entity is not None:
             raise click.UsageError("pass either --query or --entity, not both")
         with open_memory(store) as mem:
             report = render(
                 mem, output, query=query, entity=entity, max_nodes=max_nodes, top_k=top_k
             )
-    except (GraphMemError, ValueError) as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
     click.echo(f"wrote {report.path} ({report.view} view, {report.note}) in {report.seconds:.1f}s")
 
 

@@ -150,13 +150,14 @@ def trace_query(mem: Memory, query: str, top_k: int, keep: int) -> QueryTrace:
 
 
 def open_memory(store: str | Path) -> Memory:
-    """Open an existing memory for rendering (the embedding model loads only for a query)."""
-    from graphmem.memory import STORE_FILE
+    """Open an existing memory for rendering (the embedding model loads only for a query):
+    a directory or a ``postgresql://`` URL (a string; a Path would collapse its ``//``)."""
+    from graphmem.store.open import is_url, store_exists
     from viz.errors import VizError
 
-    path = Path(store)
-    if not (path / STORE_FILE).exists():
-        raise VizError(f"no graphmem store at {path} (create one with `graphmem ingest`)")
+    location: str | Path = store if is_url(store) else Path(store)
+    if not store_exists(location):
+        raise VizError(f"no graphmem store at {location} (create one with `graphmem ingest`)")
     # The model loads on first use only: the overview and entity views read the stored graph
     # (Memory.to_networkx and the index open without it); a query view embeds the query.
-    return Memory(path)
+    return Memory(location)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -139,3 +142,44 @@ def test_llm_extractor_option_reports_usage(tmp_path: Path) -> None:
         assert (store / "llm_cache.sqlite").exists()
         again = CliRunner().invoke(ingest, args)
         assert again.exit_code == 0 and len(server.requests) == 6  # nothing left to ask
+
+
+@contextmanager
+def _logging_as_in_a_fresh_process() -> Iterator[None]:
+    """No root handlers (pytest's are put back after), root at WARNING: the command's own
+    logging set-up then writes to the stderr CliRunner captures, as it would in a shell."""
+    root, pipelines_log = logging.getLogger(), logging.getLogger("pipelines")
+    handlers, levels = root.handlers[:], (root.level, pipelines_log.level)
+    for handler in handlers:
+        root.removeHandler(handler)
+    root.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        for handler in root.handlers[:]:
+            root.removeHandler(handler)
+        for handler in handlers:
+            root.addHandler(handler)
+        root.setLevel(levels[0])
+        pipelines_log.setLevel(levels[1])
+
+
+@pytest.mark.usefixtures("shared_models")
+@pytest.mark.parametrize(
+    ("before", "after", "logged"),
+    [(["-v"], [], True), ([], ["-v"], True), ([], [], False)],
+    ids=["graphmem -v ingest", "graphmem ingest -v", "graphmem ingest"],
+)
+def test_verbose_before_or_after_ingest_logs_the_pipeline(
+    tmp_path: Path, before: list[str], after: list[str], logged: bool
+) -> None:
+    """`graphmem -v ingest` logs the job's INFO lines on stderr like `graphmem ingest -v` (the
+    group's -v used to be reset to WARNING for the pipelines logger by the subcommand's)."""
+    from graphmem.cli import main
+
+    corpus = write_jsonl(tmp_path / "c.jsonl", make_corpus(2))
+    args = [str(corpus), "--store", str(tmp_path / "mem"), "--workers", "0", "--no-progress"]
+    with _logging_as_in_a_fresh_process():
+        result = CliRunner().invoke(main, [*before, "ingest", *args, *after])
+    assert result.exit_code == 0, result.output
+    assert ("INFO pipelines.job: ingest finished: read 2 documents" in result.stderr) is logged
