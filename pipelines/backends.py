@@ -37,7 +37,6 @@ __all__ = [
     "Backend",
     "InlineBackend",
     "ProcessPoolBackend",
-    "cache_variant",
     "make_backend",
     "torch_threads",
 ]
@@ -201,17 +200,6 @@ def make_backend(
     if config.workers >= 1 and _is_spacy(extractor):
         return ProcessPoolBackend(spacy_config, config.workers, embedder)
     return InlineBackend(extractor or SpacyExtractor(spacy_config), embedder, config.workers)
-
-
-def cache_variant(config: IngestConfig, extractor: Extractor | None) -> str:
-    """What the extraction cache adds to the extractor's name to key its entries: settings
-    that change spaCy's output but not :attr:`SpacyExtractor.name`."""
-    if not _is_spacy(extractor):
-        return ""
-    spacy_config = (
-        extractor.config if isinstance(extractor, SpacyExtractor) else config.memory.extract
-    )
-    return f"resolve_pronouns={spacy_config.resolve_pronouns}"
 
 
 @contextlib.contextmanager
