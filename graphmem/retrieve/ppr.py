@@ -20,8 +20,9 @@ also networkx's); parallel edges add up. Note that igraph counts an undirected s
 Three implementations of the same definition: :func:`personalized_pagerank`, the fast path
 retrieval uses, which solves the linear system ``(I - damping·D^{-1/2} A D^{-1/2}) y = D^{-1/2} r``
 (``x ∝ D^{1/2} y``) by conjugate gradients in a compiled loop (:mod:`graphmem.retrieve._ppr_cg`);
-:func:`personalized_pagerank_power`, a sparse-matrix power iteration. Both run over a
-:class:`graphmem.graph.transition.Transition` precomputed once per graph and reused across queries. The third,
+:func:`personalized_pagerank_power`, a sparse-matrix power iteration that only the tests use.
+Both run over a :class:`graphmem.graph.transition.Transition` precomputed once per graph (at
+index refresh) and reused across queries. The third,
 :func:`graphmem.retrieve.ppr_reference.personalized_pagerank_reference`, is a plain-Python
 transcription of the definition that tests hold the other two against.
 """
@@ -94,14 +95,20 @@ def personalized_pagerank(
     tol: float = 1e-10,
     max_iter: int = 100,
 ) -> np.ndarray:
-    """Personalized PageRank scores for one query (the fast path): float64 array summing to 1.
+    """Personalized PageRank scores for one query (the fast path retrieval uses): float64 array
+    summing to 1, solved by conjugate gradients, not by iterating the walk.
 
-    Same definition, arguments and errors as :func:`personalized_pagerank_power`, solved by
-    conjugate gradients on the symmetric form (see :mod:`graphmem.retrieve._ppr_cg`): the walk's
-    stationary vector is ``x ∝ D^{1/2} y`` with ``(I - damping·D^{-1/2} A D^{-1/2}) y = D^{-1/2} r``.
-    Here ``tol`` bounds the residual's 2-norm relative to the right-hand side; the default gives
-    an L1 error below 1e-9. Measured 2x fewer matrix passes than the power iteration, in one
-    compiled loop.
+    ``reset`` (length ``transition.n``, non-negative) is the teleport distribution up to scale; it
+    is normalized here. An all-zero or empty ``reset`` means "no preference" and gives the uniform
+    vector, i.e. global PageRank. ``damping`` is the probability of following an edge (HippoRAG 2
+    uses 0.5). The walk's stationary vector is ``x ∝ D^{1/2} y`` with
+    ``(I - damping·D^{-1/2} A D^{-1/2}) y = D^{-1/2} r``, solved by conjugate gradients on that
+    symmetric form (see :mod:`graphmem.retrieve._ppr_cg`) for at most ``max_iter`` steps; ``tol``
+    bounds the residual's 2-norm relative to the right-hand side (the default gives an L1 error
+    below 1e-9). Measured 2x fewer matrix passes than :func:`personalized_pagerank_power`, in one
+    compiled loop. If the residual is still above ``tol`` after ``max_iter`` steps, a
+    ``RuntimeWarning`` is issued and the last iterate is returned. Raises ``ValueError`` for a
+    malformed ``reset`` or out-of-range parameters.
     """
     damping, tol, max_iter = _check_params(damping, tol, max_iter)
     n = transition.n
@@ -146,18 +153,17 @@ def personalized_pagerank_power(
 ) -> np.ndarray:
     """Personalized PageRank by sparse power iteration (numpy/scipy only): float64, sums to 1.
 
-    ``reset`` (length ``transition.n``, non-negative) is the teleport distribution up to scale; it
-    is normalized here. An all-zero or empty ``reset`` means "no preference" and gives the uniform
-    vector, i.e. global PageRank. ``damping`` is the probability of following an edge (HippoRAG 2
-    uses 0.5). Iterates ``x <- damping * P x + leak * r`` from ``x = r`` until the L1 change
-    between successive iterates drops below ``tol``; ``leak = 1 - sum(damping * P x)`` is the
-    teleport mass plus the damped mass of dangling nodes, which both go to ``r``. Computing it
-    from the sum also cancels floating-point drift, so every iterate sums to 1.
+    Same definition, arguments and errors as :func:`personalized_pagerank`; retrieval does not use
+    it, the tests hold the fast path against it. It reads :attr:`Transition.matrix`, built on the
+    first call for a graph. Iterates ``x <- damping * P x + leak * r`` from ``x = r`` until the L1
+    change between successive iterates drops below ``tol``; ``leak = 1 - sum(damping * P x)`` is
+    the teleport mass plus the damped mass of dangling nodes, which both go to ``r``. Computing
+    it from the sum also cancels floating-point drift, so every iterate sums to 1.
 
     With damping ``d`` the error shrinks by at least a factor ``d`` per step, so the defaults need
-    at most ~34 matvecs (17-25 measured on synthetic and KG-shaped graphs). If ``max_iter`` is reached first, a ``RuntimeWarning`` is issued and the last
-    iterate is returned: its L1 error is at most about ``d / (1 - d)`` times the last change.
-    Raises ``ValueError`` for a malformed ``reset`` or out-of-range parameters.
+    at most ~34 matvecs (17-25 measured on synthetic and KG-shaped graphs). If ``max_iter`` is
+    reached first, a ``RuntimeWarning`` is issued and the last iterate is returned: its L1 error
+    is at most about ``d / (1 - d)`` times the last change.
     """
     damping, tol, max_iter = _check_params(damping, tol, max_iter)
     n = transition.n
@@ -185,7 +191,7 @@ def personalized_pagerank_power(
             break
     else:
         warnings.warn(
-            f"personalized_pagerank did not converge in {max_iter} iterations "
+            f"personalized_pagerank_power did not converge in {max_iter} iterations "
             f"(last L1 change {change:.3g} >= tol {tol:g}); returning the last iterate",
             RuntimeWarning,
             stacklevel=2,
