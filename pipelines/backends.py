@@ -117,7 +117,7 @@ def _init_worker(config: ExtractConfig, parent: int) -> None:
         from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
         threadpool_limits(1)
-    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+    except ImportError:  # pragma: no cover - the pipelines extra; scikit-learn brings it too
         pass
     _worker_extractor = load_spacy_without_torch(config)
 
