@@ -27,13 +27,16 @@ import tempfile
 import time
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))  # the browser driver shared with the tests
+
+from headless import Browser
+
 from graphmem import Memory, read_documents
 from graphmem.memory import STORE_FILE
 from viz import RenderReport, render
-from viz.headless import Browser
 from viz.source import open_memory
 
-ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "data" / "2wiki-corpus" / "corpus.json"
 SAMPLE = ROOT / "examples" / "sample_corpus.jsonl"
 SAMPLE_QUERY = "In which valley was the author of The Salt Lantern born?"

@@ -28,7 +28,8 @@ import numpy as np
 import scipy
 import scipy.sparse as sp
 
-from graphmem.retrieve.ppr import build_transition, personalized_pagerank
+from graphmem.graph.transition import build_transition
+from graphmem.retrieve.ppr import personalized_pagerank
 from graphmem.retrieve.ppr_reference import adjacency_from_edges
 
 

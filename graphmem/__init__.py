@@ -24,7 +24,7 @@ from graphmem.errors import (
     StoreError,
 )
 from graphmem.io import read_documents
-from graphmem.llm.config import LLMConfig
+from graphmem.llm_config import LLMConfig
 from graphmem.memory import Memory
 from graphmem.store.base import DeleteReport
 from graphmem.types import Answer, Citation, Document, Explanation, Hit, SeedFact

@@ -20,7 +20,7 @@ from graphmem.errors import GraphMemError
 from graphmem.server.settings import ServerSettings  # a plain dataclass: no FastAPI loaded
 
 if TYPE_CHECKING:
-    from graphmem.llm.config import LLMConfig
+    from graphmem.llm_config import LLMConfig
 
 _D = ServerSettings()
 

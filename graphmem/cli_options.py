@@ -83,7 +83,7 @@ def setup_logging(verbose: int, *loggers: str) -> None:
 def llm_limit_options(f: Any) -> Any:
     """``--llm-timeout`` / ``--llm-retries`` (env ``GRAPHMEM_LLM_TIMEOUT`` /
     ``GRAPHMEM_LLM_RETRIES``): how long a command may wait for a model server. Unset, they keep
-    :class:`~graphmem.llm.config.LLMConfig`'s defaults (60 s, 5 retries: about 6 minutes for a
+    :class:`~graphmem.llm_config.LLMConfig`'s defaults (60 s, 5 retries: about 6 minutes for a
     server that never answers). Shared by every command that talks to a model."""
     f = click.option(
         "--llm-retries",
@@ -152,7 +152,7 @@ def llm_config(
     """The LLMConfig of a command's LLM options, or None when no model is named."""
     if not model:
         return None
-    from graphmem.llm.config import LLMConfig
+    from graphmem.llm_config import LLMConfig
 
     return LLMConfig.from_options(
         model=model, base_url=base_url, timeout_s=timeout, max_retries=retries

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from graphmem.llm.config import LLMConfig
+from graphmem.llm_config import LLMConfig
 
 
 @dataclass(frozen=True)

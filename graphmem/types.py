@@ -26,16 +26,6 @@ class Document:
 
 
 @dataclass(frozen=True)
-class Chunk:
-    """A passage: a document or a token window of it. Passages are the retrieval unit."""
-
-    chunk_id: str
-    doc_id: str
-    position: int
-    text: str
-
-
-@dataclass(frozen=True)
 class Mention:
     """An entity found in a passage. ``name`` is normalised, ``label`` the surface form first seen,
     ``kind`` the NER type (``PERSON``, ``GPE``...) or ``"NP"`` for a plain noun phrase."""

@@ -28,17 +28,15 @@ from typing import Protocol
 
 from graphmem.config import ExtractConfig
 from graphmem.embed import Embedder, SentenceTransformerEmbedder
-from graphmem.errors import GraphMemError
 from graphmem.extract import Extractor, SpacyExtractor
 from graphmem.types import Extraction
 from pipelines.config import IngestConfig
+from pipelines.workers import WorkerError, load_spacy_without_torch
 
 __all__ = [
     "Backend",
     "InlineBackend",
     "ProcessPoolBackend",
-    "WorkerError",
-    "cache_variant",
     "make_backend",
     "torch_threads",
 ]
@@ -47,10 +45,6 @@ log = logging.getLogger(__name__)
 
 #: How often a pool worker checks that the job process is still alive (seconds).
 PARENT_POLL_S = 0.5
-
-
-class WorkerError(GraphMemError):
-    """An extraction worker died (killed, out of memory) or could not start."""
 
 
 class Backend(Protocol):
@@ -123,37 +117,9 @@ def _init_worker(config: ExtractConfig, parent: int) -> None:
         from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
         threadpool_limits(1)
-    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+    except ImportError:  # pragma: no cover - the pipelines extra; scikit-learn brings it too
         pass
     _worker_extractor = load_spacy_without_torch(config)
-
-
-def load_spacy_without_torch(config: ExtractConfig) -> SpacyExtractor:
-    """A loaded SpacyExtractor, keeping torch out of the process when the pipeline allows.
-
-    spaCy's thinc imports torch whenever it is installed, although the CNN pipelines (``sm``,
-    ``md``, ``lg``) never use it: that import costs a worker about 1 s and 200 MB. torch is
-    hidden while the pipeline loads; a pipeline that fails to load without it (a transformer
-    pipeline) is loaded again with torch available. Results are the same either way (thinc
-    computes with numpy for these pipelines).
-    """
-    hidden = "torch" not in sys.modules
-    if hidden:
-        sys.modules["torch"] = None  # type: ignore[assignment]  # makes `import torch` fail
-    try:
-        extractor = SpacyExtractor(config)
-        _ = extractor.nlp
-        return extractor
-    except Exception as exc:
-        if not hidden:
-            raise
-        log.info("spaCy pipeline needs torch (%s); loading it with torch", exc)
-    finally:
-        if hidden:
-            del sys.modules["torch"]
-    extractor = SpacyExtractor(config)
-    _ = extractor.nlp
-    return extractor
 
 
 def _worker_extract(texts: Sequence[str]) -> list[Extraction]:
@@ -234,17 +200,6 @@ def make_backend(
     if config.workers >= 1 and _is_spacy(extractor):
         return ProcessPoolBackend(spacy_config, config.workers, embedder)
     return InlineBackend(extractor or SpacyExtractor(spacy_config), embedder, config.workers)
-
-
-def cache_variant(config: IngestConfig, extractor: Extractor | None) -> str:
-    """What the extraction cache adds to the extractor's name to key its entries: settings
-    that change spaCy's output but not :attr:`SpacyExtractor.name`."""
-    if not _is_spacy(extractor):
-        return ""
-    spacy_config = (
-        extractor.config if isinstance(extractor, SpacyExtractor) else config.memory.extract
-    )
-    return f"resolve_pronouns={spacy_config.resolve_pronouns}"
 
 
 @contextlib.contextmanager

@@ -47,7 +47,7 @@ from graphmem.memory import Memory
 from graphmem.store.open import is_url, redacted
 from graphmem.types import Document, Extraction
 from pipelines.adapters import BackendExtractor, BatchExtractor, PrefetchEmbedder, TimedEmbedder
-from pipelines.backends import cache_variant, make_backend, torch_threads
+from pipelines.backends import make_backend, torch_threads
 from pipelines.config import IngestConfig
 from pipelines.conflicts import conflict_stop, sort_batch
 from pipelines.progress import Progress
@@ -178,9 +178,7 @@ class _Job:
             elif cfg.cache and cache_dir is not None:
                 self.cache = DiskCache(Path(cache_dir) / CACHE_FILE)
                 stack.callback(self.cache.close)
-                source = CachingExtractor(
-                    source, self.cache, variant=cache_variant(cfg, self.extractor)
-                )
+                source = CachingExtractor(source, self.cache)
             self.extract_source = self.batch_extractor.fallback = source
             self.dispatch = ThreadPoolExecutor(
                 self.backend.concurrency, thread_name_prefix="extract"

@@ -33,8 +33,8 @@ class Progress(Closing):
         try:
             from tqdm import tqdm  # type: ignore[import-untyped]
             from tqdm.contrib.logging import logging_redirect_tqdm  # type: ignore[import-untyped]
-        except ImportError:  # pragma: no cover - tqdm comes with sentence-transformers
-            log.info("tqdm is not installed; no progress bar")
+        except ImportError:  # optional (the pipelines extra); sentence-transformers brings it too
+            log.info("tqdm is not installed (pip install 'graphmem[pipelines]'); no progress bar")
             return
         self._bar = tqdm(
             total=total(),

@@ -35,8 +35,8 @@ from graphmem.embed import Embedder
 from graphmem.errors import MissingDependencyError
 from graphmem.extract import Extractor, SpacyExtractor
 from graphmem.types import Extraction
-from pipelines.backends import WorkerError, load_spacy_without_torch
 from pipelines.config import IngestConfig
+from pipelines.workers import WorkerError, load_spacy_without_torch
 
 __all__ = ["LOCAL_SYSTEM_CONFIG", "OBJECT_STORE_BYTES", "RayBackend"]
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Screenshot of the live explorer of a running ``graphmem serve`` (docs/explorer.png).
 
-Opens the page in headless Chromium (:mod:`viz.headless`), enters the token when given, asks the
+Opens the page in headless Chromium (``tests/headless.py``), enters the token when given, asks the
 question, waits for the layout, clicks a node (expanding it from the API) and saves the view::
 
     graphmem serve --store .demo-store --port 8765 &
@@ -15,10 +15,13 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import sys
 import time
 from pathlib import Path
 
-from viz.headless import Browser
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the browser driver
+
+from headless import Browser
 
 log = logging.getLogger("explorer_screenshot")
 

@@ -18,6 +18,9 @@ of their own, digits and one-letter words are kept), then bm25s's English stopwo
 Snowball English stemmer (PyStemmer) — the usual BM25 baseline setup; pass ``stopwords=None`` /
 ``stemmer=None`` for exact-word matching. Scores are computed in float64 and ranked here, so ties
 break by the lower document index.
+
+bm25s and PyStemmer come with the ``eval`` extra (``pip install 'graphmem[eval]'``) and are
+imported on first use; without them a :class:`~graphmem.errors.MissingDependencyError` names it.
 """
 
 from __future__ import annotations
@@ -54,8 +57,10 @@ def _import_bm25s() -> Any:
     """
     try:
         import bm25s
-    except ImportError as exc:  # pragma: no cover - declared dependency
-        raise MissingDependencyError("the BM25 baseline needs bm25s: pip install bm25s") from exc
+    except ImportError as exc:
+        raise MissingDependencyError(
+            "the BM25 baseline needs bm25s: pip install 'graphmem[eval]'"
+        ) from exc
     bm25s_logger = logging.getLogger("bm25s")
     if bm25s_logger.level == logging.DEBUG:
         bm25s_logger.setLevel(logging.NOTSET)
@@ -69,9 +74,9 @@ def _tokenizer(stopwords: str | None, stemmer: str | None) -> Any:
     if stemmer is not None:
         try:
             import Stemmer
-        except ImportError as exc:  # pragma: no cover - declared dependency
+        except ImportError as exc:
             raise MissingDependencyError(
-                "BM25 stemming needs PyStemmer: pip install PyStemmer (or pass stemmer=None)"
+                "BM25 stemming needs PyStemmer: pip install 'graphmem[eval]' (or pass stemmer=None)"
             ) from exc
         try:
             stem_fn = Stemmer.Stemmer(stemmer)

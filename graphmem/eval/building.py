@@ -14,7 +14,7 @@ from graphmem.config import MemoryConfig
 from graphmem.embed import Embedder, SentenceTransformerEmbedder
 from graphmem.errors import GraphMemError
 from graphmem.eval.datasets import CorpusPassage
-from graphmem.extract import Extractor, SpacyExtractor
+from graphmem.extract import Extractor
 from graphmem.extract.openie import OpenIEExtractor
 from graphmem.extract.openie_file import load_openie
 from graphmem.memory import Memory
@@ -27,19 +27,13 @@ __all__ = ["EXTRACTOR_FILE", "build_memory", "openie_extractor"]
 Progress = Callable[[str], None]
 
 
-def _cache_variants(embedder: Embedder, extractor: Extractor) -> tuple[str, str]:
-    """Settings that change model outputs but not the models' names, for the cache keys."""
-    embed = (
-        f"dtype={embedder.config.dtype}"
-        if isinstance(embedder, SentenceTransformerEmbedder)
-        else ""
-    )
-    extract = (
-        f"pronouns={extractor.config.resolve_pronouns}"
-        if isinstance(extractor, SpacyExtractor)
-        else ""
-    )
-    return embed, extract
+def _embed_variant(embedder: Embedder) -> str:
+    """A setting that changes the embedder's output but not its name, for the cache key. (The
+    extractor needs none: :attr:`SpacyExtractor.name` carries its settings, so evaluation and
+    ``graphmem-ingest`` share cached extractions.)"""
+    if isinstance(embedder, SentenceTransformerEmbedder):
+        return f"dtype={embedder.config.dtype}"
+    return ""
 
 
 def build_memory(
@@ -55,15 +49,14 @@ def build_memory(
     """Add ``docs`` to the memory in ``mem_dir`` (into ``namespace`` when given, and then only
     that namespace must hold exactly them) through the cache; seconds taken, cache stats."""
     scope = {} if namespace is None else {"namespace": namespace}
-    embed_variant, extract_variant = _cache_variants(embedder, extractor)
     _check_store_extractor(mem_dir, extractor.name)
     with open_cache(cache_dir) as cache:
-        cached_embedder = CachingEmbedder(embedder, cache, variant=embed_variant)
+        cached_embedder = CachingEmbedder(embedder, cache, variant=_embed_variant(embedder))
         # a file lookup is instant: caching it would only copy the file into the cache
         cached_extractor: Extractor = (
             extractor
             if isinstance(extractor, OpenIEExtractor)
-            else CachingExtractor(extractor, cache, variant=extract_variant)
+            else CachingExtractor(extractor, cache)
         )
         with Memory(mem_dir, config, embedder=cached_embedder, extractor=cached_extractor) as mem:
             start = time.perf_counter()

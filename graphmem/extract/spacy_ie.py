@@ -24,7 +24,13 @@ if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Doc
 
-__all__ = ["KNOWN_MIRRORS", "RULES_VERSION", "SpacyExtractor", "load_spacy_pipeline"]
+__all__ = [
+    "KNOWN_MIRRORS",
+    "RULES_VERSION",
+    "SpacyExtractor",
+    "extractor_name",
+    "load_spacy_pipeline",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +38,17 @@ logger = logging.getLogger(__name__)
 #: store built with older rules can tell. r3: issue 11's node rules; r4: names keep balanced
 #: brackets ("salt lantern (novel)"), which changes what the rules emit.
 RULES_VERSION = 6
+
+
+
+def extractor_name(config: ExtractConfig) -> str:
+    """:attr:`SpacyExtractor.name` for ``config``: the model, :data:`RULES_VERSION` and every
+    setting that changes what is extracted (``batch_size`` does not), so that caches keyed by
+    the name never serve one setting's extractions to another. The default pronoun setting
+    adds nothing, which keeps the names (and cache entries) from before it was included."""
+    name = f"spacy:{config.model}:r{RULES_VERSION}"
+    return name if config.resolve_pronouns else f"{name}:no-pronouns"
+
 
 #: Installed packages carrying the same weights under another import name. Fallback stays inside
 #: one model family: an unknown or misspelt name fails loudly instead of silently parsing with a
@@ -155,8 +172,10 @@ class SpacyExtractor:
 
     def __init__(self, config: ExtractConfig | None = None) -> None:
         self.config = config if config is not None else ExtractConfig()
-        #: Identifies model and rule version, e.g. ``"spacy:en_core_web_sm:r1"``.
-        self.name: str = f"spacy:{self.config.model}:r{RULES_VERSION}"
+        #: Identifies model, rule version and every setting that changes the output, e.g.
+        #: ``"spacy:en_core_web_sm:r6"`` (pronoun resolution on, the default: the name it always
+        #: had) or ``"spacy:en_core_web_sm:r6:no-pronouns"``. Extraction caches key entries by it.
+        self.name: str = extractor_name(self.config)
         self._nlp: Language | None = None
         self._lock = threading.Lock()
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -38,13 +39,12 @@ from graphmem.config import TemporalConfig
 from graphmem.embed import Embedder
 from graphmem.graph.builder import BatchContent, fact_text, passage_input
 from graphmem.graph.index import GraphIndex
-from graphmem.llm.client import LLMClient
-from graphmem.llm.errors import LLMError
-from graphmem.llm.judge import judge_request, read_contradicted
-from graphmem.llm.prompts import JUDGE_PROMPT_VERSION
 from graphmem.store.base import Store, Triple
 from graphmem.temporal import VALUELESS_KINDS, normalize_predicate, relation_roles
 from graphmem.types import Extraction
+
+if TYPE_CHECKING:
+    from graphmem.llm.client import LLMClient
 
 __all__ = ["Conflict", "judge_conflicts"]
 
@@ -94,6 +94,10 @@ def judge_conflicts(
     llm = client() if tasks else None
     if llm is None:
         return []
+    from graphmem.llm.errors import LLMError
+    from graphmem.llm.judge import judge_request, read_contradicted
+    from graphmem.llm.prompts import JUDGE_PROMPT_VERSION
+
     requests = [
         judge_request(t.passage, t.shown, [index.fact_triple(int(c)) for c in t.candidates])
         for t in tasks

@@ -19,8 +19,8 @@ import scipy.sparse as sp
 
 from graphmem.config import GraphConfig, TemporalConfig
 from graphmem.graph.lexical import DIALOGUE_KEY, LexicalIndex, passage_texts
-from graphmem.retrieve.linking import quantize_rows
-from graphmem.retrieve.ppr import Transition, build_transition
+from graphmem.graph.quantize import quantize_rows
+from graphmem.graph.transition import Transition, build_transition
 from graphmem.store.base import EdgeRows, Store
 from graphmem.temporal import FactGroups, Validity, merge_groups, validity
 

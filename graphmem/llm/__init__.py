@@ -23,11 +23,11 @@ from graphmem.llm.answer import (
 )
 from graphmem.llm.cache import ResponseCache, cache_key
 from graphmem.llm.client import ChatRequest, Completion, LLMClient, Message, ReplyCheck
-from graphmem.llm.config import LLMConfig
 from graphmem.llm.errors import LLMError, ParseError
 from graphmem.llm.extractor import ExtractionReport, LLMExtractor
 from graphmem.llm.parse import FoundJSON, find_json, parse_json
 from graphmem.llm.usage import Usage
+from graphmem.llm_config import LLMConfig
 
 __all__ = [
     "FILTER_RESPONSE_FORMAT",

@@ -45,12 +45,12 @@ from graphmem.closing import Closing
 from graphmem.errors import MissingDependencyError
 from graphmem.llm.cache import CachedReply, ResponseCache, cache_key
 from graphmem.llm.cancel import Cancellation, Cancelled
-from graphmem.llm.config import LLMConfig
 from graphmem.llm.errors import LLMError, preview
 from graphmem.llm.reply import NotACompletion, read_completion
 from graphmem.llm.request import ChatRequest, Message, ReplyCheck, request_params
 from graphmem.llm.retry import backoff_delay, is_retryable, retry_after_seconds
 from graphmem.llm.usage import Usage
+from graphmem.llm_config import LLMConfig
 
 __all__ = ["ChatRequest", "Completion", "LLMClient", "Message", "ReplyCheck"]
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from graphmem.errors import InputError
-from graphmem.llm.config import LLMConfig
+from graphmem.llm_config import LLMConfig
 
 __all__ = ["ChatRequest", "Message", "ReplyCheck", "request_params"]
 

@@ -5,7 +5,7 @@ so the product is bound by memory bandwidth (6 ms on one core here), and OpenBLA
 threads, spinning after the call, fought torch's query-embedding threads and tripled the p95
 latency. Scoring int8 codes reads a quarter of the bytes (measured ~1 ms); the few best
 candidates are then rescored exactly in float32 (see :func:`graphmem.retrieve.linking.link_facts`).
-The codes come from :func:`graphmem.retrieve.linking.quantize_rows`.
+The codes come from :func:`graphmem.graph.quantize.quantize_rows`.
 """
 
 from __future__ import annotations

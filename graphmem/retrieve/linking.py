@@ -15,16 +15,6 @@ from graphmem.text import is_word, normalize_name, token_spans
 DEFAULT_MAX_NGRAM = 16
 
 
-def quantize_rows(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Symmetric per-row int8 quantisation: ``vectors ≈ codes * scales[:, None]``."""
-    if len(vectors) == 0:
-        return np.zeros(vectors.shape, dtype=np.int8), np.zeros(0, dtype=np.float32)
-    peak = np.abs(vectors).max(axis=1)
-    scales = np.where(peak > 0, peak / 127.0, 1.0).astype(np.float32)
-    codes = np.clip(np.rint(vectors / scales[:, None]), -127, 127).astype(np.int8)
-    return codes, scales
-
-
 def min_max(scores: np.ndarray) -> np.ndarray:
     """Scale to [0, 1]; a constant vector maps to all ones (every item equally good)."""
     if scores.size == 0:

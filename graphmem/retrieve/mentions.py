@@ -25,12 +25,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from graphmem.graph.quantize import quantize_rows
 from graphmem.retrieve.fusion import is_numeric_entity
 from graphmem.retrieve.linking import (
     DEFAULT_MAX_NGRAM,
     link_mentions_quantized,
     link_query_entity_spans,
-    quantize_rows,
 )
 from graphmem.text import is_word, normalize_name, token_spans
 

@@ -20,8 +20,9 @@ also networkx's); parallel edges add up. Note that igraph counts an undirected s
 Three implementations of the same definition: :func:`personalized_pagerank`, the fast path
 retrieval uses, which solves the linear system ``(I - damping·D^{-1/2} A D^{-1/2}) y = D^{-1/2} r``
 (``x ∝ D^{1/2} y``) by conjugate gradients in a compiled loop (:mod:`graphmem.retrieve._ppr_cg`);
-:func:`personalized_pagerank_power`, a sparse-matrix power iteration. Both run over a
-:class:`Transition` precomputed once per graph and reused across queries. The third,
+:func:`personalized_pagerank_power`, a sparse-matrix power iteration that only the tests use.
+Both run over a :class:`graphmem.graph.transition.Transition` precomputed once per graph (at
+index refresh) and reused across queries. The third,
 :func:`graphmem.retrieve.ppr_reference.personalized_pagerank_reference`, is a plain-Python
 transcription of the definition that tests hold the other two against.
 """
@@ -31,138 +32,12 @@ from __future__ import annotations
 import math
 import operator
 import warnings
-from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 
-__all__ = [
-    "Transition",
-    "build_transition",
-    "personalized_pagerank",
-    "personalized_pagerank_power",
-]
+from graphmem.graph.transition import Transition
 
-# Relative per-entry tolerance for the symmetry check: parallel edges summed in different orders
-# may differ in the last bits, a genuinely directed matrix differs by far more.
-_SYMMETRY_RTOL = 1e-9
-
-
-@dataclass(frozen=True, eq=False)
-class Transition:
-    """What the two solvers need about one graph, computed once by :func:`build_transition`.
-
-    ``matrix`` is the CSR (float64) matrix ``P`` with ``P[v, u] = w(u, v) / out(u)``: the transpose
-    of the row-normalized adjacency, so ``P @ x`` moves the mass ``x`` one step along the edges.
-    Columns of dangling nodes are empty. ``dangling`` holds their indices (int64, ascending) and
-    ``dangling_mask`` flags them; the iteration itself needs neither (it recovers the dangling mass
-    from the sum of ``P @ x``), they are kept for callers and diagnostics. ``symmetric`` is
-    ``D^{-1/2} A D^{-1/2}`` (CSR, float64) with its nodes renumbered by ``order`` (position ``i``
-    holds node ``order[i]``; most-connected nodes first, which keeps the hub entries the matvec
-    reads most in cache: measured 2.6x faster matvecs on the 2Wiki graph), and ``sqrt_out`` is
-    ``sqrt(out)`` with 1 for dangling nodes: the conjugate-gradient fast path solves with them. Arrays are read-only so one
-    instance can be shared by concurrent queries.
-    """
-
-    n: int
-    matrix: sp.csr_matrix
-    dangling: np.ndarray
-    dangling_mask: np.ndarray
-    symmetric: sp.csr_matrix
-    sqrt_out: np.ndarray
-    order: np.ndarray
-    cg_indptr: np.ndarray
-    cg_indices: np.ndarray
-
-
-def build_transition(
-    adjacency: sp.spmatrix | sp.sparray, *, exactly_symmetric: bool = False
-) -> Transition:
-    """Validate a symmetric weighted adjacency matrix and precompute its transition matrix.
-
-    ``adjacency`` is n×n in any scipy sparse format, ``adjacency[u, v]`` the total weight between
-    ``u`` and ``v`` (see :func:`adjacency_from_edges`). Raises ``TypeError`` if it is not sparse,
-    ``ValueError`` if it is not square, has NaN/infinite or negative entries, is not symmetric,
-    or a node's total weight overflows. Explicitly stored zeros are ignored.
-
-    ``exactly_symmetric``: the caller guarantees ``adjacency`` equals its transpose bit for bit
-    (the index builds it as ``upper + upper.T``), so the symmetry check is skipped and the
-    adjacency serves as its own transpose. The result is the same, array for array (tested);
-    it saves ~30 ms of the ~90 ms this takes on the 2Wiki graph, on every index refresh.
-    """
-    if not sp.issparse(adjacency):
-        raise TypeError(
-            f"adjacency must be a scipy sparse matrix, got {type(adjacency).__name__}"
-        )
-    if adjacency.ndim != 2 or adjacency.shape[0] != adjacency.shape[1]:
-        raise ValueError(f"adjacency must be square, got shape {adjacency.shape}")
-    n = int(adjacency.shape[0])
-    a = sp.csr_matrix(adjacency, dtype=np.float64, copy=True)
-    a.sum_duplicates()
-    if not np.all(np.isfinite(a.data)):
-        raise ValueError("adjacency contains NaN or infinite weights")
-    if a.data.size and a.data.min() < 0:
-        raise ValueError(f"adjacency contains negative weights (min {a.data.min():g})")
-    a.eliminate_zeros()
-    if not exactly_symmetric:
-        _check_symmetric(a)
-
-    with np.errstate(over="ignore"):  # reported as a ValueError just below
-        out = np.asarray(a.sum(axis=1), dtype=np.float64).ravel()
-    if not np.all(np.isfinite(out)):
-        raise ValueError("adjacency row sums overflow float64; rescale the weights")
-    dangling_mask = out == 0.0
-
-    # p[v, u] = a[u, v]: CSR of the transpose, indices sorted
-    p = a.copy() if exactly_symmetric else sp.csr_matrix(a.T)
-    p.sort_indices()
-    p.data /= out[p.indices]  # divide each entry by the out-weight of its source column
-    p.data.setflags(write=False)
-    p.indices.setflags(write=False)
-    p.indptr.setflags(write=False)
-    dangling = np.flatnonzero(dangling_mask).astype(np.int64)
-    sqrt_out = np.sqrt(np.where(dangling_mask, 1.0, out))
-    order = np.argsort(-np.diff(a.indptr), kind="stable").astype(np.int64)
-    sym = _renumbered(a, order)
-    rows = np.repeat(np.arange(n), np.diff(sym.indptr))
-    scale = sqrt_out[order]
-    sym.data /= scale[rows] * scale[sym.indices]
-    cg_indptr = sym.indptr.astype(np.uint64)
-    cg_indices = sym.indices.astype(np.uint32)
-    for arr in (dangling, dangling_mask, sqrt_out, order, sym.data, cg_indptr, cg_indices):
-        arr.setflags(write=False)
-    return Transition(
-        n=n, matrix=p, dangling=dangling, dangling_mask=dangling_mask, symmetric=sym,
-        sqrt_out=sqrt_out, order=order, cg_indptr=cg_indptr, cg_indices=cg_indices,
-    )
-
-
-def _renumbered(a: sp.csr_matrix, order: np.ndarray) -> sp.csr_matrix:
-    """``a[order][:, order]`` with sorted indices: rows picked in ``order``, then each column
-    index mapped to its new number and re-sorted within its row. The same matrix as the fancy
-    indexing gives, without its argsort over every stored entry (~10 ms on the 2Wiki graph)."""
-    rows = a[order]
-    new_number = np.empty(len(order), dtype=rows.indices.dtype)
-    new_number[order] = np.arange(len(order), dtype=rows.indices.dtype)
-    out = sp.csr_matrix(
-        (rows.data, new_number[rows.indices], rows.indptr), shape=a.shape, copy=False
-    )
-    out.has_sorted_indices = False
-    out.sort_indices()
-    return out
-
-
-def _check_symmetric(a: sp.csr_matrix) -> None:
-    """Raise ``ValueError`` unless ``a`` equals its transpose entrywise up to ``_SYMMETRY_RTOL``."""
-    excess = abs(a - a.T) - _SYMMETRY_RTOL * (a + a.T)
-    excess = sp.csr_matrix(excess)
-    if excess.data.size and excess.data.max() > 0:
-        rows, cols = (excess > 0).nonzero()
-        u, v = int(rows[0]), int(cols[0])
-        raise ValueError(
-            "adjacency must be symmetric (undirected graph): "
-            f"[{u}, {v}] = {a[u, v]:g} but [{v}, {u}] = {a[v, u]:g}"
-        )
+__all__ = ["personalized_pagerank", "personalized_pagerank_power"]
 
 
 def _check_params(damping: float, tol: float, max_iter: int) -> tuple[float, float, int]:
@@ -220,14 +95,20 @@ def personalized_pagerank(
     tol: float = 1e-10,
     max_iter: int = 100,
 ) -> np.ndarray:
-    """Personalized PageRank scores for one query (the fast path): float64 array summing to 1.
+    """Personalized PageRank scores for one query (the fast path retrieval uses): float64 array
+    summing to 1, solved by conjugate gradients, not by iterating the walk.
 
-    Same definition, arguments and errors as :func:`personalized_pagerank_power`, solved by
-    conjugate gradients on the symmetric form (see :mod:`graphmem.retrieve._ppr_cg`): the walk's
-    stationary vector is ``x ∝ D^{1/2} y`` with ``(I - damping·D^{-1/2} A D^{-1/2}) y = D^{-1/2} r``.
-    Here ``tol`` bounds the residual's 2-norm relative to the right-hand side; the default gives
-    an L1 error below 1e-9. Measured 2x fewer matrix passes than the power iteration, in one
-    compiled loop.
+    ``reset`` (length ``transition.n``, non-negative) is the teleport distribution up to scale; it
+    is normalized here. An all-zero or empty ``reset`` means "no preference" and gives the uniform
+    vector, i.e. global PageRank. ``damping`` is the probability of following an edge (HippoRAG 2
+    uses 0.5). The walk's stationary vector is ``x ∝ D^{1/2} y`` with
+    ``(I - damping·D^{-1/2} A D^{-1/2}) y = D^{-1/2} r``, solved by conjugate gradients on that
+    symmetric form (see :mod:`graphmem.retrieve._ppr_cg`) for at most ``max_iter`` steps; ``tol``
+    bounds the residual's 2-norm relative to the right-hand side (the default gives an L1 error
+    below 1e-9). Measured 2x fewer matrix passes than :func:`personalized_pagerank_power`, in one
+    compiled loop. If the residual is still above ``tol`` after ``max_iter`` steps, a
+    ``RuntimeWarning`` is issued and the last iterate is returned. Raises ``ValueError`` for a
+    malformed ``reset`` or out-of-range parameters.
     """
     damping, tol, max_iter = _check_params(damping, tol, max_iter)
     n = transition.n
@@ -272,18 +153,17 @@ def personalized_pagerank_power(
 ) -> np.ndarray:
     """Personalized PageRank by sparse power iteration (numpy/scipy only): float64, sums to 1.
 
-    ``reset`` (length ``transition.n``, non-negative) is the teleport distribution up to scale; it
-    is normalized here. An all-zero or empty ``reset`` means "no preference" and gives the uniform
-    vector, i.e. global PageRank. ``damping`` is the probability of following an edge (HippoRAG 2
-    uses 0.5). Iterates ``x <- damping * P x + leak * r`` from ``x = r`` until the L1 change
-    between successive iterates drops below ``tol``; ``leak = 1 - sum(damping * P x)`` is the
-    teleport mass plus the damped mass of dangling nodes, which both go to ``r``. Computing it
-    from the sum also cancels floating-point drift, so every iterate sums to 1.
+    Same definition, arguments and errors as :func:`personalized_pagerank`; retrieval does not use
+    it, the tests hold the fast path against it. It reads :attr:`Transition.matrix`, built on the
+    first call for a graph. Iterates ``x <- damping * P x + leak * r`` from ``x = r`` until the L1
+    change between successive iterates drops below ``tol``; ``leak = 1 - sum(damping * P x)`` is
+    the teleport mass plus the damped mass of dangling nodes, which both go to ``r``. Computing
+    it from the sum also cancels floating-point drift, so every iterate sums to 1.
 
     With damping ``d`` the error shrinks by at least a factor ``d`` per step, so the defaults need
-    at most ~34 matvecs (17-25 measured on synthetic and KG-shaped graphs). If ``max_iter`` is reached first, a ``RuntimeWarning`` is issued and the last
-    iterate is returned: its L1 error is at most about ``d / (1 - d)`` times the last change.
-    Raises ``ValueError`` for a malformed ``reset`` or out-of-range parameters.
+    at most ~34 matvecs (17-25 measured on synthetic and KG-shaped graphs). If ``max_iter`` is
+    reached first, a ``RuntimeWarning`` is issued and the last iterate is returned: its L1 error
+    is at most about ``d / (1 - d)`` times the last change.
     """
     damping, tol, max_iter = _check_params(damping, tol, max_iter)
     n = transition.n
@@ -311,7 +191,7 @@ def personalized_pagerank_power(
             break
     else:
         warnings.warn(
-            f"personalized_pagerank did not converge in {max_iter} iterations "
+            f"personalized_pagerank_power did not converge in {max_iter} iterations "
             f"(last L1 change {change:.3g} >= tol {tol:g}); returning the last iterate",
             RuntimeWarning,
             stacklevel=2,

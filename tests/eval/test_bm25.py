@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import random
+import sys
 import time
 from collections import Counter
 
@@ -155,3 +156,19 @@ def test_ten_thousand_passages_quickly() -> None:
     # generous bounds (a laptop takes ~1 s to build and ~0.1 s to search)
     assert built < 20.0
     assert searched < 5.0
+
+
+@pytest.mark.parametrize(
+    ("module", "call"),
+    [
+        ("bm25s", lambda: BM25Index(DOCS)),
+        ("Stemmer", lambda: analyze("running cats")),
+    ],
+)
+def test_missing_eval_extra_names_it(monkeypatch, module, call) -> None:
+    """bm25s and PyStemmer are the ``eval`` extra: without one, the error says how to get it."""
+    from graphmem.errors import MissingDependencyError
+
+    monkeypatch.setitem(sys.modules, module, None)  # makes `import module` fail
+    with pytest.raises(MissingDependencyError, match=r"pip install 'graphmem\[eval\]'"):
+        call()

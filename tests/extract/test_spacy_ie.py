@@ -12,6 +12,7 @@ from graphmem.config import ExtractConfig
 from graphmem.errors import ModelNotFoundError
 from graphmem.extract import Extractor, SpacyExtractor, load_spacy_pipeline
 from graphmem.extract._rules import PRONOUNS
+from graphmem.extract.spacy_ie import RULES_VERSION
 from graphmem.text import normalize_name
 from graphmem.types import Extraction, Triple
 
@@ -239,6 +240,19 @@ def test_empty_batch_does_not_load_the_model() -> None:
 def test_is_an_extractor(ie: SpacyExtractor) -> None:
     assert isinstance(ie, Extractor)
     assert ie.name.startswith("spacy:en_core_web_sm")
+
+
+def test_name_carries_every_output_changing_setting() -> None:
+    """Extraction caches key entries by the name alone, so settings that change the output
+    change the name; equal settings (and batch_size, which changes nothing) give equal names."""
+    default = SpacyExtractor(ExtractConfig())
+    on = SpacyExtractor(ExtractConfig(resolve_pronouns=True))
+    off = SpacyExtractor(ExtractConfig(resolve_pronouns=False))
+    assert default.name == on.name == f"spacy:en_core_web_sm:r{RULES_VERSION}"  # as before
+    assert off.name != on.name
+    assert off.name == SpacyExtractor(ExtractConfig(resolve_pronouns=False)).name
+    assert SpacyExtractor(ExtractConfig(batch_size=7)).name == on.name
+    assert SpacyExtractor(ExtractConfig(model="en_core_web_md")).name != on.name
 
 
 def test_missing_model_is_a_helpful_error() -> None:

@@ -6,7 +6,7 @@ import pytest
 
 from graphmem.llm import LLMConfig, LLMError, ResponseCache, cache_key
 from graphmem.llm.cache import CachedReply
-from graphmem.llm.config import DEFAULT_BASE_URL, DEFAULT_MODEL, LOCAL_API_KEY
+from graphmem.llm_config import DEFAULT_BASE_URL, DEFAULT_MODEL, LOCAL_API_KEY
 
 
 @pytest.fixture(autouse=True)

@@ -3,6 +3,7 @@ import unicodedata
 import numpy as np
 import pytest
 
+from graphmem.graph.quantize import quantize_rows
 from graphmem.retrieve._scoring import f32_scores, int8_scores
 from graphmem.retrieve.linking import (
     link_facts,
@@ -12,7 +13,6 @@ from graphmem.retrieve.linking import (
     link_query_entities,
     link_query_entity_spans,
     min_max,
-    quantize_rows,
     top_k_indices,
 )
 from graphmem.retrieve.linking_reference import link_mentions_reference

@@ -10,12 +10,8 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from graphmem.retrieve.ppr import (
-    Transition,
-    build_transition,
-    personalized_pagerank,
-    personalized_pagerank_power,
-)
+from graphmem.graph.transition import Transition, build_transition
+from graphmem.retrieve.ppr import personalized_pagerank, personalized_pagerank_power
 from graphmem.retrieve.ppr_reference import adjacency_from_edges, personalized_pagerank_reference
 
 Edge = tuple[int, int, float]

@@ -73,7 +73,7 @@ def api(served) -> Iterator[httpx.Client]:
 
 @pytest.fixture(scope="module")
 def browser():
-    from viz.headless import Browser, find_chromium
+    from headless import Browser, find_chromium
 
     if find_chromium() is None:
         pytest.skip("Chromium not installed (apt-get install chromium, or set GRAPHMEM_CHROMIUM)")

@@ -63,8 +63,10 @@ def test_as_of_before_between_and_after(memory_factory):
 
 
 def test_delete_of_newer_document_restores_older_fact_exactly(memory_factory):
-    """Validity is derived from provenance: deleting the newer statement leaves a memory equal,
-    row for row by name, fact by fact and hit by hit, to one it was never added to."""
+    """Validity is derived from provenance: deleting the newer statement leaves a memory equal
+    to one it was never added to, compared by name (``dump``: documents, passages, entity names,
+    facts, provenance, mentions, synonym pairs and conflicts, as sets; not ids, vectors or
+    scores), fact by fact and hit by hit."""
     touched, fresh = memory_factory("touched"), memory_factory("fresh")
     touched.add([PARIS, HOBBY])
     touched.add([BERLIN])

@@ -30,7 +30,7 @@ def viz_memory(tmp_path_factory, embedder, extractor) -> Iterator[Memory]:
 @pytest.fixture(scope="session")
 def browser():
     """One headless Chromium for the session; skips with the reason when it cannot run."""
-    from viz.headless import Browser, find_chromium
+    from headless import Browser, find_chromium
 
     if find_chromium() is None:
         pytest.skip("Chromium not installed (apt-get install chromium, or set GRAPHMEM_CHROMIUM)")

@@ -1,6 +1,8 @@
 """Drive a headless Chromium over the DevTools protocol: open a rendered page, wait until its
 network is ready, read values from it, click and hover, catch script errors and dialogs, take
-screenshots. Used by the browser tests and ``benchmarks/bench_viz.py``.
+screenshots. Used by the browser tests, ``benchmarks/bench_viz.py`` and
+``scripts/explorer_screenshot.py`` (which put ``tests/`` on ``sys.path`` to import it, as
+pytest does for the tests); not part of any installed package.
 
 Needs a Chromium binary (Debian: ``apt-get install chromium``; or set ``GRAPHMEM_CHROMIUM``) and
 ``websocket-client`` (in graphmem's ``dev`` extra). Nothing here is needed to render a page.

@@ -5,14 +5,15 @@ Endpoint and key follow the openai package's conventions: unset fields fall back
 to ``GRAPHMEM_LLM_MODEL``, so one environment names endpoint, key and model for every command
 and for library code. Local servers (vLLM, Ollama, llama.cpp) usually ignore the key, so when an
 endpoint is given and no key is found anywhere a placeholder is sent instead of failing.
+
+A leaf module outside :mod:`graphmem.llm`, so that :class:`graphmem.config.MemoryConfig` can name
+it without ``import graphmem`` loading the LLM package (which imports it from here).
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-
-from graphmem.llm.errors import LLMError
 
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_MODEL", "LOCAL_API_KEY", "MODEL_ENV", "LLMConfig"]
 
@@ -121,6 +122,8 @@ class LLMConfig:
             return key
         if self.base_url or os.environ.get("OPENAI_BASE_URL"):
             return LOCAL_API_KEY
+        from graphmem.llm.errors import LLMError
+
         raise LLMError(
             f"no API key for {DEFAULT_BASE_URL}: set LLMConfig.api_key or OPENAI_API_KEY, "
             "or set LLMConfig.base_url / OPENAI_BASE_URL to a local OpenAI-compatible server",
