@@ -87,7 +87,7 @@ class ServerSettings:
 class LLMOptions:
     """The server's LLM as its command line named it (plain values, no key: the key comes
     from ``OPENAI_API_KEY``), so it travels to worker processes as JSON; :meth:`config` builds
-    the :class:`graphmem.llm.config.LLMConfig`, None when no model is named."""
+    the :class:`graphmem.llm_config.LLMConfig`, None when no model is named."""
 
     model: str | None = None
     base_url: str | None = None
@@ -97,7 +97,7 @@ class LLMOptions:
     def config(self) -> Any:
         if not self.model:
             return None
-        from graphmem.llm.config import LLMConfig
+        from graphmem.llm_config import LLMConfig
 
         return LLMConfig.from_options(model=self.model, base_url=self.base_url,
                                       timeout_s=self.timeout, max_retries=self.retries)
