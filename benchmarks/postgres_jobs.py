@@ -64,9 +64,16 @@ def _score_range(pairs: dict[Any, float], keys: set[Any]) -> list[float] | None:
     return [round(min(scores), 6), round(max(scores), 6)] if scores else None
 
 
+def _examples(pairs: dict[Any, float], keys: set[Any], n: int = 10) -> list[list[Any]]:
+    """Up to ``n`` of the pairs ``keys`` (entities as (namespace, name)) as [name, name, score],
+    lowest score first."""
+    rows = sorted(keys, key=lambda k: pairs[k])[:n]
+    return [[k[0][1], k[1][1], round(pairs[k], 6)] for k in rows]
+
+
 def synonym_diff(one: list[tuple[Any, ...]], two: list[tuple[Any, ...]]) -> dict[str, Any]:
     """Synonym edges of two stores by entity-name pair: how many in each, how many in only
-    one, the score range of those (how close to the threshold), and for the pairs in both the
+    one, the score range of those (how close to the threshold) and up to ten of them, and for the pairs in both the
     largest score difference."""
     a = {r[:2]: r[2] for r in one}
     b = {r[:2]: r[2] for r in two}
@@ -81,6 +88,8 @@ def synonym_diff(one: list[tuple[Any, ...]], two: list[tuple[Any, ...]]) -> dict
         "max_abs_score_diff_in_both": max(diffs, default=0.0),
         "only_in_first_score_range": _score_range(a, only_a),
         "only_in_second_score_range": _score_range(b, only_b),
+        "only_in_first_examples": _examples(a, only_a),
+        "only_in_second_examples": _examples(b, only_b),
     }
 
 
