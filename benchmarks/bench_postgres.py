@@ -7,8 +7,14 @@
 * retrieval p50 over dev questions, requiring identical results (passages and scores);
 * two ingest jobs (``python -m pipelines ingest`` processes) writing the two halves of the
   corpus into one PostgreSQL schema at the same time: wall time, passages/s, and whether the
-  store equals the single job's (rows by name; entity labels come from whichever writer stored
-  an entity first, so they are compared apart).
+  store equals the single job's (rows by name; entity labels and synonym edges depend on the
+  order and batching of writes, so they are compared apart: synonym pairs in each store, in
+  only one, and the largest score difference of those in both);
+* the control (``--no-control`` to skip): the same two half jobs one after the other into a new
+  PostgreSQL schema (and a new SQLite directory), compared to the single job the same way, and
+  the concurrent store compared to it. Synonym edges of concurrent writers equal the same writes
+  in commit order (graphmem/graph/synonyms.py), so the sequential control differing from the
+  single job like the concurrent run does points at order and batching, not at concurrency.
 
 PostgreSQL is a throwaway local server (tests/pg_server.py: unix socket, ``fsync=off``), or
 ``--url``. Timings on a shared 2-core machine are noisy: load averages are recorded.
@@ -24,7 +30,6 @@ import logging
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -34,9 +39,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from dumps import by_name, tables, without_added_at
 from pg_server import find_bindir, start_server
+from postgres_jobs import compare_to_single_job, two_jobs
 
 from graphmem import Memory
 from graphmem.config import EmbedConfig, ExtractConfig
@@ -91,58 +98,6 @@ def retrieval(location: str, embedder: Any, queries: list[str]) -> tuple[float, 
     return round(statistics.median(times) * 1000, 2), results
 
 
-def two_jobs(corpus: list[dict[str, Any]], url: str, work: Path, batch: int) -> dict[str, Any]:
-    """Two ``pipelines ingest`` processes on disjoint halves into one schema, at once."""
-    half = len(corpus) // 2
-    procs, reports = [], []
-    start = time.perf_counter()
-    for i, part in enumerate((corpus[:half], corpus[half:])):
-        path = work / f"half{i}.json"
-        path.write_text(json.dumps(part), encoding="utf-8")
-        report = work / f"half{i}.report.json"
-        cmd = [sys.executable, "-m", "pipelines", "ingest", str(path), "--store", url,
-               "--no-progress", "--no-cache", "--workers", "1", "--batch-size", str(batch),
-               "--report", str(report)]
-        procs.append(subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL,
-                                      stderr=subprocess.PIPE))
-        reports.append(report)
-    for p in procs:
-        _, err = p.communicate()
-        if p.returncode != 0:
-            raise SystemExit(f"a half job failed:\n{err.decode()[-3000:]}")
-    wall = time.perf_counter() - start
-    jobs = [json.loads(r.read_text(encoding="utf-8")) for r in reports]
-    return {
-        "wall_s": round(wall, 2),
-        "passages_per_s": round(sum(j["chunks"] for j in jobs) / wall, 2),
-        "job_wall_s": [j["seconds"]["wall"] for j in jobs],
-        "job_commit_s": [j["seconds"].get("commit") for j in jobs],
-        "note": "each job's wall includes loading its models (about 10 s)",
-    }
-
-
-def compare_to_single_job(one: dict[str, Any], two: dict[str, Any]) -> dict[str, Any]:
-    """The halves' store against the single job's, by name. Two things depend on the order
-    documents arrive in, on either store (the same halves one after the other into SQLite
-    differ the same way): an entity's label and kind are those of the first passage that
-    stored it, and a synonym edge's cosine comes from vectors embedded in other batches
-    (differences in the 4th decimal). Those are compared apart."""
-    order_free = [t for t in one if t not in ("entities", "synonyms")]
-    names = {t: sorted(r[:2] for r in rows) for t, rows in (("one", one["entities"]), ("two", two["entities"]))}
-    pairs = {t: sorted(r[:2] for r in d["synonyms"]) for t, d in (("one", one), ("two", two))}
-    label_kind = set(one["entities"]) ^ set(two["entities"])
-    return {
-        "counts_equal": {k: len(v) for k, v in one.items()} == {k: len(v) for k, v in two.items()},
-        "rows_equal": {t: one[t] == two[t] for t in order_free},
-        "entity_names_equal": names["one"] == names["two"],
-        "entities_with_other_label_or_kind": len({r[:2] for r in label_kind}),
-        "synonym_pairs_equal": pairs["one"] == pairs["two"],
-        "synonym_scores_max_abs_diff": max(
-            (abs(a[2] - b[2]) for a, b in zip(one["synonyms"], two["synonyms"])), default=0.0
-        ) if pairs["one"] == pairs["two"] else None,
-    }
-
-
 def _named(location: str) -> dict[str, Any]:
     store = open_store(location)
     try:
@@ -159,6 +114,30 @@ def _rows(location: str) -> dict[str, Any]:
         store.close()
 
 
+def control(records: list[dict[str, Any]], url: str, work: Path, args: argparse.Namespace,
+            one: dict[str, Any], concurrent: dict[str, Any]) -> dict[str, Any]:
+    """The same two half jobs one after the other into a new PostgreSQL schema (and a new
+    SQLite directory unless ``--no-sqlite-control``), each compared to the single job; the
+    concurrent store compared to the sequential one."""
+    out: dict[str, Any] = {}
+    seq = two_jobs(records, url, work, args.batch_size, concurrent=False, tag="_seq")
+    named = _named(url)
+    seq.update(compare_to_single_job(one, named))
+    out["two_sequential_jobs"] = seq
+    log.info("two sequential jobs: %s", seq)
+    out["concurrent_vs_sequential"] = compare_to_single_job(named, concurrent)
+    log.info("concurrent vs sequential: %s", out["concurrent_vs_sequential"])
+    if args.sqlite_control:
+        lite = str(work / "sqlite_sequential")
+        res = two_jobs(records, lite, work, args.batch_size, concurrent=False, tag="_seqlite")
+        lite_named = _named(lite)
+        res.update(compare_to_single_job(one, lite_named))
+        res["vs_sequential_postgres"] = compare_to_single_job(named, lite_named)
+        out["two_sequential_jobs_sqlite"] = res
+        log.info("two sequential jobs, SQLite: %s", res)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--corpus", type=Path, default=DATA / "corpus.json")
@@ -168,6 +147,10 @@ def main() -> None:
     ap.add_argument("--batch-size", type=int, default=256)
     ap.add_argument("--url", default=None, help="A PostgreSQL database URL (default: a local "
                     "throwaway server); schemas bench_* are created in it.")
+    ap.add_argument("--no-control", dest="control", action="store_false", help="Skip the "
+                    "control: the two half jobs one after the other.")
+    ap.add_argument("--no-sqlite-control", dest="sqlite_control", action="store_false",
+                    help="Run the sequential control into PostgreSQL only.")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "postgres.json")
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
@@ -213,6 +196,8 @@ def main() -> None:
             one, two = _named(stores["postgres"]), _named(halves)
             result["two_concurrent_jobs"].update(compare_to_single_job(one, two))
             log.info("two jobs: %s", result["two_concurrent_jobs"])
+            if args.control:
+                result.update(control(records, base + f"{tag}_sequential", work, args, one, two))
     finally:
         if server is not None:
             server.stop()
