@@ -290,25 +290,26 @@ def _synonyms(
     candidates = [e for e in entities if synonym_eligible(e.name, e.kind)]
     if not candidates:
         return []
-    rows = index.synonym_rows
-    names = [index.entity_names[r] for r in rows]
-    existing = index.entities.vectors[rows]
+    rows: np.ndarray | None = index.synonym_rows  # of ``existing``: the targets, not copied
+    existing, names = index.entities.vectors, None  # names: only when the targets change
     if store.generation() != index.generation:  # another writer committed since the refresh
+        keep_rows = index.synonym_rows
         if store.deleted_at() >= index.generation:  # ... and removed rows: drop those
-            alive = np.isin(index.entities.ids[rows], store.alive_ids("entities"))
-            names = [n for n, a in zip(names, alive) if a]
-            existing = existing[alive]
+            keep_rows = keep_rows[np.isin(index.entities.ids[keep_rows], store.alive_ids("entities"))]
+        names = [index.entity_names[r] for r in keep_rows]
+        existing, rows = existing[keep_rows], None
         after = int(index.entities.ids[-1]) if index.n_entities else 0
         extra = store.load_entities(after)
         keep = [i for i, (n, k) in enumerate(zip(extra.names, extra.kinds)) if synonym_eligible(n, k)]
         names += [extra.names[i] for i in keep]
         existing = np.vstack([existing, extra.embeddings[keep]]) if keep else existing
+    n_old = len(names) if names is not None else len(index.synonym_rows)
     new = np.stack([e.embedding for e in candidates])
     out: list[tuple[str, str, float]] = []
-    for i, t, score in synonym_pairs(
-        new, existing, threshold=graph.synonym_threshold, top_k=graph.synonym_top_k
-    ):
-        other = names[t] if t < len(names) else candidates[t - len(names)].name
+    for i, t, score in synonym_pairs(new, existing, rows=rows, threshold=graph.synonym_threshold,
+                                     top_k=graph.synonym_top_k):
+        other = (candidates[t - n_old].name if t >= n_old else names[t] if names is not None
+                 else index.entity_names[index.synonym_rows[t]])
         out.append((candidates[i].name, other, score))
     return out
 

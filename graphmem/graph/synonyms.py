@@ -30,25 +30,28 @@ def synonym_pairs(
     new: np.ndarray,
     existing: np.ndarray,
     *,
+    rows: np.ndarray | None = None,
     threshold: float = 0.8,
     top_k: int = 100,
 ) -> list[tuple[int, int, float]]:
     """Pairs of (new row, target, cosine) with cosine >= ``threshold``, at most ``top_k`` per new row.
 
-    Rows must be unit-norm. A target ``t < len(existing)`` is a row of ``existing``; a target
-    ``t >= len(existing)`` is new row ``t - len(existing)``. Each new–new pair appears once (the
-    earlier new row is the source). Scores are returned as Python floats.
+    Rows must be unit-norm. The existing targets are the rows of ``existing``, or with ``rows``
+    those rows of it (``existing[rows]``, never copied: on the 2Wiki memory that copy of 50k
+    vectors was most of an add's synonym step). A target ``t < n_old`` (the number of existing
+    targets) is existing target ``t``; a target ``t >= n_old`` is new row ``t - n_old``. Each
+    new–new pair appears once (the earlier new row is the source). Scores are Python floats.
     """
     if new.ndim != 2 or existing.ndim != 2 or (len(existing) and new.shape[1] != existing.shape[1]):
         raise ValueError(f"shape mismatch: new {new.shape}, existing {existing.shape}")
-    n_old, n_new = len(existing), len(new)
+    n_old, n_new = (len(existing) if rows is None else len(rows)), len(new)
     if n_new == 0:
         return []
-    targets = np.vstack([existing, new]) if n_old else new
     out: list[tuple[int, int, float]] = []
     for start in range(0, n_new, _BLOCK):
         block = new[start : start + _BLOCK]
-        sims = block @ targets.T
+        old = block @ existing.T if n_old else np.zeros((len(block), 0), dtype=new.dtype)
+        sims = np.hstack([old if rows is None else old[:, rows], block @ new.T])
         rows = np.arange(len(block))
         # Only pairs with a later new row (and never a row with itself).
         for r in rows:

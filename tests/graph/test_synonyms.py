@@ -31,6 +31,20 @@ def test_matches_reference(seed):
     np.testing.assert_allclose(sorted(s for *_, s in fast), sorted(s for *_, s in ref), atol=1e-5)
 
 
+@pytest.mark.parametrize("seed", [0, 1])
+def test_rows_pick_targets_without_copying_them(seed):
+    rng = np.random.default_rng(seed)
+    base = rng.normal(size=(5, 8))
+    matrix = _unit(np.repeat(base, 4, axis=0) + 0.3 * rng.normal(size=(20, 8)))
+    rows = np.array([17, 2, 3, 9, 11, 0, 5])
+    new = _unit(np.repeat(base, 2, axis=0) + 0.3 * rng.normal(size=(10, 8)))
+    picked = synonym_pairs(new, matrix, rows=rows, threshold=0.6, top_k=2)
+    assert picked == synonym_pairs(new, matrix[rows], threshold=0.6, top_k=2)
+    assert len(picked) > 0 and {t for _, t, _ in picked} - set(range(len(rows)))  # new targets too
+    assert synonym_pairs(new, matrix, rows=rows[:0], threshold=0.6) == synonym_pairs(
+        new, matrix[:0], threshold=0.6)
+
+
 def test_empty_inputs():
     assert synonym_pairs(np.zeros((0, 4), np.float32), np.zeros((0, 4), np.float32)) == []
     assert synonym_pairs(_unit([[1, 0]]), np.zeros((0, 2), np.float32)) == []
