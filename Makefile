@@ -78,7 +78,7 @@ bench-llm: $(STAMP)
 # graphmem serve under 16 HTTP clients (95% retrieve / 5% add, 60 s per embedding-thread
 # setting), HTTP vs in-process, then SIGKILLs during writes. Reads STORE, writes into a copy.
 bench-server: $(STAMP)
-	$(PY) benchmarks/bench_server.py --store $(or $(STORE),/work/q-stores-r4/2wiki-dev-400) --out benchmarks/results/server_load.json
+	$(PY) benchmarks/bench_server.py --store $(or $(STORE),/work/q-stores-r6/2wiki-dev-400) --embed-backend $(or $(BACKEND),torch) --threads 1 --rate 52 --out $(or $(OUT),benchmarks/results/server_load.json)
 
 bench-viz: $(STAMP) chromium
 	$(PY) benchmarks/bench_viz.py --out benchmarks/results/viz.json
