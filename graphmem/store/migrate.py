@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 
+from graphmem.sqlite_db import run_script, transaction
 from graphmem.store.schema import DDL, DEFAULT_NAMESPACE, LATE_COLUMNS, SCHEMA_VERSION
 
 log = logging.getLogger(__name__)
@@ -32,17 +33,11 @@ def upgrade_v1(conn: sqlite3.Connection, path: str) -> None:
     conn.execute("PRAGMA foreign_keys=OFF")  # the rebuilt tables are referenced by id
     conn.execute("PRAGMA legacy_alter_table=ON")  # keep references naming the new tables
     try:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with transaction(conn, immediate=True):
             version = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
             if version is not None and str(version[0]) == str(SCHEMA_VERSION):
-                conn.execute("ROLLBACK")  # another process upgraded it first
-                return
+                return  # another process upgraded it first: this transaction only read
             _rebuild(conn)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
     finally:
         conn.execute("PRAGMA legacy_alter_table=OFF")
         conn.execute("PRAGMA foreign_keys=ON")
@@ -53,9 +48,7 @@ def _rebuild(conn: sqlite3.Connection) -> None:
     conn.execute("DROP INDEX IF EXISTS chunks_doc")
     for table in _REBUILT:
         conn.execute(f"ALTER TABLE {table} RENAME TO v1_{table}")
-    for statement in DDL.split(";"):
-        if statement.strip():
-            conn.execute(statement)
+    run_script(conn, DDL)
     for table, columns in _REBUILT.items():
         conn.execute(
             f"INSERT INTO {table}(namespace, {columns}) SELECT ?, {columns} FROM v1_{table}",

@@ -23,6 +23,7 @@ import numpy as np
 
 from graphmem.config import StoreConfig
 from graphmem.errors import ConflictError, StoreError
+from graphmem.sqlite_db import transaction
 from graphmem.store import rows as table_rows
 from graphmem.store import sqlite_read
 from graphmem.store.base import (
@@ -108,24 +109,15 @@ class SQLiteStore:
                 return
             if mode == "write" and self.readonly:
                 raise StoreError(f"{self.path} is read-only ({self.readonly_reason}): cannot {doing}")
-            c = self._conn
-            with mapped_errors(self.path, doing, self.config.lock_timeout_s):
-                c.execute("BEGIN IMMEDIATE" if mode == "write" else "BEGIN")
-            self._session.mode = mode
-            try:
-                with mapped_errors(self.path, doing, self.config.lock_timeout_s):
+            mapped = mapped_errors(self.path, doing, self.config.lock_timeout_s)
+            with mapped, transaction(self._conn, immediate=mode == "write") as c:
+                self._session.mode = mode
+                try:
                     if mode == "write" and not self._session.checked:
                         self._quick_check()
                     yield c
-                    c.execute("COMMIT")
-            except BaseException:
-                try:
-                    c.execute("ROLLBACK")
-                except sqlite3.Error:
-                    pass  # the transaction is already gone (e.g. a failed COMMIT rolled it back)
-                raise
-            finally:
-                self._session.mode = None
+                finally:
+                    self._session.mode = None
 
     def _quick_check(self) -> None:
         """Refuse to write into a damaged file. Run once per handle, under the write lock
