@@ -296,7 +296,7 @@ def resolve_batch(
     batch.chunks = [k for k, _ in pairs]
     labels, facts = _references([ex for _, ex in pairs])
     for k, ex in pairs:
-        batch.mentions.extend((k.chunk_id, m.name, 1) for m in ex.mentions)
+        batch.mentions.extend((k.chunk_id, m.name) for m in ex.mentions)
         batch.fact_sources.extend((t.subject, t.predicate, t.object, k.chunk_id) for t in ex.triples)
     known = store.existing_entities(list(labels))
     new_names = [n for n in labels if n not in known]

@@ -119,11 +119,11 @@ def write_rows(c: Any, batch: WriteBatch, where: str, namespace: str) -> None:
     _expect(where, "fact provenance rows", wrote, len(sources))
     wrote = _many(
         c,
-        "INSERT INTO mentions(chunk_id, entity_id, count) "
-        "SELECT k.id, e.id, %(n)s FROM chunks k, entities e "
+        "INSERT INTO mentions(chunk_id, entity_id) "
+        "SELECT k.id, e.id FROM chunks k, entities e "
         "WHERE k.namespace = %(ns)s AND k.chunk_id = %(k)s AND e.namespace = %(ns)s "
         "AND e.name = %(e)s AND k.id > %(old)s",
-        [{"n": n, "ns": ns, "k": k, "e": e, "old": old_chunk} for k, e, n in batch.mentions],
+        [{"ns": ns, "k": k, "e": e, "old": old_chunk} for k, e in batch.mentions],
     )
     _expect(where, "entity mentions", wrote, len(batch.mentions))
     _many(

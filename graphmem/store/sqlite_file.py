@@ -18,7 +18,7 @@ from urllib.parse import quote, unquote
 
 from graphmem.errors import StoreError
 from graphmem.sqlite_db import connect, run_script, transaction
-from graphmem.store.migrate import add_late_columns, upgrade_v1
+from graphmem.store.migrate import late_columns, upgrade_v1
 from graphmem.store.schema import APPLICATION_ID, DDL, SCHEMA_VERSION, TABLES
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -69,7 +69,7 @@ def open_store(path: str, *, readonly: bool, lock_timeout_s: float) -> Opened:
             if state == "new":
                 _create_schema(conn, path)
             elif reason is None:
-                add_late_columns(conn)
+                late_columns(conn)
                 if _journal_mode(conn) != "wal":
                     conn.execute("PRAGMA journal_mode=WAL")
     except BaseException:

@@ -120,11 +120,11 @@ def write_rows(c: sqlite3.Connection, batch: WriteBatch, path: str, namespace: s
     )
     _expect(path, "fact provenance rows", cur.rowcount if sources else 0, len(sources))
     cur = c.executemany(
-        "INSERT INTO mentions(chunk_id, entity_id, count) "
-        "SELECT k.id, e.id, ?1 FROM chunks k, entities e "
-        "WHERE k.namespace = ?2 AND k.chunk_id = ?3 AND e.namespace = ?2 AND e.name = ?4 "
-        "AND k.id > ?5",
-        [(n, namespace, chunk, name, old_chunk) for chunk, name, n in batch.mentions],
+        "INSERT INTO mentions(chunk_id, entity_id) "
+        "SELECT k.id, e.id FROM chunks k, entities e "
+        "WHERE k.namespace = ?1 AND k.chunk_id = ?2 AND e.namespace = ?1 AND e.name = ?3 "
+        "AND k.id > ?4",
+        [(namespace, chunk, name, old_chunk) for chunk, name in batch.mentions],
     )
     _expect(path, "entity mentions", cur.rowcount if batch.mentions else 0, len(batch.mentions))
     c.executemany(
