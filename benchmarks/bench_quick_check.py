@@ -44,7 +44,7 @@ c.executemany(
     [(i % 55168 + 1, "p", (i * 7) % 55168 + 1, blob()) for i in range(54562)],
 )
 c.executemany(
-    "INSERT OR IGNORE INTO mentions(chunk_id, entity_id, count) VALUES (?,?,1)",
+    "INSERT OR IGNORE INTO mentions(chunk_id, entity_id) VALUES (?,?)",
     [(i % 7000 + 1, (i * 13) % 55168 + 1) for i in range(105144)],
 )
 c.executemany(

@@ -61,7 +61,7 @@ def one_document(i: int, names: list[str], rng: np.random.Generator, dim: int) -
         entities=[NewEntity(n, n.title(), "PERSON", unit(rng, dim)) for n in new],
         facts=[NewFact(s, p, o, unit(rng, dim)) for s, p, o in facts],
         fact_sources=[(s, p, o, chunk) for s, p, o in facts],
-        mentions=[(chunk, n, 1) for n in old + new],
+        mentions=[(chunk, n) for n in old + new],
         synonyms=[(new[0], old[4], 0.95)],
     )
 

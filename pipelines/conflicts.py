@@ -28,8 +28,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from graphmem.graph.builder import document_id, standings
 from graphmem.graph.update import document_fingerprint, stored_fingerprints
-from graphmem.ids import doc_id_for
 from graphmem.store.base import Store
 from graphmem.types import Document
 from pipelines.config import OnConflict
@@ -59,32 +59,26 @@ def sort_batch(
 ) -> SortedBatch:
     """Sort ``records`` against the store (one read), the batches planned but not committed
     yet (``in_flight``: id -> fingerprint) and the batch itself."""
-    keyed = [
-        (r, r.document.id or doc_id_for(r.document.text), document_fingerprint(r.document))
-        for r in records
-    ]
-    stored = stored_fingerprints(store, [doc_id for _, doc_id, _ in keyed])
+    ids = [document_id(r.document) for r in records]
+    digests = [document_fingerprint(r.document) for r in records]
+    known = {**stored_fingerprints(store, ids), **in_flight}  # a batch not committed is newer
     # replace: only the last record of an id in the batch is written, the earlier ones are
     # superseded (skipped), so a rerun compares that one with the store and writes nothing
-    last = {doc_id: i for i, (_, doc_id, _) in enumerate(keyed)} if on_conflict == "replace" else {}
+    standing = standings(ids, digests, known, last_wins=on_conflict == "replace")
     out = SortedBatch()
-    for i, (rec, doc_id, digest) in enumerate(keyed):
-        if last.get(doc_id, i) != i:
+    for rec, s in zip(records, standing):
+        if s.superseded or (s.previous is not None and (s.unchanged or rec.document.id is None)):
             out.skipped += 1
             continue
-        previous = out.fingerprints.get(doc_id) or in_flight.get(doc_id) or stored.get(doc_id)
-        if previous is not None and (previous == digest or rec.document.id is None):
-            out.skipped += 1
+        if s.previous is not None and on_conflict != "replace":
+            out.conflicts.append((rec, _reason(s.doc_id, s.previous, s.key, on_conflict)))
             continue
-        if previous is not None and on_conflict != "replace":
-            out.conflicts.append((rec, _reason(doc_id, previous, digest, on_conflict)))
-            continue
-        if previous is None:
+        if s.previous is None:
             out.added += 1
         else:
             out.replaced += 1
-        out.docs[doc_id] = rec.document
-        out.fingerprints[doc_id] = digest
+        out.docs[s.doc_id] = rec.document
+        out.fingerprints[s.doc_id] = s.key
     return out
 
 

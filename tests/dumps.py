@@ -38,7 +38,7 @@ def by_name(store: Store) -> dict[str, list[tuple[Any, ...]]]:
         "entities": sorted((r[1], r[2], r[3], r[4]) for r in t["entities"]),
         "facts": sorted(fact.values()),
         "fact_sources": sorted((fact[f], chunk[k]) for f, k in t["fact_sources"]),
-        "mentions": sorted((chunk[k], ent[e], n) for k, e, n in t["mentions"]),
+        "mentions": sorted((chunk[k], ent[e]) for k, e in t["mentions"]),
         "synonyms": sorted((*sorted((ent[a], ent[b])), s) for a, b, s in t["synonyms"]),
         "fact_conflicts": sorted(
             (fact[o], fact[n], chunk[k]) for o, n, k in t["fact_conflicts"]

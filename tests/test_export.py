@@ -202,7 +202,7 @@ def test_xml_specials_and_control_characters_survive_graphml(mem):
             entities=[NewEntity(WEIRD, WEIRD.upper(), "ORG", vec)],
             facts=[NewFact("ada lovelace", "work at <&>", WEIRD, vec)],
             fact_sources=[("ada lovelace", "work at <&>", WEIRD, "weird#0")],
-            mentions=[("weird#0", WEIRD, 1)],
+            mentions=[("weird#0", WEIRD)],
             synonyms=[("charles babbage", WEIRD, 0.5)],
         )
     )

@@ -18,6 +18,7 @@ import numpy as np
 from graphmem.closing import Closing
 from graphmem.errors import CacheError
 from graphmem.sqlite_damage import CACHE_RECOVERY, is_damaged
+from graphmem.sqlite_db import connect, run_script, transaction
 from graphmem.types import Extraction, Mention, Triple
 
 log = logging.getLogger(__name__)
@@ -121,8 +122,9 @@ class DiskCache(Closing):
         except OSError as exc:
             raise CacheError(f"{self.path}: cannot create the cache directory: {exc}") from exc
         try:
-            self._conn: sqlite3.Connection | None = sqlite3.connect(
-                self.path, timeout=60.0, isolation_level=None, check_same_thread=False
+            # no pragma before the file is known to be new or a cache: a foreign one stays as is
+            self._conn: sqlite3.Connection | None = connect(
+                self.path, timeout=60.0, isolation_level=None
             )
         except sqlite3.Error as exc:
             raise CacheError(f"{self.path}: cannot open cache file: {exc}") from exc
@@ -142,13 +144,13 @@ class DiskCache(Closing):
                 r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
             }
             if not tables:
-                conn.executescript(
-                    "PRAGMA page_size=16384; BEGIN IMMEDIATE;"
-                    + _SCHEMA
-                    + f"INSERT OR IGNORE INTO cache_meta VALUES ('format', '{FORMAT_NAME}');"
-                    + f"INSERT OR IGNORE INTO cache_meta VALUES ('version', '{SCHEMA_VERSION}');"
-                    + "COMMIT;"
-                )
+                conn.execute("PRAGMA page_size=16384")  # before the first table is written
+                with transaction(conn, immediate=True):
+                    run_script(conn, _SCHEMA)
+                    conn.executemany(
+                        "INSERT OR IGNORE INTO cache_meta VALUES (?, ?)",
+                        [("format", FORMAT_NAME), ("version", SCHEMA_VERSION)],
+                    )
                 tables = {"cache_meta"}
             meta: dict[str, str] = {}
             if "cache_meta" in tables:
@@ -236,14 +238,9 @@ class DiskCache(Closing):
         with self._lock:
             conn = self._connection()
             try:
-                conn.execute("BEGIN IMMEDIATE")
-                try:
+                with transaction(conn, immediate=True):
                     fp = self._fingerprint_id(conn, fingerprint, create=True)
                     conn.executemany(sql, ((fp, *row) for row in rows))
-                except BaseException:
-                    conn.execute("ROLLBACK")
-                    raise
-                conn.execute("COMMIT")
             except sqlite3.DatabaseError as exc:
                 hint = f"; {CACHE_RECOVERY}" if is_damaged(exc) else ""
                 raise CacheError(f"{self.path}: cannot write the cache: {exc}{hint}") from exc

@@ -79,6 +79,58 @@ def to_document(item: object, where: str) -> Document:
     return validate_document(item, where)
 
 
+def document_id(doc: Document) -> str:
+    """The id ``doc`` is stored under: its own, or the default from its text
+    (:func:`graphmem.ids.doc_id_for`)."""
+    return doc.id if doc.id is not None else doc_id_for(doc.text)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where one item of a write stands (see :func:`standings`): its id, its content ``key``
+    (a text hash, or a :func:`graphmem.graph.update.fingerprint`), the key its id had before
+    it (``previous``; None: a new document), and whether a later item of the same id supersedes
+    it (then ``previous`` is None and means nothing)."""
+
+    doc_id: str
+    key: str
+    previous: str | None = None
+    superseded: bool = False
+
+    @property
+    def unchanged(self) -> bool:
+        """Known already with this key: there is nothing to write."""
+        return self.previous == self.key
+
+
+def standings(
+    ids: Sequence[str], keys: Sequence[str], known: Mapping[str, str], *, last_wins: bool = False
+) -> list[Standing]:
+    """The skip and conflict check shared by ``add`` (:func:`prepare`), ``upsert``
+    (:func:`graphmem.graph.update.plan_upsert`) and the batch job (``pipelines.conflicts``):
+    each item ``ids[i]`` with key ``keys[i]``, against ``known`` (id -> key: what is stored, and
+    whatever the caller wrote or will write before this call) and the items before it.
+
+    An item's ``previous`` is the key of the earlier item of its id that was new, else the key
+    in ``known``. Only a new item claims its id for the items after it: an item whose id was
+    known is either skipped or refused, which leaves the known key in place, or, with
+    ``last_wins`` (only the last item of each id counts, the earlier ones are ``superseded``),
+    the only item of its id that is compared at all. What to do with a changed item (refuse,
+    skip, replace) is the caller's."""
+    last = {doc_id: i for i, doc_id in enumerate(ids)} if last_wins else {}
+    claimed: dict[str, str] = {}
+    out: list[Standing] = []
+    for i, (doc_id, key) in enumerate(zip(ids, keys)):
+        if last.get(doc_id, i) != i:
+            out.append(Standing(doc_id, key, superseded=True))
+            continue
+        previous = claimed.get(doc_id, known.get(doc_id))
+        if previous is None:
+            claimed[doc_id] = key
+        out.append(Standing(doc_id, key, previous))
+    return out
+
+
 def prepare(
     items: Iterable[object], store: Store, chunking: ChunkConfig, source: str = "add()"
 ) -> tuple[list[str], list[PreparedDocument]]:
@@ -86,21 +138,16 @@ def prepare(
     ones already stored with the same content, or repeated in this call, are skipped."""
     docs = [to_document(item, f"{source} item {i}") for i, item in enumerate(items)]
     hashes = [content_hash(d.text) for d in docs]
-    ids = [d.id if d.id is not None else doc_id_for(d.text) for d, h in zip(docs, hashes)]
-    stored = store.document_hashes(ids)
-    seen: dict[str, str] = {}
+    ids = [document_id(d) for d in docs]
     out: list[PreparedDocument] = []
-    for i, (doc, h, doc_id) in enumerate(zip(docs, hashes, ids)):
-        previous = stored.get(doc_id, seen.get(doc_id))
-        if previous is not None:
-            if previous != h:
-                raise ConflictError(
-                    f"{source} item {i}: document {doc_id!r} is already stored with different "
-                    "text; update() or upsert() replaces it"
-                )
-            continue
-        seen[doc_id] = h
-        out.append(prepare_document(doc, doc_id, chunking, h))
+    for i, (doc, s) in enumerate(zip(docs, standings(ids, hashes, store.document_hashes(ids)))):
+        if s.previous is None:
+            out.append(prepare_document(doc, s.doc_id, chunking, s.key))
+        elif not s.unchanged:
+            raise ConflictError(
+                f"{source} item {i}: document {s.doc_id!r} is already stored with different "
+                "text; update() or upsert() replaces it"
+            )
     return ids, out
 
 
@@ -249,7 +296,7 @@ def resolve_batch(
     batch.chunks = [k for k, _ in pairs]
     labels, facts = _references([ex for _, ex in pairs])
     for k, ex in pairs:
-        batch.mentions.extend((k.chunk_id, m.name, 1) for m in ex.mentions)
+        batch.mentions.extend((k.chunk_id, m.name) for m in ex.mentions)
         batch.fact_sources.extend((t.subject, t.predicate, t.object, k.chunk_id) for t in ex.triples)
     known = store.existing_entities(list(labels))
     new_names = [n for n in labels if n not in known]

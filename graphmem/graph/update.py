@@ -26,13 +26,15 @@ from graphmem.graph.builder import (
     BatchContent,
     BuildTimings,
     PreparedDocument,
+    document_id,
     prepare_document,
     resolve_batch,
+    standings,
     stored_title,
     to_document,
 )
 from graphmem.graph.index import GraphIndex
-from graphmem.ids import content_hash, doc_id_for
+from graphmem.ids import content_hash
 from graphmem.store.base import DeleteReport, Store, WriteBatch
 from graphmem.timeutil import to_timestamp
 from graphmem.types import Document
@@ -118,16 +120,17 @@ def plan_upsert(
     """Validate every item (InputError naming it), give each its id, and decide which need
     writing. ``must_exist``: an id that is not stored raises NotFoundError (``update``)."""
     docs = [to_document(item, f"{source} item {i}") for i, item in enumerate(items)]
-    ids = [d.id if d.id is not None else doc_id_for(d.text) for d in docs]
-    last = {doc_id: i for i, doc_id in enumerate(ids)}
-    stored = stored_fingerprints(store, list(last))
+    ids = [document_id(d) for d in docs]
+    unique = list(dict.fromkeys(ids))
+    stored = stored_fingerprints(store, unique)
     if must_exist:
-        _check_stored(source, list(last), stored)
+        _check_stored(source, unique, stored)
+    keys = [document_fingerprint(d) for d in docs]
     out: list[PreparedDocument] = []
-    for i, (doc, doc_id) in enumerate(zip(docs, ids)):
-        if last[doc_id] == i and stored.get(doc_id) != document_fingerprint(doc):
-            out.append(prepare_document(doc, doc_id, chunking))
-    return UpsertPlan(ids, out, {doc_id: stored.get(doc_id) for doc_id in last})
+    for doc, s in zip(docs, standings(ids, keys, stored, last_wins=True)):
+        if not s.superseded and not s.unchanged:
+            out.append(prepare_document(doc, s.doc_id, chunking))
+    return UpsertPlan(ids, out, {doc_id: stored.get(doc_id) for doc_id in unique})
 
 
 def resolve_upsert(

@@ -26,6 +26,7 @@ from typing import Any
 
 from graphmem.llm.errors import LLMError
 from graphmem.sqlite_damage import CACHE_RECOVERY, is_damaged
+from graphmem.sqlite_db import connect, transaction
 
 __all__ = ["CACHE_FORMAT", "CachedReply", "ResponseCache", "cache_key"]
 
@@ -76,8 +77,11 @@ class ResponseCache:
         self._lock = threading.Lock()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(str(self.path), check_same_thread=False, timeout=30.0)
-            self._db.execute("PRAGMA journal_mode=WAL")
+            # isolation_level "" (Python's default, as always here): an INSERT outside put()'s
+            # explicit deferred transaction would begin one implicitly
+            self._db = connect(
+                str(self.path), timeout=30.0, isolation_level="", pragmas=("journal_mode=WAL",)
+            )
             self._db.execute(_SCHEMA)
             self._db.commit()
         except sqlite3.Error as exc:
@@ -136,13 +140,12 @@ class ResponseCache:
             ensure_ascii=False,
         )
         try:
-            with self._lock:
+            with self._lock, transaction(self._db, immediate=False):
                 self._db.execute(
                     "INSERT OR REPLACE INTO responses (key, model, reply, created_at) "
                     "VALUES (?, ?, ?, ?)",
                     (key, model, data, time.time()),
                 )
-                self._db.commit()
         except sqlite3.Error as exc:
             raise self._error(exc) from exc
 

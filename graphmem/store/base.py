@@ -56,7 +56,7 @@ class WriteBatch:
     Entities and facts are named, not numbered: the store resolves names to ids inside the
     transaction, so rows another writer added meanwhile are reused rather than duplicated.
     ``fact_sources`` holds (subject, predicate, object, chunk_id); ``mentions`` holds
-    (chunk_id, entity name, count); ``synonyms`` holds (name, name, cosine); ``conflicts``
+    (chunk_id, entity name); ``synonyms`` holds (name, name, cosine); ``conflicts``
     holds (older fact, newer fact, chunk_id), facts as (subject, predicate, object): the model
     judged that passage ``chunk_id``, which states the newer fact, contradicts the older one
     (:mod:`graphmem.graph.conflicts`). Everything is written into the namespace of the store it
@@ -68,7 +68,7 @@ class WriteBatch:
     entities: list[NewEntity] = field(default_factory=list)
     facts: list[NewFact] = field(default_factory=list)
     fact_sources: list[tuple[str, str, str, str]] = field(default_factory=list)
-    mentions: list[tuple[str, str, int]] = field(default_factory=list)
+    mentions: list[tuple[str, str]] = field(default_factory=list)
     synonyms: list[tuple[str, str, float]] = field(default_factory=list)
     conflicts: list[tuple[Triple, Triple, str]] = field(default_factory=list)
 

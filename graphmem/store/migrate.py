@@ -6,6 +6,10 @@ rebuild runs in one write transaction, keeps every integer id (facts, provenance
 synonym edges refer to them) and the AUTOINCREMENT counters (ids are never reused, which the
 in-memory index relies on), puts every row in the default namespace and bumps the generation,
 so that an index loaded before the upgrade reloads. A crash in the middle leaves version 1.
+
+Version 2 stores built before its last changes get them on their first writable open, each
+change one statement that other processes can race harmlessly (:func:`late_columns`:
+:data:`~graphmem.store.schema.LATE_COLUMNS`, :data:`~graphmem.store.schema.DROPPED_COLUMNS`).
 """
 
 from __future__ import annotations
@@ -13,7 +17,14 @@ from __future__ import annotations
 import logging
 import sqlite3
 
-from graphmem.store.schema import DDL, DEFAULT_NAMESPACE, LATE_COLUMNS, SCHEMA_VERSION
+from graphmem.sqlite_db import run_script, transaction
+from graphmem.store.schema import (
+    DDL,
+    DEFAULT_NAMESPACE,
+    DROPPED_COLUMNS,
+    LATE_COLUMNS,
+    SCHEMA_VERSION,
+)
 
 log = logging.getLogger(__name__)
 
@@ -32,17 +43,11 @@ def upgrade_v1(conn: sqlite3.Connection, path: str) -> None:
     conn.execute("PRAGMA foreign_keys=OFF")  # the rebuilt tables are referenced by id
     conn.execute("PRAGMA legacy_alter_table=ON")  # keep references naming the new tables
     try:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with transaction(conn, immediate=True):
             version = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
             if version is not None and str(version[0]) == str(SCHEMA_VERSION):
-                conn.execute("ROLLBACK")  # another process upgraded it first
-                return
+                return  # another process upgraded it first: this transaction only read
             _rebuild(conn)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
     finally:
         conn.execute("PRAGMA legacy_alter_table=OFF")
         conn.execute("PRAGMA foreign_keys=ON")
@@ -53,9 +58,7 @@ def _rebuild(conn: sqlite3.Connection) -> None:
     conn.execute("DROP INDEX IF EXISTS chunks_doc")
     for table in _REBUILT:
         conn.execute(f"ALTER TABLE {table} RENAME TO v1_{table}")
-    for statement in DDL.split(";"):
-        if statement.strip():
-            conn.execute(statement)
+    run_script(conn, DDL)
     for table, columns in _REBUILT.items():
         conn.execute(
             f"INSERT INTO {table}(namespace, {columns}) SELECT ?, {columns} FROM v1_{table}",
@@ -86,16 +89,26 @@ def _rebuild(conn: sqlite3.Connection) -> None:
     )
 
 
-def add_late_columns(conn: sqlite3.Connection) -> None:
+def late_columns(conn: sqlite3.Connection) -> None:
     """Add the version 2 columns that stores built before they existed lack
-    (:data:`graphmem.store.schema.LATE_COLUMNS`); their defaults are right for old rows. The
-    connection must be writable and outside a transaction; a no-op on an up-to-date store."""
+    (:data:`graphmem.store.schema.LATE_COLUMNS`; their defaults are right for old rows) and
+    drop those removed since (:data:`graphmem.store.schema.DROPPED_COLUMNS`). The connection
+    must be writable and outside a transaction; a no-op on an up-to-date store."""
     for table, (column, definition) in LATE_COLUMNS.items():
-        present = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
-        if column not in present:
-            log.warning("adding column %s.%s to the store", table, column)
-            try:
-                conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
-            except sqlite3.OperationalError as exc:  # another process added it first
-                if "duplicate column" not in str(exc):
-                    raise
+        _alter(conn, table, column, f"ADD COLUMN {column} {definition}", present=False)
+    for table, column in DROPPED_COLUMNS.items():
+        _alter(conn, table, column, f"DROP COLUMN {column}", present=True)
+
+
+def _alter(conn: sqlite3.Connection, table: str, column: str, change: str, *, present: bool) -> None:
+    """``ALTER TABLE table change`` when ``column`` is ``present`` (or absent): each change is
+    one statement, so a process racing this one makes it first and this one's fails harmlessly."""
+    if (column in {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}) != present:
+        return
+    verb = "dropping column %s.%s from" if present else "adding column %s.%s to"
+    log.warning(verb + " the store", table, column)
+    try:
+        conn.execute(f"ALTER TABLE {table} {change}")
+    except sqlite3.OperationalError as exc:  # another process made the change first
+        if ("no such column" if present else "duplicate column") not in str(exc):
+            raise

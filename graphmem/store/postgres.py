@@ -45,18 +45,17 @@ from graphmem.store.base import (
 from graphmem.store.embedder_check import check_embedder
 from graphmem.store.postgres_schema import connect, create_schema, parse_url, psycopg
 from graphmem.store.postgres_write import (
-    delete_namespace_rows,
     delete_rows,
     import_tables,
     write_rows,
 )
 from graphmem.store.schema import DEFAULT_NAMESPACE
+from graphmem.store.shared_sql import alive_ids_query, counts, delete_namespace_rows, id_array
 
 __all__ = ["PostgresStore"]
 
 log = logging.getLogger(__name__)
 
-_TABLES = ("documents", "chunks", "entities", "facts")
 _BUMP = "UPDATE meta SET value = (value::bigint + 1)::text WHERE key='generation'"
 
 
@@ -307,7 +306,7 @@ class PostgresStore:
     def delete_namespace(self, namespace: str) -> int:
         """Remove every row of ``namespace`` in one transaction; returns the documents removed."""
         with self.transaction(bump=False) as c:
-            removed = delete_namespace_rows(c, namespace, self.location)
+            removed = delete_namespace_rows(c, namespace, self.location, "%s")
             c.execute(_BUMP)
             c.execute("DELETE FROM namespaces WHERE name = %s", (namespace,))
             return removed
@@ -317,22 +316,14 @@ class PostgresStore:
     def counts(self, *, every_namespace: bool = False) -> dict[str, int]:
         """Row counts of this namespace, or of the whole store with ``every_namespace``."""
         with self._txn("read", "count rows") as c:
-            return read.counts(c, None if every_namespace else self.namespace)
+            return counts(c, None if every_namespace else self.namespace, "%s")
 
     def alive_ids(self, table: str) -> np.ndarray:
         """Ids of ``table``'s rows in this namespace, ascending."""
-        if table not in _TABLES:
-            raise ValueError(f"unknown table {table!r}")
-        if table == "facts":
-            q = (
-                "SELECT f.id FROM facts f JOIN entities s ON s.id = f.subject_id "
-                "WHERE s.namespace = %s ORDER BY f.id"
-            )
-        else:
-            q = f"SELECT id FROM {table} WHERE namespace = %s ORDER BY id"
+        q = alive_ids_query(table, "%s")
         with self._txn("read", f"read {table}") as c:
             rows = c.execute(q, (self.namespace,)).fetchall()
-        return np.array([r[0] for r in rows], dtype=np.int64)
+        return id_array(rows)
 
     def load_entities(self, after_id: int) -> EntityRows:
         with self._txn("read", "read entities") as c:

@@ -20,9 +20,8 @@ from graphmem.store.base import (
     FactRows,
     PassageRecord,
 )
-from graphmem.store.sqlite_read import COUNTED
 
-__all__ = ["chunks", "counts", "documents", "edges", "entities", "facts", "passages"]
+__all__ = ["chunks", "documents", "edges", "entities", "facts", "passages"]
 
 
 def _matrix(blobs: Sequence[bytes], dim: int) -> np.ndarray:
@@ -134,18 +133,6 @@ def edges(c: Any, namespace: str, after_chunk: int, after_entity: int) -> EdgeRo
             2,
         ),
     )
-
-
-def counts(c: Any, namespace: str | None) -> dict[str, int]:
-    """Row counts of ``namespace``, or of the whole store when it is None (one statement)."""
-    parts = [
-        f"(SELECT count(*) FROM {table}"
-        + ("" if namespace is None else " WHERE " + where.format(ns="namespace = %(ns)s"))
-        + ")"
-        for _, table, where in COUNTED
-    ]
-    row = c.execute("SELECT " + ", ".join(parts), {"ns": namespace}).fetchone()
-    return {key: int(n) for (key, _, _), n in zip(COUNTED, row)}
 
 
 def documents(c: Any, namespace: str, doc_ids: Sequence[str] | None) -> list[DocumentInfo]:

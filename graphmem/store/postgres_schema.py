@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from graphmem.errors import InputError, MissingDependencyError, StoreError
 from graphmem.store.open import redacted
-from graphmem.store.schema import SCHEMA_VERSION
+from graphmem.store.schema import DROPPED_COLUMNS, SCHEMA_VERSION
 
 __all__ = ["DDL", "StoreUrl", "connect", "create_schema", "parse_url", "psycopg"]
 
@@ -83,7 +83,6 @@ CREATE INDEX IF NOT EXISTS fact_sources_chunk ON fact_sources(chunk_id);
 CREATE TABLE IF NOT EXISTS mentions (
     chunk_id  bigint NOT NULL REFERENCES chunks(id),
     entity_id bigint NOT NULL REFERENCES entities(id),
-    count     integer NOT NULL,
     PRIMARY KEY (chunk_id, entity_id)
 );
 CREATE INDEX IF NOT EXISTS mentions_entity ON mentions(entity_id);
@@ -186,6 +185,7 @@ def create_schema(conn: Any, url: StoreUrl, *, readonly: bool) -> None:
                 raise StoreError(f"{url.shown}: no graphmem store in schema {url.schema!r}")
             if not readonly:
                 conn.execute(DDL)
+                _drop_late_columns(conn, url.schema)
                 conn.execute(
                     "INSERT INTO meta(key, value) VALUES ('schema_version', %s), "
                     "('generation', '0') ON CONFLICT (key) DO NOTHING",
@@ -200,3 +200,18 @@ def create_schema(conn: Any, url: StoreUrl, *, readonly: bool) -> None:
             f"{url.shown} has schema version {version and version[0]}, this graphmem reads "
             f"version {SCHEMA_VERSION}"
         )
+
+
+def _drop_late_columns(conn: Any, schema: str) -> None:
+    """Drop the columns of :data:`graphmem.store.schema.DROPPED_COLUMNS` that a store built
+    before their removal still has (inside :func:`create_schema`'s transaction and advisory
+    lock). Only when present: ``ALTER TABLE`` takes an exclusive lock on the table even when
+    ``IF EXISTS`` finds nothing to drop, which would wait for every open read of it."""
+    for table, column in DROPPED_COLUMNS.items():
+        present = conn.execute(
+            "SELECT 1 FROM information_schema.columns "
+            "WHERE table_schema = %s AND table_name = %s AND column_name = %s",
+            (schema, table, column),
+        ).fetchone()
+        if present is not None:
+            conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")

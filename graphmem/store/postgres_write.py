@@ -19,10 +19,10 @@ import numpy as np
 from graphmem.errors import NotFoundError, StoreError
 from graphmem.store import rows as table_rows
 from graphmem.store.base import DeleteReport, WriteBatch
-from graphmem.store.postgres_read import counts
 from graphmem.store.schema import DEFAULT_NAMESPACE
+from graphmem.store.shared_sql import counts
 
-__all__ = ["delete_namespace_rows", "delete_rows", "import_tables", "write_rows"]
+__all__ = ["delete_rows", "import_tables", "write_rows"]
 
 
 def blob(vector: np.ndarray) -> bytes:
@@ -119,11 +119,11 @@ def write_rows(c: Any, batch: WriteBatch, where: str, namespace: str) -> None:
     _expect(where, "fact provenance rows", wrote, len(sources))
     wrote = _many(
         c,
-        "INSERT INTO mentions(chunk_id, entity_id, count) "
-        "SELECT k.id, e.id, %(n)s FROM chunks k, entities e "
+        "INSERT INTO mentions(chunk_id, entity_id) "
+        "SELECT k.id, e.id FROM chunks k, entities e "
         "WHERE k.namespace = %(ns)s AND k.chunk_id = %(k)s AND e.namespace = %(ns)s "
         "AND e.name = %(e)s AND k.id > %(old)s",
-        [{"n": n, "ns": ns, "k": k, "e": e, "old": old_chunk} for k, e, n in batch.mentions],
+        [{"ns": ns, "k": k, "e": e, "old": old_chunk} for k, e in batch.mentions],
     )
     _expect(where, "entity mentions", wrote, len(batch.mentions))
     _many(
@@ -204,27 +204,10 @@ def delete_rows(c: Any, doc_id: str, where: str, namespace: str) -> DeleteReport
     return DeleteReport(doc_id, n_chunks, n_facts, n_ent, n_syn)
 
 
-def delete_namespace_rows(c: Any, namespace: str, where: str) -> int:
-    """Remove every row of ``namespace``; returns the number of documents removed."""
-    ns = (namespace,)
-    if c.execute("SELECT 1 FROM documents WHERE namespace = %s LIMIT 1", ns).fetchone() is None:
-        raise NotFoundError(f"no namespace {namespace!r} in {where}")
-    chunks = "SELECT id FROM chunks WHERE namespace = %s"
-    entities = "SELECT id FROM entities WHERE namespace = %s"
-    c.execute(f"DELETE FROM fact_conflicts WHERE chunk_id IN ({chunks})", ns)
-    c.execute(f"DELETE FROM fact_sources WHERE chunk_id IN ({chunks})", ns)
-    c.execute(f"DELETE FROM mentions WHERE chunk_id IN ({chunks})", ns)
-    c.execute(f"DELETE FROM synonyms WHERE a IN ({entities})", ns)
-    c.execute(f"DELETE FROM facts WHERE subject_id IN ({entities})", ns)
-    c.execute("DELETE FROM chunks WHERE namespace = %s", ns)
-    c.execute("DELETE FROM entities WHERE namespace = %s", ns)
-    return int(c.execute("DELETE FROM documents WHERE namespace = %s", ns).rowcount)
-
-
 def import_tables(c: Any, tables: Mapping[str, Sequence[tuple[Any, ...]]], where: str) -> None:
     """Insert whole tables, ids kept, into an empty store (see :mod:`graphmem.store.rows`),
     then move each identity sequence past the largest id, so new rows get new ids."""
-    table_rows.check_import(where, tables, counts(c, None))
+    table_rows.check_import(where, tables, counts(c, None, "%s"))
     for table in table_rows.IMPORT_ORDER:
         got = list(tables.get(table, ()))
         if table == "meta":

@@ -43,7 +43,7 @@ COLUMNS = {
     "entities": ("id", "namespace", "name", "label", "kind", "embedding"),
     "facts": ("id", "subject_id", "predicate", "object_id", "embedding"),
     "fact_sources": ("fact_id", "chunk_id"),
-    "mentions": ("chunk_id", "entity_id", "count"),
+    "mentions": ("chunk_id", "entity_id"),
     "synonyms": ("a", "b", "score"),
     "fact_conflicts": ("older", "newer", "chunk_id"),
 }
@@ -52,6 +52,11 @@ DEFAULT_NAMESPACE = "default"
 # Columns added to version 2 after its first stores were built (it was not released yet): table
 # -> (column, definition). Added in place on the first writable open of a store lacking them.
 LATE_COLUMNS = {"namespaces": ("deleted_at", "INTEGER NOT NULL DEFAULT 0")}
+# Columns of version 2 dropped after its first stores were built: table -> column. Dropped in
+# place on the first writable open of a store that has them; no read ever selected them, so a
+# store opened read-only reads the same with or without them. ``mentions.count`` was written 1
+# for every row (a passage's mention is a pair) and never read.
+DROPPED_COLUMNS = {"mentions": "count"}
 
 DDL = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -112,7 +117,6 @@ CREATE INDEX IF NOT EXISTS fact_sources_chunk ON fact_sources(chunk_id);
 CREATE TABLE IF NOT EXISTS mentions (
     chunk_id  INTEGER NOT NULL REFERENCES chunks(id),
     entity_id INTEGER NOT NULL REFERENCES entities(id),
-    count     INTEGER NOT NULL,
     PRIMARY KEY (chunk_id, entity_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS mentions_entity ON mentions(entity_id);

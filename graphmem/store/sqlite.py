@@ -23,6 +23,7 @@ import numpy as np
 
 from graphmem.config import StoreConfig
 from graphmem.errors import ConflictError, StoreError
+from graphmem.sqlite_db import transaction
 from graphmem.store import rows as table_rows
 from graphmem.store import sqlite_read
 from graphmem.store.base import (
@@ -37,15 +38,14 @@ from graphmem.store.base import (
 )
 from graphmem.store.embedder_check import check_embedder
 from graphmem.store.schema import DEFAULT_NAMESPACE
+from graphmem.store.shared_sql import alive_ids_query, counts, delete_namespace_rows, id_array
 from graphmem.store.sqlite_file import mapped_errors, open_store
 from graphmem.store.sqlite_write import (
-    delete_namespace_rows,
     delete_rows,
     import_tables,
     write_rows,
 )
 
-_TABLES = ("documents", "chunks", "entities", "facts")
 _IN_LIMIT = sqlite_read.IN_LIMIT
 
 
@@ -108,24 +108,15 @@ class SQLiteStore:
                 return
             if mode == "write" and self.readonly:
                 raise StoreError(f"{self.path} is read-only ({self.readonly_reason}): cannot {doing}")
-            c = self._conn
-            with mapped_errors(self.path, doing, self.config.lock_timeout_s):
-                c.execute("BEGIN IMMEDIATE" if mode == "write" else "BEGIN")
-            self._session.mode = mode
-            try:
-                with mapped_errors(self.path, doing, self.config.lock_timeout_s):
+            mapped = mapped_errors(self.path, doing, self.config.lock_timeout_s)
+            with mapped, transaction(self._conn, immediate=mode == "write") as c:
+                self._session.mode = mode
+                try:
                     if mode == "write" and not self._session.checked:
                         self._quick_check()
                     yield c
-                    c.execute("COMMIT")
-            except BaseException:
-                try:
-                    c.execute("ROLLBACK")
-                except sqlite3.Error:
-                    pass  # the transaction is already gone (e.g. a failed COMMIT rolled it back)
-                raise
-            finally:
-                self._session.mode = None
+                finally:
+                    self._session.mode = None
 
     def _quick_check(self) -> None:
         """Refuse to write into a damaged file. Run once per handle, under the write lock
@@ -301,7 +292,7 @@ class SQLiteStore:
         """Remove every row of ``namespace`` in one transaction; returns the number of documents
         removed. A namespace without documents raises :class:`graphmem.NotFoundError`."""
         with self.transaction(bump=False) as c:
-            removed = delete_namespace_rows(c, namespace, self.path)
+            removed = delete_namespace_rows(c, namespace, self.path, "?")
             # the store generation moves; the namespace's row goes, so its generation reads 0
             # (never written) and every reader's index of it reloads, empty
             c.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation'")
@@ -313,22 +304,14 @@ class SQLiteStore:
     def counts(self, *, every_namespace: bool = False) -> dict[str, int]:
         """Row counts of this namespace, or of the whole store with ``every_namespace``."""
         with self._txn("read", "count rows") as c:
-            return sqlite_read.counts(c, None if every_namespace else self.namespace)
+            return counts(c, None if every_namespace else self.namespace, "?")
 
     def alive_ids(self, table: str) -> np.ndarray:
         """Ids of ``table``'s rows in this namespace, ascending."""
-        if table not in _TABLES:
-            raise ValueError(f"unknown table {table!r}")
-        if table == "facts":
-            q = (
-                "SELECT f.id FROM facts f JOIN entities s ON s.id = f.subject_id "
-                "WHERE s.namespace = ? ORDER BY f.id"
-            )
-        else:
-            q = f"SELECT id FROM {table} WHERE namespace = ? ORDER BY id"
+        q = alive_ids_query(table, "?")
         with self._txn("read", f"read {table}") as c:
             rows = c.execute(q, (self.namespace,)).fetchall()
-        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        return id_array(rows)
 
     def load_entities(self, after_id: int) -> EntityRows:
         with self._txn("read", "read entities") as c:

@@ -17,7 +17,8 @@ from pathlib import Path
 from urllib.parse import quote, unquote
 
 from graphmem.errors import StoreError
-from graphmem.store.migrate import add_late_columns, upgrade_v1
+from graphmem.sqlite_db import connect, run_script, transaction
+from graphmem.store.migrate import late_columns, upgrade_v1
 from graphmem.store.schema import APPLICATION_ID, DDL, SCHEMA_VERSION, TABLES
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -68,7 +69,7 @@ def open_store(path: str, *, readonly: bool, lock_timeout_s: float) -> Opened:
             if state == "new":
                 _create_schema(conn, path)
             elif reason is None:
-                add_late_columns(conn)
+                late_columns(conn)
                 if _journal_mode(conn) != "wal":
                     conn.execute("PRAGMA journal_mode=WAL")
     except BaseException:
@@ -83,16 +84,14 @@ def _uri(p: Path, mode: str, extra: str = "") -> str:
 
 def _connect(target: str, extra: str, lock_timeout_s: float) -> sqlite3.Connection:
     shown = target.split("?")[0].removeprefix("file:")
-    try:
-        conn = sqlite3.connect(
+    try:  # no implicit transactions: SQLiteStore begins each one itself (reads too)
+        conn = connect(
             target + extra,
             uri=target.startswith("file:"),
             isolation_level=None,
-            check_same_thread=False,
             timeout=lock_timeout_s,
+            pragmas=("foreign_keys=ON", "synchronous=NORMAL"),
         )
-        conn.execute("PRAGMA foreign_keys=ON")
-        conn.execute("PRAGMA synchronous=NORMAL")
     except sqlite3.Error as exc:
         raise StoreError(f"cannot open {unquote(shown)}: {exc}") from exc
     return conn
@@ -202,22 +201,14 @@ def _create_schema(conn: sqlite3.Connection, path: str) -> None:
     the same moment finds the tables inside its own write transaction and leaves them."""
     if path != ":memory:":
         conn.execute("PRAGMA journal_mode=WAL")  # not allowed inside a transaction
-    with mapped_errors(path, "create the store"):
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            for statement in DDL.split(";"):
-                if statement.strip():
-                    conn.execute(statement)
-            conn.execute(
-                "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?), "
-                "('generation', '0')",
-                (str(SCHEMA_VERSION),),
-            )
-            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+    with mapped_errors(path, "create the store"), transaction(conn, immediate=True):
+        run_script(conn, DDL)
+        conn.execute(
+            "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?), "
+            "('generation', '0')",
+            (str(SCHEMA_VERSION),),
+        )
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
 
 
 @contextmanager

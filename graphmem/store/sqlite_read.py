@@ -144,32 +144,6 @@ def edges(c: sqlite3.Connection, namespace: str, after_chunk: int, after_entity:
 
 IN_LIMIT = 500  # ids per IN (...) list: well below SQLite's bound-parameter limit
 
-COUNTED = (
-    ("documents", "documents", "{ns}"),
-    ("chunks", "chunks", "{ns}"),
-    ("entities", "entities", "{ns}"),
-    ("facts", "facts", "subject_id IN (SELECT id FROM entities WHERE {ns})"),
-    ("synonym_edges", "synonyms", "a IN (SELECT id FROM entities WHERE {ns})"),
-    ("mentions", "mentions", "chunk_id IN (SELECT id FROM chunks WHERE {ns})"),
-    ("fact_sources", "fact_sources", "chunk_id IN (SELECT id FROM chunks WHERE {ns})"),
-    ("fact_conflicts", "fact_conflicts", "chunk_id IN (SELECT id FROM chunks WHERE {ns})"),
-)
-"""What ``Store.counts`` reports: key, table, and the condition that puts a row in a namespace."""
-
-
-def counts(c: sqlite3.Connection, namespace: str | None) -> dict[str, int]:
-    """Row counts of ``namespace``, or of the whole store when it is None (one statement)."""
-    parts = [
-        f"(SELECT count(*) FROM {table}"
-        + ("" if namespace is None else " WHERE " + where.format(ns="namespace = ?"))
-        + ")"
-        for _, table, where in COUNTED
-    ]
-    args = () if namespace is None else (namespace,) * len(COUNTED)
-    row = c.execute("SELECT " + ", ".join(parts), args).fetchone()
-    return {key: int(n) for (key, _, _), n in zip(COUNTED, row)}
-
-
 def documents(
     c: sqlite3.Connection, namespace: str, doc_ids: Sequence[str] | None
 ) -> list[DocumentInfo]:

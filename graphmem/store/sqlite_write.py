@@ -27,7 +27,7 @@ from graphmem.errors import NotFoundError, StoreError
 from graphmem.store import rows as table_rows
 from graphmem.store.base import DeleteReport, WriteBatch
 from graphmem.store.schema import DEFAULT_NAMESPACE
-from graphmem.store.sqlite_read import counts
+from graphmem.store.shared_sql import counts
 
 
 def blob(vector: np.ndarray) -> bytes:
@@ -120,11 +120,11 @@ def write_rows(c: sqlite3.Connection, batch: WriteBatch, path: str, namespace: s
     )
     _expect(path, "fact provenance rows", cur.rowcount if sources else 0, len(sources))
     cur = c.executemany(
-        "INSERT INTO mentions(chunk_id, entity_id, count) "
-        "SELECT k.id, e.id, ?1 FROM chunks k, entities e "
-        "WHERE k.namespace = ?2 AND k.chunk_id = ?3 AND e.namespace = ?2 AND e.name = ?4 "
-        "AND k.id > ?5",
-        [(n, namespace, chunk, name, old_chunk) for chunk, name, n in batch.mentions],
+        "INSERT INTO mentions(chunk_id, entity_id) "
+        "SELECT k.id, e.id FROM chunks k, entities e "
+        "WHERE k.namespace = ?1 AND k.chunk_id = ?2 AND e.namespace = ?1 AND e.name = ?3 "
+        "AND k.id > ?4",
+        [(namespace, chunk, name, old_chunk) for chunk, name in batch.mentions],
     )
     _expect(path, "entity mentions", cur.rowcount if batch.mentions else 0, len(batch.mentions))
     c.executemany(
@@ -197,26 +197,9 @@ def delete_rows(c: sqlite3.Connection, doc_id: str, path: str, namespace: str) -
     return DeleteReport(doc_id, n_chunks, n_facts, n_ent, n_syn)
 
 
-def delete_namespace_rows(c: sqlite3.Connection, namespace: str, path: str) -> int:
-    """Remove every row of ``namespace``; returns the number of documents removed."""
-    ns = (namespace,)
-    if c.execute("SELECT 1 FROM documents WHERE namespace = ? LIMIT 1", ns).fetchone() is None:
-        raise NotFoundError(f"no namespace {namespace!r} in {path}")
-    chunks = "SELECT id FROM chunks WHERE namespace = ?"
-    entities = "SELECT id FROM entities WHERE namespace = ?"
-    c.execute(f"DELETE FROM fact_conflicts WHERE chunk_id IN ({chunks})", ns)
-    c.execute(f"DELETE FROM fact_sources WHERE chunk_id IN ({chunks})", ns)
-    c.execute(f"DELETE FROM mentions WHERE chunk_id IN ({chunks})", ns)
-    c.execute(f"DELETE FROM synonyms WHERE a IN ({entities})", ns)
-    c.execute(f"DELETE FROM facts WHERE subject_id IN ({entities})", ns)
-    c.execute("DELETE FROM chunks WHERE namespace = ?", ns)
-    c.execute("DELETE FROM entities WHERE namespace = ?", ns)
-    return int(c.execute("DELETE FROM documents WHERE namespace = ?", ns).rowcount)
-
-
 def import_tables(c: sqlite3.Connection, tables: Mapping[str, Sequence[tuple]], where: str) -> None:
     """Insert whole tables, ids kept, into an empty store (see :mod:`graphmem.store.rows`)."""
-    table_rows.check_import(where, tables, counts(c, None))
+    table_rows.check_import(where, tables, counts(c, None, "?"))
     for table in table_rows.IMPORT_ORDER:
         got = list(tables.get(table, ()))
         if table == "meta":

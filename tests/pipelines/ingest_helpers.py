@@ -145,7 +145,7 @@ _TABLES = {
     "entities": "SELECT id, name, label, kind, embedding FROM entities ORDER BY id",
     "facts": "SELECT id, subject_id, predicate, object_id, embedding FROM facts ORDER BY id",
     "fact_sources": "SELECT fact_id, chunk_id FROM fact_sources ORDER BY 1, 2",
-    "mentions": "SELECT chunk_id, entity_id, count FROM mentions ORDER BY 1, 2",
+    "mentions": "SELECT chunk_id, entity_id FROM mentions ORDER BY 1, 2",
     "synonyms": "SELECT a, b, score FROM synonyms ORDER BY 1, 2",
     "fact_conflicts": "SELECT older, newer, chunk_id FROM fact_conflicts ORDER BY 1, 2, 3",
     "meta": "SELECT key, value FROM meta ORDER BY key",

@@ -17,7 +17,7 @@ def one_document(doc_id: str, dim: int) -> WriteBatch:
         documents=[NewDocument(doc_id, f"hash-{doc_id}", None, {})],
         chunks=[NewChunk(f"{doc_id}#0", doc_id, 0, f"Text of {doc_id}.", v)],
         entities=[NewEntity(f"entity of {doc_id}", f"Entity of {doc_id}", "ENT", v)],
-        mentions=[(f"{doc_id}#0", f"entity of {doc_id}", 1)],
+        mentions=[(f"{doc_id}#0", f"entity of {doc_id}")],
     )
 
 
@@ -37,7 +37,7 @@ def shared_entity_batch(doc_id: str, dim: int, shared: int) -> WriteBatch:
     v = np.full(dim, 0.2, dtype=np.float32)
     for i in range(shared):
         batch.entities.append(NewEntity(f"shared {i}", f"Shared {i}", "ENT", v))
-        batch.mentions.append((f"{doc_id}#0", f"shared {i}", 1))
+        batch.mentions.append((f"{doc_id}#0", f"shared {i}"))
     return batch
 
 

@@ -30,7 +30,7 @@ def batch(doc: str, old: list[str], new: list[str], synonyms=()) -> WriteBatch:
         entities=[NewEntity(n, n, "PERSON", vec(i)) for i, n in enumerate(new)],
         facts=[NewFact(s, p, o, vec(7)) for s, p, o in facts],
         fact_sources=[(s, p, o, chunk) for s, p, o in facts],
-        mentions=[(chunk, n, 1) for n in names],
+        mentions=[(chunk, n) for n in names],
         synonyms=list(synonyms),
     )
 
@@ -91,7 +91,7 @@ def test_writes_never_add_edges_between_stored_rows(tmp_path):
     assert len(syn) == 1
     # provenance or a mention naming a stored passage fails the whole batch
     bad = batch("d3", ["ann"], ["dee"])
-    bad.mentions.append(("d1#0", "dee", 1))
+    bad.mentions.append(("d1#0", "dee"))
     counts = store.counts()
     with pytest.raises(StoreError):
         store.write(bad)
