@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from graphmem import Document
-from graphmem.graph.builder import title_names, with_title
+from graphmem.graph.titles import title_names, with_title
 from graphmem.types import Extraction, Mention
 
 
