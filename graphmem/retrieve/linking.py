@@ -105,12 +105,14 @@ def link_facts_ann(
     query), so the scores are exact and only recall is approximate. ``allowed`` as in
     :func:`link_facts_quantized`. None when the graph cannot supply ``k`` allowed facts: scan
     exactly instead."""
+    from graphmem.graph.ann import FAR_EXPANSION, FAR_FETCH
+
     if len(fact_vectors) == 0 or (allowed is not None and not allowed.any()):
         return np.zeros(0, dtype=np.int64), np.zeros(0)
     q = np.ascontiguousarray(query, dtype=np.float32)
     want = min(k, len(fact_vectors) if allowed is None else int(allowed.sum()))
     pool = ann.candidates(fact_ids, q, want, allowed)
-    far = ann.candidates(fact_ids, -q, 1, allowed)
+    far = ann.candidates(fact_ids, -q, 1, allowed, fetch=FAR_FETCH, expansion=FAR_EXPANSION)
     if pool is None or far is None:
         return None
     exact = (fact_vectors[pool] @ q).astype(np.float64)
