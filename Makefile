@@ -14,7 +14,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e '.[offline,dev,llm,viz,ray,server,mcp,postgres,onnx,eval,pipelines]'
+	$(PY) -m pip install --quiet -e '.[offline,dev,llm,viz,ray,server,mcp,postgres,onnx,eval,pipelines,ann]'
 	touch $(STAMP)
 
 demo: $(STAMP)

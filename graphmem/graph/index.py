@@ -18,6 +18,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from graphmem.config import GraphConfig, TemporalConfig
+from graphmem.errors import MissingDependencyError
+from graphmem.graph.ann import TableAnn
 from graphmem.graph.lexical import DIALOGUE_KEY, LexicalIndex, passage_texts
 from graphmem.graph.quantize import quantize_rows
 from graphmem.graph.transition import Transition, build_transition
@@ -130,6 +132,8 @@ def append_edges(old: EdgeRows | None, new: EdgeRows | None) -> EdgeRows:
 class GraphIndex:
     """Matrices and graph for retrieval. Not thread-safe for concurrent refresh; the facade locks."""
 
+    _warned_ann = False  # the missing ANN extra is logged once per process
+
     def __init__(
         self, dim: int, config: GraphConfig | None = None, temporal: TemporalConfig | None = None
     ):
@@ -162,6 +166,7 @@ class GraphIndex:
         self._groups = FactGroups(self.temporal)
         self._positions: dict[str, np.ndarray] = {}  # see _at
         self.lexical: LexicalIndex | None = None  # BM25 over passages, once a query needs it
+        self._ann: dict[str, TableAnn] = {}  # ANN over a table's vectors, once a query needs it
         self._build_graph_empty()
 
     def enable_lexical(self, store: Store) -> LexicalIndex:
@@ -173,6 +178,41 @@ class GraphIndex:
             lexical.append(passage_texts(store, self.chunks.ids))
             self.lexical = lexical
         return self.lexical
+
+    def ann(self, table: str, min_rows: int) -> TableAnn | None:
+        """The approximate nearest-neighbour index (:mod:`graphmem.graph.ann`) over the vectors
+        of ``table`` ("facts" or "entities") when it holds at least ``min_rows`` rows (None
+        below: the caller scans exactly). Built on first use; later refreshes add the rows they
+        load and mask the ones they drop, rebuilding it after many deletions, so it always
+        matches the table. Without the ``ann`` extra installed, None too, with a warning once:
+        a large memory stays as exact (and as slow) as before rather than failing."""
+        rows: _Table = getattr(self, table)
+        if len(rows.ids) < min_rows:
+            return None
+        ann = self._ann.get(table)
+        if ann is None:
+            try:
+                ann = TableAnn(self.dim)
+            except MissingDependencyError as exc:
+                if not GraphIndex._warned_ann:
+                    GraphIndex._warned_ann = True
+                    log.warning("%d %s: scanning them exactly, as %s", len(rows.ids), table, exc)
+                return None
+            ann.sync(rows.ids, rows.vectors)
+            self._ann[table] = ann
+        return ann
+
+    @property
+    def ann_tables(self) -> tuple[str, ...]:
+        """The tables whose ANN index has been built (see :meth:`ann`)."""
+        return tuple(self._ann)
+
+    def _sync_ann(self) -> None:
+        for table, ann in self._ann.items():
+            rows: _Table = getattr(self, table)
+            ann.sync(rows.ids, rows.vectors)
+        if self._ann:
+            self._lap("ann")
 
     # ---- refresh ------------------------------------------------------------------------------
 
@@ -219,6 +259,7 @@ class GraphIndex:
                 self._groups = FactGroups(self.temporal)  # entity positions may have moved
                 self._positions = {}
             self._lap("read")
+            self._sync_ann()
             self.last_refresh = "appended" if appended else "full"
             self._build_graph()
             self.generation = generation

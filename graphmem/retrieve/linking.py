@@ -6,10 +6,14 @@ Pure functions over arrays; :mod:`graphmem.retrieve.retriever` wires them to the
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from graphmem.text import is_word, normalize_name, token_spans
+
+if TYPE_CHECKING:
+    from graphmem.graph.ann import TableAnn
 
 #: Longest name, in words, that exact query linking matches (``RetrieveConfig.link_max_ngram``).
 DEFAULT_MAX_NGRAM = 16
@@ -84,6 +88,70 @@ def link_facts_quantized(
     if hi - lo <= 1e-12:
         return top, np.ones(len(top))
     return top, (exact[order] - lo) / (hi - lo)
+
+
+def link_facts_ann(
+    ann: TableAnn,
+    fact_ids: np.ndarray,
+    fact_vectors: np.ndarray,
+    query: np.ndarray,
+    k: int,
+    allowed: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """:func:`link_facts_quantized` through an approximate nearest-neighbour index over the facts
+    (``ann``, in step with the table whose store ids are ``fact_ids``): the graph's candidates
+    for the best facts are rescored exactly in float32, and the minimum for normalisation is
+    the lowest exact score among its candidates for ``-query`` (the facts farthest from the
+    query), so the scores are exact and only recall is approximate. ``allowed`` as in
+    :func:`link_facts_quantized`. None when the graph cannot supply ``k`` allowed facts: scan
+    exactly instead."""
+    from graphmem.graph.ann import FAR_EXPANSION, FAR_FETCH
+
+    if len(fact_vectors) == 0 or (allowed is not None and not allowed.any()):
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    q = np.ascontiguousarray(query, dtype=np.float32)
+    want = min(k, len(fact_vectors) if allowed is None else int(allowed.sum()))
+    pool = ann.candidates(fact_ids, q, want, allowed)
+    far = ann.candidates(fact_ids, -q, 1, allowed, fetch=FAR_FETCH, expansion=FAR_EXPANSION)
+    if pool is None or far is None:
+        return None
+    exact = (fact_vectors[pool] @ q).astype(np.float64)
+    hi = float(exact.max())
+    lo = min(float((fact_vectors[far] @ q).min()), float(exact.min()))
+    order = np.lexsort((pool, -exact))[:k]
+    top = pool[order]
+    if hi - lo <= 1e-12:
+        return top, np.ones(len(top))
+    return top, (exact[order] - lo) / (hi - lo)
+
+
+def link_mentions_ann(
+    ann: TableAnn,
+    candidate_ids: np.ndarray,
+    candidate_vectors: np.ndarray,
+    mention_vectors: np.ndarray,
+    threshold: float,
+    allowed: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """:func:`link_mentions` through an approximate nearest-neighbour index over the candidates
+    (``ann``, in step with the table whose store ids are ``candidate_ids``; ``allowed``: bool
+    per row, the rows that may be linked): each mention's graph candidates are rescored exactly.
+    None when the graph cannot supply a candidate: scan exactly instead."""
+    m = len(mention_vectors)
+    rows = np.full(m, -1, dtype=np.int64)
+    best = np.zeros(m)
+    if m == 0 or len(candidate_vectors) == 0 or (allowed is not None and not allowed.any()):
+        return rows, best
+    for i, vector in enumerate(mention_vectors):
+        q = np.ascontiguousarray(vector, dtype=np.float32)
+        top = ann.candidates(candidate_ids, q, 1, allowed)
+        if top is None:
+            return None
+        exact = candidate_vectors[top] @ q
+        j = int(np.lexsort((top, -exact))[0])
+        best[i] = float(exact[j])
+        rows[i] = int(top[j]) if best[i] >= threshold else -1
+    return rows, best
 
 
 def link_query_entities(

@@ -16,6 +16,7 @@ from graphmem.graph.index import NOUN_PHRASE, GraphIndex
 from graphmem.retrieve.fusion import fuse, hub_factor, is_numeric_entity, pin_dense_top
 from graphmem.retrieve.intent import answering_passages, relation_cues
 from graphmem.retrieve.linking import (
+    link_facts_ann,
     link_facts_quantized,
     link_query_entities,
     min_max,
@@ -128,8 +129,16 @@ def candidate_facts(
 ) -> tuple[np.ndarray, np.ndarray]:
     """The ``linking_top_k`` facts closest to the query and their min-max scores, best first:
     what a recognition filter (an LLM) chooses from. ``valid`` (bool per fact, e.g.
-    :attr:`Scope.valid_facts`) leaves the other facts out."""
+    :attr:`Scope.valid_facts`) leaves the other facts out. From ``config.ann_min_rows`` facts
+    on, through the index's ANN graph (exact scores, approximate recall), else by the int8 scan."""
     q = np.ascontiguousarray(query_vector, dtype=np.float32)
+    ann = index.ann("facts", config.ann_min_rows)
+    if ann is not None:  # a large memory: candidates from the ANN graph, rescored exactly
+        linked = link_facts_ann(
+            ann, index.facts.ids, index.facts.vectors, q, config.linking_top_k, allowed=valid
+        )
+        if linked is not None:
+            return linked
     return link_facts_quantized(
         index.fact_codes, index.fact_scales, index.facts.vectors, q, config.linking_top_k,
         allowed=valid,
@@ -177,7 +186,7 @@ def seed_query(
     )
     fuzzy: list[tuple[int, float]] = []
     if mentions is not None and config.link_query_entities and config.fuzzy_link_threshold <= 1:
-        fuzzy = fuzzy_link(index, mentions, config.fuzzy_link_threshold)
+        fuzzy = fuzzy_link(index, mentions, config.fuzzy_link_threshold, config.ann_min_rows)
     seeds = entity_seeds(
         index, fact_ids, fact_scores, linked, config.max_seed_entities, config, fuzzy
     )

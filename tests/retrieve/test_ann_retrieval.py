@@ -1,0 +1,68 @@
+"""Retrieval through the ANN path (``RetrieveConfig.ann_min_rows`` tiny) on the demo corpus
+gives the passages the exact path gives, also after adds and a deletion refreshed the graph
+incrementally, where it equals a memory that built its graph afresh (real models)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from graphmem import read_documents
+from graphmem.config import MemoryConfig, RetrieveConfig
+from graphmem.retrieve.mentions import QueryMentions, fuzzy_link
+
+pytest.importorskip("usearch")
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+QUESTIONS = [q["question"] for q in json.loads((EXAMPLES / "questions.json").read_text("utf-8"))]
+QUESTIONS += ["Marchetti's novel", "Who lives near the Tellan river?", "copper mines of Estrevel"]
+EXACT = MemoryConfig(retrieve=RetrieveConfig(fuzzy_link_threshold=0.85))
+ANN = MemoryConfig(retrieve=RetrieveConfig(fuzzy_link_threshold=0.85, ann_min_rows=1))
+
+
+def ranked(memory) -> list[list[tuple[str, float]]]:
+    return [[(h.chunk_id, h.score) for h in memory.retrieve(q, top_k=5)] for q in QUESTIONS]
+
+
+def assert_same_ranking(got, want) -> None:
+    assert [[c for c, _ in hits] for hits in got] == [[c for c, _ in hits] for hits in want]
+    for g, w in zip(got, want):  # scores: exact on both paths, up to the normalising minimum
+        assert np.allclose([s for _, s in g], [s for _, s in w], rtol=1e-3, atol=1e-6)
+
+
+def test_ann_path_ranks_as_the_exact_path(memory_factory, embedder):
+    docs = read_documents(EXAMPLES / "sample_corpus.jsonl")
+    exact = memory_factory("m", config=EXACT)
+    exact.add(docs)
+    ann = memory_factory("m", config=ANN)  # the same store, read by a second memory
+    assert_same_ranking(ranked(ann), ranked(exact))
+    index = ann.index()
+    assert index.ann_tables[0] == "facts"  # the query path built it
+    assert exact.index().ann_tables == ()
+    names = ("marchetti", "tellan", "harbourlight", "estrevel prize", "lantern")
+    mentions = QueryMentions(names, np.asarray(embedder.encode(list(names)), dtype=np.float32))
+    assert fuzzy_link(index, mentions, -1.0, ann_min_rows=1) == fuzzy_link(index, mentions, -1.0)
+    assert set(index.ann_tables) == {"facts", "entities"}
+
+
+def test_ann_after_adds_and_a_deletion_equals_a_fresh_build(memory_factory):
+    docs = read_documents(EXAMPLES / "sample_corpus.jsonl")
+    grown = memory_factory("m", config=ANN)
+    grown.add(docs[:12])
+    ranked(grown)  # builds the graph over the first 12 documents' facts
+    graph = grown.index().ann("facts", 1)
+    first = graph.n_added
+    grown.add(docs[12:])
+    grown.delete(docs[0].id)
+    got = ranked(grown)
+    index = grown.index()
+    assert index.ann("facts", 1) is graph and graph.builds == 1  # appended to, not rebuilt
+    assert graph.n_added > first and graph.deleted >= 1  # the deleted document's facts masked
+    assert graph.n_added - graph.deleted == index.n_facts
+    fresh = memory_factory("m", config=ANN)
+    assert_same_ranking(got, ranked(fresh))
+    assert fresh.index().ann("facts", 1).builds == 1
+    assert_same_ranking(got, ranked(memory_factory("m", config=EXACT)))
