@@ -187,18 +187,13 @@ class RetrieveConfig:
     p50 +4-22% and p95 ~+85% (queries with a name to link are parsed and embedded), so it is
     off by default (``benchmarks/results/dev_sweep_linking.json``, ``linking_latency.json``).
 
-    ``ann_min_rows``: a memory (namespace) with at least this many facts links them through an
-    approximate nearest-neighbour index (:mod:`graphmem.graph.ann`, the ``ann`` extra) instead
-    of scanning every fact, and fuzzy linking does the same for entities; candidates are
-    rescored exactly, so scores stay exact cosines and only recall is approximate (≥ 0.99 of
-    the exact top-10 in ``benchmarks/bench_ann.py``). The default, 200,000, is above every dev
-    set (the largest, 2Wiki dev, holds ~60,000 facts and ~58,000 entities), so their quality
-    is that of the exact path by construction (forced on with ``ann_min_rows=1`` they moved by
-    at most 0.005, 4 of 600 questions ranked differently: ``benchmarks/ann_dev_quality.py``).
-    Measured on 384-dimensional synthetic vectors (``benchmarks/bench_ann.py``): the int8 scan
-    takes 3.7 ms p50 at 100,000 rows and 38 ms at 1,000,000, the ANN path 1.9 and 3.6 ms; the
-    graph costs ~0.33 s per 1,000 rows to build (once, at the first query that needs it) and
-    about as much again in memory as the float32 rows."""
+    ``ann_min_rows``: a namespace with at least this many facts links them through an ANN index
+    (:mod:`graphmem.graph.ann`, the ``ann`` extra), and fuzzy linking its entities; candidates
+    are rescored exactly, so only recall is approximate. 200,000 is above every dev set (2Wiki
+    dev: ~60,000 facts), so their quality is the exact path's by construction (forced on, they
+    moved by at most 0.005: ``benchmarks/ann_dev_quality.py``). Synthetic 384-d vectors
+    (``benchmarks/bench_ann.py``): int8 scan 3.7 / 38 ms p50 at 10^5 / 10^6 rows, ANN 1.9 /
+    3.6 ms; building costs ~0.33 s per 1,000 rows (once) and memory like the float32 rows."""
 
     linking_top_k: int = 5
     lexical_weight: float = 0.0

@@ -22,8 +22,9 @@ from graphmem.errors import MissingDependencyError
 from graphmem.graph.ann import TableAnn
 from graphmem.graph.lexical import DIALOGUE_KEY, LexicalIndex, passage_texts
 from graphmem.graph.quantize import quantize_rows
+from graphmem.graph.tables import Rows, Table, append_edges
 from graphmem.graph.transition import Transition, build_transition
-from graphmem.store.base import EdgeRows, Store
+from graphmem.store.base import Store
 from graphmem.temporal import FactGroups, Validity, merge_groups, validity
 
 log = logging.getLogger(__name__)
@@ -43,92 +44,6 @@ def synonym_eligible(name: str, kind: str) -> bool:
     return kind not in NO_SYNONYM_KINDS and any(ch.isalpha() for ch in name)
 
 
-class Rows:
-    """A 2-D array that grows at the end without copying what it holds each time: rows live in a
-    buffer with spare room, and :attr:`view` shows the rows held. Why: an add of a few rows
-    used to ``vstack`` every stored vector (58k entity vectors, ~40 ms on the 2Wiki store).
-    A view handed out earlier stays valid: new rows are written past its end only."""
-
-    def __init__(self, array: np.ndarray):
-        self._buf = array
-        self.view = array
-
-    def extend(self, more: np.ndarray) -> np.ndarray:
-        n, k = len(self.view), len(more)
-        if k:
-            if (
-                len(self._buf) < n + k
-                or self._buf.dtype != more.dtype
-                or self._buf.shape[1:] != more.shape[1:]
-            ):
-                buf = np.empty((n + k + max(k, (n + k) // 8), *more.shape[1:]), dtype=more.dtype)
-                buf[:n] = self.view
-                self._buf = buf
-            self._buf[n : n + k] = more
-            self.view = self._buf[: n + k]
-        return self.view
-
-    def replace(self, array: np.ndarray) -> np.ndarray:
-        """Hold ``array`` instead (after rows were dropped)."""
-        self._buf = self.view = array
-        return array
-
-
-class _Table:
-    """Rows of one store table held in memory, ordered by (never reused) integer id."""
-
-    def __init__(self, ids: np.ndarray, vectors: np.ndarray):
-        self.ids = ids
-        self._rows = Rows(vectors)
-
-    @property
-    def vectors(self) -> np.ndarray:
-        return self._rows.view
-
-    @classmethod
-    def empty(cls, dim: int) -> _Table:
-        return cls(np.zeros(0, dtype=np.int64), np.zeros((0, dim), dtype=np.float32))
-
-    def positions(self, ids: np.ndarray) -> np.ndarray:
-        """Row positions of ``ids`` (which must all be present)."""
-        return np.searchsorted(self.ids, ids)
-
-    def sync(self, alive: np.ndarray) -> np.ndarray | None:
-        """Drop rows whose id is no longer alive; returns the keep mask, or None if nothing changed."""
-        if len(alive) == len(self.ids) and np.array_equal(alive, self.ids):
-            return None
-        keep = np.isin(self.ids, alive, assume_unique=True)
-        if keep.all():
-            return None
-        self.ids = self.ids[keep]
-        self._rows.replace(self.vectors[keep])
-        return keep
-
-    def append(self, ids: np.ndarray, vectors: np.ndarray) -> None:
-        if len(ids):
-            self.ids = np.concatenate([self.ids, ids])
-            self._rows.extend(vectors)
-
-
-def append_edges(old: EdgeRows | None, new: EdgeRows | None) -> EdgeRows:
-    """``old`` followed by ``new`` (either may be None: no edges). Edges loaded after some ids
-    sort after those loaded before (see :meth:`Store.load_edges`), so the result is what one
-    load of everything returns."""
-    parts = [e for e in (old, new) if e is not None]
-    pairs = np.zeros((0, 2), dtype=np.int64)
-
-    def cat(name: str, empty: np.ndarray) -> np.ndarray:
-        return np.concatenate([empty] + [getattr(e, name) for e in parts])
-
-    return EdgeRows(
-        fact_sources=cat("fact_sources", pairs),
-        mentions=cat("mentions", pairs),
-        synonyms=cat("synonyms", pairs),
-        synonym_scores=cat("synonym_scores", np.zeros(0)),
-        conflicts=cat("conflicts", pairs),
-    )
-
-
 class GraphIndex:
     """Matrices and graph for retrieval. Not thread-safe for concurrent refresh; the facade locks."""
 
@@ -141,16 +56,16 @@ class GraphIndex:
         self.config = config if config is not None else GraphConfig()
         self.temporal = temporal if temporal is not None else TemporalConfig()
         self.generation = -1
-        self.entities = _Table.empty(dim)
+        self.entities = Table.empty(dim)
         self.entity_names: list[str] = []
         self.entity_labels: list[str] = []
         self.entity_kinds: list[str] = []
-        self.chunks = _Table.empty(dim)
+        self.chunks = Table.empty(dim)
         self.chunk_times = np.zeros(0)  # per passage: stated time, else when stored (Unix s)
         self.chunk_stated = np.zeros(0, dtype=bool)
         self.chunk_metadata: list[Mapping[str, Any]] = []  # per passage: its document's
         self.chunk_dialogue = np.zeros(0, dtype=bool)  # per passage: a conversation turn
-        self.facts = _Table.empty(dim)
+        self.facts = Table.empty(dim)
         self.fact_subject_ids = np.zeros(0, dtype=np.int64)
         self.fact_object_ids = np.zeros(0, dtype=np.int64)
         self.fact_predicates: list[str] = []
@@ -186,7 +101,7 @@ class GraphIndex:
         load and mask the ones they drop, rebuilding it after many deletions, so it always
         matches the table. Without the ``ann`` extra installed, None too, with a warning once:
         a large memory stays as exact (and as slow) as before rather than failing."""
-        rows: _Table = getattr(self, table)
+        rows: Table = getattr(self, table)
         if len(rows.ids) < min_rows:
             return None
         ann = self._ann.get(table)
@@ -209,7 +124,7 @@ class GraphIndex:
 
     def _sync_ann(self) -> None:
         for table, ann in self._ann.items():
-            rows: _Table = getattr(self, table)
+            rows: Table = getattr(self, table)
             ann.sync(rows.ids, rows.vectors)
         if self._ann:
             self._lap("ann")
@@ -356,7 +271,7 @@ class GraphIndex:
         self.fact_relation = np.zeros(0, dtype=np.int64)  # per fact: single-valued relation, or -1
         self.fact_key = np.zeros(0, dtype=np.int64)  # per fact: that relation's key entity, or -1
 
-    def _at(self, key: str, table: _Table, ids: np.ndarray) -> np.ndarray:
+    def _at(self, key: str, table: Table, ids: np.ndarray) -> np.ndarray:
         """Row positions in ``table`` of ``ids``, an id array that only grew at its end since the
         last call with ``key`` (cleared when rows are dropped): only the new ids are looked up,
         as the rows they point at did not move (~26 ms of lookups per add on the 2Wiki store)."""
