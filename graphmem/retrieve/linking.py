@@ -79,8 +79,15 @@ def link_facts_quantized(
     else:
         pool = top_k_indices(approx, max(candidates, 8 * k))
         lowest = int(np.argmin(approx))
+    return _rescored(fact_vectors, pool, q, float(fact_vectors[lowest] @ q), k)
+
+
+def _rescored(
+    fact_vectors: np.ndarray, pool: np.ndarray, q: np.ndarray, lo: float, k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` best rows of ``pool`` by exact cosine (ties: lower row first), min-max scaled
+    between the lowest known cosine (``lo`` or a pool member's) and the best."""
     exact = (fact_vectors[pool] @ q).astype(np.float64)
-    lo = float(fact_vectors[lowest] @ q)
     hi = float(exact.max())
     lo = min(lo, float(exact.min()))
     order = np.lexsort((pool, -exact))[:k]
@@ -115,14 +122,7 @@ def link_facts_ann(
     far = ann.candidates(fact_ids, -q, 1, allowed, fetch=FAR_FETCH, expansion=FAR_EXPANSION)
     if pool is None or far is None:
         return None
-    exact = (fact_vectors[pool] @ q).astype(np.float64)
-    hi = float(exact.max())
-    lo = min(float((fact_vectors[far] @ q).min()), float(exact.min()))
-    order = np.lexsort((pool, -exact))[:k]
-    top = pool[order]
-    if hi - lo <= 1e-12:
-        return top, np.ones(len(top))
-    return top, (exact[order] - lo) / (hi - lo)
+    return _rescored(fact_vectors, pool, q, float((fact_vectors[far] @ q).min()), k)
 
 
 def link_mentions_ann(
