@@ -33,3 +33,10 @@ def test_llm_package_reexports_the_same_config() -> None:
     import graphmem.llm
 
     assert graphmem.llm.LLMConfig is graphmem.LLMConfig
+
+
+def test_the_old_llm_config_path_still_imports():
+    from graphmem.llm.config import LLMConfig as old
+    from graphmem.llm_config import LLMConfig
+
+    assert old is LLMConfig
