@@ -52,19 +52,39 @@ def synonym_pairs(
         block = new[start : start + _BLOCK]
         old = block @ existing.T if n_old else np.zeros((len(block), 0), dtype=new.dtype)
         sims = np.hstack([old if rows is None else old[:, rows], block @ new.T])
-        rows = np.arange(len(block))
         # Only pairs with a later new row (and never a row with itself).
-        for r in rows:
+        for r in range(len(block)):
             sims[r, : n_old + start + r + 1][n_old:] = -np.inf
-        for r in rows:
-            row = sims[r]
-            hits = np.flatnonzero(row >= threshold)
-            if hits.size == 0:
+        for r in range(len(block)):
+            # float32 products differ in the last bit with the matrices' shapes (how many rows
+            # the store holds): near candidates are scored again as float64 dot products of the
+            # two vectors alone, so a pair's score and fate never depend on what else is stored
+            near = np.flatnonzero(sims[r] >= threshold - _MARGIN)
+            if near.size == 0:
                 continue
+            v = block[r].astype(np.float64)
+            exact = np.array([np.dot(v, _target(existing, rows, new, n_old, int(t))) for t in near])
+            keep = exact >= threshold
+            hits, scores = near[keep], exact[keep]
             if hits.size > top_k:
-                hits = hits[np.argsort(-row[hits], kind="stable")[:top_k]]
-            out.extend((int(start + r), int(t), float(row[t])) for t in hits)
+                best = np.argsort(-scores, kind="stable")[:top_k]
+                hits, scores = hits[best], scores[best]
+            out.extend((int(start + r), int(t), float(x)) for t, x in zip(hits, scores))
     return out
+
+
+_MARGIN = 1e-4
+"""How far below ``threshold`` a float32 score may be and still be rescored: float32 rounding
+of a unit-vector cosine over 384 dimensions is ~1e-6, so nothing that passes in float64 is
+missed."""
+
+
+def _target(existing: np.ndarray, rows: np.ndarray | None, new: np.ndarray, n_old: int,
+            t: int) -> np.ndarray:
+    """Target ``t`` of :func:`synonym_pairs` as a float64 vector."""
+    if t >= n_old:
+        return new[t - n_old].astype(np.float64)
+    return existing[t if rows is None else rows[t]].astype(np.float64)
 
 
 def synonym_pairs_reference(

@@ -59,3 +59,15 @@ def test_dates_and_numbers_take_no_synonym_edges():
     assert synonym_eligible("münchen", "GPE")
     assert synonym_eligible("東京", "GPE")
     assert synonym_eligible("apollo 11", "PRODUCT")
+
+
+def test_rows_hold_across_blocks_of_new_rows():
+    # more new rows than one block (1024): every block must read the same target rows
+    rng = np.random.default_rng(3)
+    base = rng.normal(size=(40, 8))
+    matrix = _unit(np.repeat(base, 10, axis=0) + 0.3 * rng.normal(size=(400, 8)))
+    rows = rng.choice(400, 150, replace=False)
+    new = _unit(np.repeat(base, 30, axis=0)[:1100] + 0.3 * rng.normal(size=(1100, 8)))
+    picked = synonym_pairs(new, matrix, rows=rows, threshold=0.95, top_k=3)
+    assert picked == synonym_pairs(new, matrix[rows], threshold=0.95, top_k=3)
+    assert any(i >= 1024 and t < len(rows) for i, t, _ in picked)
