@@ -56,49 +56,88 @@ def copy_store(src: Path, dst: Path) -> Path:
 def http_overhead(store: Path, url: str, queries: list[str], threads: int | None,
                   top_k: int, backend: str = "torch") -> dict[str, Any]:
     """Each query through ``Memory.retrieve`` in this process and through the idle server, one
-    after the other (which goes first alternates), so both see the same load of the shared
-    machine; the server's own memory answers over HTTP. Returns both latency summaries and
-    the median of the per-query differences."""
+    after the other (the order rotates), so all see the same load of the shared machine; the
+    server's own memory answers over HTTP, once through httpx (what ``graphmem.client`` uses)
+    and once through the standard library's ``http.client`` (a lean client: the server's cost
+    with less of the client's). Each answer's ``Server-Timing`` header gives the retrieval's
+    time on the server's reader, so the round trip minus it is what HTTP costs (transport,
+    routing, validation, JSON, the thread hop), apart from any difference between the
+    server's retrieval and this process's. Returns the latency summaries and the medians of
+    the per-query differences."""
+    from http.client import HTTPConnection
+
     import numpy as np
     import torch
 
     before = torch.get_num_threads()
     cfg = MemoryConfig(embed=EmbedConfig(threads=threads, backend=backend))  # type: ignore[arg-type]
-    local, remote, health = [], [], []
+    local, remote, lean, served_ms, lean_served_ms, health = [], [], [], [], [], []
+    host, _, port = url.removeprefix("http://").partition(":")
     try:
-        with Memory(store, cfg) as mem, httpx.Client(base_url=url, timeout=120) as http:
-            def via_http(q: str) -> float:
-                t0 = time.perf_counter()
-                http.post("/v1/retrieve", json={"query": q, "top_k": top_k}).raise_for_status()
-                return time.perf_counter() - t0
+        with Memory(store, cfg) as mem:
+            mem.retrieve(queries[0], top_k=top_k)  # models and index before the connections
+            with httpx.Client(base_url=url, timeout=120) as http:
+                conn = HTTPConnection(host, int(port), timeout=120)
 
-            def in_proc(q: str) -> float:
-                t0 = time.perf_counter()
-                mem.retrieve(q, top_k=top_k)
-                return time.perf_counter() - t0
+                def via_httpx(q: str) -> float:
+                    t0 = time.perf_counter()
+                    r = http.post("/v1/retrieve", json={"query": q, "top_k": top_k})
+                    r.raise_for_status()
+                    took = time.perf_counter() - t0
+                    served_ms.append(_memory_ms(r.headers))
+                    return took
 
-            for q in queries[:5]:  # models, index, connection
-                in_proc(q), via_http(q)
-            for i, q in enumerate(queries):
-                t0 = time.perf_counter()  # the transport alone: an empty route, no threads
-                http.get("/healthz").raise_for_status()
-                health.append(time.perf_counter() - t0)
-                if i % 2:
-                    remote.append(via_http(q))
-                    local.append(in_proc(q))
-                else:
-                    local.append(in_proc(q))
-                    remote.append(via_http(q))
+                def via_stdlib(q: str) -> float:
+                    body = json.dumps({"query": q, "top_k": top_k})
+                    t0 = time.perf_counter()
+                    conn.request("POST", "/v1/retrieve", body=body,
+                                 headers={"Content-Type": "application/json"})
+                    r = conn.getresponse()
+                    r.read()
+                    took = time.perf_counter() - t0
+                    if r.status != 200:
+                        raise RuntimeError(f"/v1/retrieve answered {r.status}")
+                    lean_served_ms.append(_memory_ms(r.headers))
+                    return took
+
+                def in_proc(q: str) -> float:
+                    t0 = time.perf_counter()
+                    mem.retrieve(q, top_k=top_k)
+                    return time.perf_counter() - t0
+
+                for q in queries[:5]:  # models, index, connection
+                    in_proc(q), via_httpx(q), via_stdlib(q)
+                served_ms.clear()
+                lean_served_ms.clear()
+                for i, q in enumerate(queries):
+                    t0 = time.perf_counter()  # the transport alone: an empty route, no threads
+                    http.get("/healthz").raise_for_status()
+                    health.append(time.perf_counter() - t0)
+                    calls = [(local, in_proc), (remote, via_httpx), (lean, via_stdlib)]
+                    for sink, call in calls[i % 3:] + calls[:i % 3]:
+                        sink.append(call(q))
+                conn.close()
         torch_threads = torch.get_num_threads()
     finally:
         torch.set_num_threads(before)  # the setting is process-wide
-    diff = np.median(np.subtract(remote, local)) * 1000
-    a, b = latency_ms(local), latency_ms(remote)
+    ms = lambda xs: np.asarray(xs) * 1000
+    a, b, c = latency_ms(local), latency_ms(remote), latency_ms(lean)
     return {"in_process": a | {"torch_threads": torch_threads}, "http_sequential": b,
+            "http_stdlib_sequential": c,
+            "server_memory_p50_ms": round(float(np.median(served_ms)), 2),
             "healthz_round_trip": latency_ms(health),
             "http_overhead_p50_ms": round(b["p50_ms"] - a["p50_ms"], 2),
-            "http_overhead_median_paired_ms": round(float(diff), 2),
+            "http_overhead_median_paired_ms": round(float(np.median(ms(remote) - ms(local))), 2),
+            "http_stdlib_overhead_median_paired_ms":
+                round(float(np.median(ms(lean) - ms(local))), 2),
+            "http_cost_median_ms": round(float(np.median(ms(remote) - served_ms)), 2),
+            "http_stdlib_cost_median_ms": round(float(np.median(ms(lean) - lean_served_ms)), 2),
             "http_over_in_process_p50_ratio": round(b["p50_ms"] / a["p50_ms"], 3)}
+
+
+def _memory_ms(headers: Any) -> float:
+    """The ``memory;dur=`` of a Server-Timing header, in ms."""
+    return float(headers["server-timing"].partition(";dur=")[2])
 
 
 def run_setting(src: Path, work: Path, threads: str, queries: list[str], load: LoadConfig,
@@ -138,7 +177,7 @@ def _label(run: dict[str, Any]) -> str:
 def table(runs: list[dict[str, Any]], crash: dict[str, Any] | None) -> str:
     head = (f"{'run':<24} {'ret/s':>6} {'p50':>7} {'p95':>7} {'p99':>7} {'add/s':>5} "
             f"{'add p50':>8} {'add p95':>8} {'commits':>7} {'err':>3} {'in-proc':>7} "
-            f"{'http':>6} {'+http':>5}")
+            f"{'http':>6} {'+http':>5} {'cost':>5} {'lean':>5}")
     lines = [head, "-" * len(head)]
     for r in runs:
         for loop in ("load", "open_loop"):
@@ -152,9 +191,11 @@ def table(runs: list[dict[str, Any]], crash: dict[str, Any] | None) -> str:
                 f"{add.get('p50_ms', 0):>8.1f} {add.get('p95_ms', 0):>8.1f} "
                 f"{r[loop]['commits']:>7} {r[loop]['errors']:>3} "
                 f"{r['in_process']['p50_ms']:>7.1f} {r['http_sequential']['p50_ms']:>6.1f} "
-                f"{r['http_overhead_median_paired_ms']:>5.2f}")
+                f"{r['http_overhead_median_paired_ms']:>5.2f} {r['http_cost_median_ms']:>5.2f} "
+                f"{r['http_stdlib_cost_median_ms']:>5.2f}")
     lines.append("(ms; in-proc/http: p50 of the questions one at a time on the idle server; "
-                 "+http: median per-question HTTP - in-process)")
+                 "+http: median per-question HTTP - in-process; cost: HTTP round trip - the "
+                 "server's Server-Timing memory time (httpx); lean: the same with http.client)")
     if crash is not None:
         lines.append(
             f"crash: {len(crash['rounds'])} SIGKILLs, {crash['acked']} adds acked "

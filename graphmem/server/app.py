@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, FastAPI, Response
 
@@ -40,7 +41,16 @@ from graphmem.server.wire import (
 
 log = logging.getLogger(__name__)
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "timed"]
+
+T = TypeVar("T")
+
+
+def timed(fn: Callable[..., T], *args: Any, **kwargs: Any) -> tuple[T, float]:
+    """``fn(*args, **kwargs)`` and the seconds it took."""
+    t0 = time.perf_counter()
+    result = fn(*args, **kwargs)
+    return result, time.perf_counter() - t0
 
 # GraphML has no registered media type; this one makes browsers download it, never render it.
 _EXPORT_TYPES = {"graphml": "application/graphml+xml", "json": "application/json"}
@@ -163,16 +173,19 @@ def create_app(service: MemoryService, settings: ServerSettings,
         return delete_report_json(await service.write(lambda m: m.delete(doc_id, namespace=ns)))
 
     @v1.post("/retrieve", response_model=s.HitsOut, summary="Retrieve passages (Memory.retrieve)")
-    async def retrieve(body: s.RetrieveRequest, grant: Access,
+    async def retrieve(body: s.RetrieveRequest, grant: Access, response: Response,
                        namespace: NamespaceQuery = None) -> dict[str, Any]:
         ns = namespace_for(grant, namespace, body.namespace)
         check_query(body.query, body.top_k, settings)
-        hits = await service.read(
-            lambda m: m.retrieve(
-                body.query, top_k=body.top_k, namespace=ns, as_of=body.as_of,
+        hits, seconds = await service.read(
+            lambda m: timed(
+                m.retrieve, body.query, top_k=body.top_k, namespace=ns, as_of=body.as_of,
                 since=body.since, until=body.until, where=body.where,
             )
         )
+        # what the retrieval itself took on the reader, so a client can tell the server's
+        # HTTP cost (its round trip minus this) from the memory's (W3C Server-Timing)
+        response.headers["Server-Timing"] = f"memory;dur={seconds * 1000:.3f}"
         return {"hits": [hit_json(h) for h in hits]}
 
     @v1.post("/answer", response_model=s.AnswerOut,

@@ -36,6 +36,17 @@ def test_retrieve_equals_in_process(client, local):
         assert remote == local.retrieve(q, top_k=5)
 
 
+def test_retrieve_reports_the_memory_time(server):
+    """Server-Timing names the reader's time, which is part of (below) the round trip."""
+    t0 = time.perf_counter()
+    r = httpx.post(server.url + "/v1/retrieve", json={"query": QUERIES[0], "top_k": 2},
+                   headers=_auth())
+    round_trip_ms = (time.perf_counter() - t0) * 1000
+    name, _, value = r.headers["server-timing"].partition(";dur=")
+    assert r.status_code == 200 and name == "memory"
+    assert 0 < float(value) < round_trip_ms
+
+
 def test_trace_and_neighbours_equal_in_process(client, local):
     remote, here = client.trace(QUERIES[0], top_k=3), local.trace(QUERIES[0], top_k=3)
     assert remote.mode == here.mode == "ppr"
