@@ -24,6 +24,7 @@ from graphmem.retrieve.linking import (
 )
 from graphmem.retrieve.mentions import QueryMentions, fuzzy_link
 from graphmem.retrieve.ppr import personalized_pagerank
+from graphmem.retrieve.ppr_push import personalized_pagerank_push
 from graphmem.retrieve.scope import Scope, outdated_facts
 from graphmem.types import Explanation, SeedFact
 
@@ -210,6 +211,27 @@ def seed_query(
     return Seeds(reset, dense, fact_ids, seed_facts, seed_entities, tuple(seeds), named)
 
 
+def walk_scores(index: GraphIndex, reset: np.ndarray, config: RetrieveConfig) -> np.ndarray:
+    """PPR scores of every node for ``reset`` (entities then passages): conjugate gradients over
+    the whole graph, or, on a graph of at least ``config.local_ppr_min_nodes`` nodes, local push
+    from the entity seeds and the ``config.local_ppr_passages`` best passage seeds, whose cost
+    does not grow with the graph (see :class:`RetrieveConfig`)."""
+    t = index.transition
+    if t.n < config.local_ppr_min_nodes:
+        return personalized_pagerank(
+            t, reset, damping=config.damping, tol=config.tol, max_iter=config.max_iter
+        )
+    n_e = index.n_entities
+    passages = reset[n_e:]
+    if passages.size > config.local_ppr_passages:
+        cut = np.argpartition(passages, -config.local_ppr_passages)[: -config.local_ppr_passages]
+        reset = reset.copy()
+        reset[n_e + cut] = 0.0
+    pushed = personalized_pagerank_push(t, reset, damping=config.damping, eps=config.local_ppr_eps)
+    total = pushed.scores.sum()
+    return pushed.scores / total if total > 0 else pushed.scores
+
+
 def answers_of(index: GraphIndex, query: str, seeds: Seeds, scope: Scope | None) -> np.ndarray | None:
     """Passages that answer the single-valued relation ``query`` asks for about an entity it
     names (:mod:`graphmem.retrieve.intent`), or None."""
@@ -258,9 +280,7 @@ def rank_passages(
             )
             for c in order
         ]
-    scores = personalized_pagerank(
-        index.transition, s.reset, damping=config.damping, tol=config.tol, max_iter=config.max_iter
-    )
+    scores = walk_scores(index, s.reset, config)
     passage_scores = demoted(
         fuse(scores[index.n_entities :], dense, config.fusion, config.fusion_alpha, config.rrf_k),
         scope,
