@@ -196,11 +196,15 @@ class RetrieveConfig:
     (``benchmarks/bench_ann.py``): int8 scan 3.7 / 38 ms p50 at 10^5 / 10^6 rows, ANN 1.9 /
     3.6 ms; building costs ~0.33 s per 1,000 rows (once) and memory like the float32 rows.
 
-    ``local_ppr_min_nodes``: a graph with at least this many nodes runs PPR by local forward
-    push (:mod:`graphmem.retrieve.ppr_push`) instead of conjugate gradients over every node, from
-    a sparse reset: the entity seeds and only the ``local_ppr_passages`` passages of highest
-    prior (the rest of the dense prior is dropped), pushed until no node holds more residual
-    than ``local_ppr_eps`` times its edge weight. MEASURED: see benchmarks/local_ppr_quality.py."""
+    ``local_ppr_min_nodes`` (None: never, the default): a graph with at least this many nodes
+    runs PPR by local forward push (:mod:`graphmem.retrieve.ppr_push`), whose work does not grow
+    with the graph, instead of conjugate gradients over every node, from a sparse reset: the
+    entity seeds and only the ``local_ppr_passages`` passages of highest prior, pushed until no
+    node holds more residual than ``local_ppr_eps`` times its edge weight. Opt-in because it
+    is not yet as good: on the 100k-passage synthetic memory (180k nodes) the walk took 13.5
+    vs 58.8 ms but Recall@5 of the synthetic questions fell 0.447 -> 0.427 (second hops: a hub
+    keeps up to eps times its weight unpushed); forced on, the dev sets moved by at most 0.013
+    (``benchmarks/local_ppr_quality.py``, ``ppr_scale.py``; figures in the README)."""
 
     linking_top_k: int = 5
     lexical_weight: float = 0.0
@@ -223,9 +227,9 @@ class RetrieveConfig:
     fuzzy_link_threshold: float = float("inf")
     link_max_ngram: int = 16
     ann_min_rows: int = 200_000
-    local_ppr_min_nodes: int = 1_000_000
+    local_ppr_min_nodes: int | None = None
     local_ppr_passages: int = 1_000
-    local_ppr_eps: float = 1e-7
+    local_ppr_eps: float = 1e-6
 
     def __post_init__(self) -> None:
         if self.fusion not in ("none", "score", "rrf"):
@@ -253,7 +257,7 @@ class RetrieveConfig:
             raise ValueError(f"RetrieveConfig.fact_seed_scale must be >= 0, got {self.fact_seed_scale}")
         if self.ann_min_rows < 1:
             raise ValueError(f"RetrieveConfig.ann_min_rows must be >= 1, got {self.ann_min_rows}")
-        if self.local_ppr_min_nodes < 1 or self.local_ppr_passages < 1:
+        if (self.local_ppr_min_nodes is not None and self.local_ppr_min_nodes < 1) or self.local_ppr_passages < 1:
             raise ValueError(
                 "RetrieveConfig.local_ppr_min_nodes and local_ppr_passages must be >= 1, got "
                 f"{self.local_ppr_min_nodes} and {self.local_ppr_passages}"

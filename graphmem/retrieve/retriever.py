@@ -213,11 +213,11 @@ def seed_query(
 
 def walk_scores(index: GraphIndex, reset: np.ndarray, config: RetrieveConfig) -> np.ndarray:
     """PPR scores of every node for ``reset`` (entities then passages): conjugate gradients over
-    the whole graph, or, on a graph of at least ``config.local_ppr_min_nodes`` nodes, local push
+    the whole graph, or, on a graph of at least ``config.local_ppr_min_nodes`` nodes (when set), local push
     from the entity seeds and the ``config.local_ppr_passages`` best passage seeds, whose cost
     does not grow with the graph (see :class:`RetrieveConfig`)."""
     t = index.transition
-    if t.n < config.local_ppr_min_nodes:
+    if config.local_ppr_min_nodes is None or t.n < config.local_ppr_min_nodes:
         return personalized_pagerank(
             t, reset, damping=config.damping, tol=config.tol, max_iter=config.max_iter
         )

@@ -72,3 +72,25 @@ def test_bad_arguments_are_named() -> None:
         personalized_pagerank_push(t, np.array([1.0]))
     with pytest.raises(ValueError, match="local_ppr_eps"):
         RetrieveConfig(local_ppr_eps=0.0)
+
+
+def test_retrieval_through_the_local_walk(memory_factory) -> None:
+    """Forced on (every graph is large enough), retrieval walks by push from the sparse reset
+    and finds the same two-hop passage first as the exact walk."""
+    from dataclasses import replace
+
+    mem = memory_factory()
+    mem.add([
+        "Odile Varga wrote the novel The Salt Lantern in 1961.",
+        "Odile Varga was born in Pellavon, a town in the Merrow valley.",
+        "The Merrow valley is known for its slate quarries.",
+    ])
+    q = "In which valley was the author of The Salt Lantern born?"
+    exact = mem.retrieve(q, top_k=3)
+    mem.config = replace(mem.config, retrieve=RetrieveConfig(local_ppr_min_nodes=1, local_ppr_eps=1e-9))
+    local = mem.retrieve(q, top_k=3)
+    assert [h.doc_id for h in local] == [h.doc_id for h in exact]
+    assert local[0].explanation.mode == exact[0].explanation.mode
+    # another solver ran (scores differ in their last digits), to the same scores up to eps
+    assert local[0].score != exact[0].score
+    assert local[0].score == pytest.approx(exact[0].score, rel=1e-6)
