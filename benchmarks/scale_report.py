@@ -32,6 +32,7 @@ METRICS: dict[str, Callable[[Run], float]] = {
     "stage_ppr_p50_ms": lambda r: r["stages_ms"]["ppr"]["p50"],
     "stage_ranking_p50_ms": lambda r: r["stages_ms"]["ranking"]["p50"],
     "add10_and_next_query_s": lambda r: r["add10"]["add_and_next_query_s"],
+    "add10_first_write_and_next_query_s": lambda r: sum(r["add10_first_write"].values()),
     "delete_and_next_query_s": lambda r: r["delete1"]["delete_and_next_query_s"],
     "peak_rss_gb": lambda r: r["peak_rss_gb"],
 }
@@ -98,6 +99,7 @@ def plot(runs: list[Run], path: Path) -> None:
                                    "stage_dense_p50_ms", "stage_fact_linking_p50_ms",
                                    "stage_ppr_p50_ms", "stage_ranking_p50_ms")),
         ("open, add, delete (s)", ("cold_open_to_first_answer_s", "add10_and_next_query_s",
+                                   "add10_first_write_and_next_query_s",
                                    "delete_and_next_query_s")),
         ("import", ("import_s", "import_synonyms_s", "import_passages_per_s")),
         ("size", ("store_mb", "peak_rss_gb")),
