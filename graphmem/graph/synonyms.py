@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 _BLOCK = 1024
+_BUFFER = 1 << 24  # scores held at once against the existing rows (64 MB of float32)
 
 
 def synonym_pairs(
@@ -49,12 +50,27 @@ def synonym_pairs(
         return []
     out: list[tuple[int, int, float]] = []
     floor = threshold - _MARGIN
-    for start in range(0, n_new, _BLOCK):
-        block = new[start : start + _BLOCK]
+    n_all = len(existing)  # rows of ``existing``; with ``rows`` only some of them are targets
+    target_of = None
+    if rows is not None and n_all:
+        target_of = np.full(n_all, -1, dtype=np.intp)
+        target_of[rows] = np.arange(len(rows))
+    # the scores against every existing row go into one buffer reused by every block (and the
+    # block shrinks as the store grows): fresh temporaries of a block x store size, allocated
+    # per block, were most of a bulk import's synonym step on this VM (first touches of
+    # memory are slow here), and so was the column copy ``old[:, rows]``
+    step = max(1, min(_BLOCK, _BUFFER // max(n_all, 1)))
+    score_buf = np.empty((min(step, n_new), n_all), dtype=np.result_type(new, existing))
+    passing = np.empty(score_buf.shape, dtype=bool)
+    for start in range(0, n_new, step):
+        block = new[start : start + step]
         # candidates over the whole block at once (row-major order: by row, then target)
-        if n_old:
-            old = block @ existing.T
-            r_old, t_old = np.nonzero((old if rows is None else old[:, rows]) >= floor)
+        if n_all:
+            old = np.matmul(block, existing.T, out=score_buf[: len(block)])
+            r_old, t_old = np.nonzero(np.greater_equal(old, floor, out=passing[: len(block)]))
+            if target_of is not None:
+                t_old = target_of[t_old]
+                r_old, t_old = r_old[t_old >= 0], t_old[t_old >= 0]
         else:
             r_old = t_old = np.zeros(0, dtype=np.intp)
         # only pairs with a later new row (and never a row with itself)
