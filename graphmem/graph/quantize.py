@@ -13,7 +13,7 @@ def quantize_rows(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
     In blocks of rows, so the only large allocation is the codes: the whole-matrix version made
     three float32 temporaries of the input's size, and first touches of fresh memory are slow
-    (on the project's VM they were most of a 10^5-passage memory's cold open)."""
+    (on the project's VM, a large part of a 10^5-passage memory's cold open)."""
     if len(vectors) == 0:
         return np.zeros(vectors.shape, dtype=np.int8), np.zeros(0, dtype=np.float32)
     codes = np.empty(vectors.shape, dtype=np.int8)

@@ -145,3 +145,42 @@ def test_bulk_import_of_the_tiny_corpus(tmp_path: Path) -> None:
         Memory(many, embedder=sv.HashedWordEmbedder(dim=8))
     with pytest.raises(InputError, match="batch must be at least 1"):
         import_openie(path, tmp_path / "none", embedder=emb, batch=0)
+
+
+def test_synonym_edges_through_the_ann_index_equal_the_exact_scan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from graphmem.config import GraphConfig, MemoryConfig
+    from graphmem.graph import builder
+
+    calls = []
+    through_ann = builder.synonym_pairs_ann
+    monkeypatch.setattr(builder, "synonym_pairs_ann", lambda *a, **k: calls.append(1) or through_ann(*a, **k))
+
+    docs = [
+        {"title": "The Salt Lantern Press", "text": "The Salt Lantern Press published Night Ferries.",
+         "extracted_entities": ["The Salt Lantern Press", "Night Ferries"],
+         "extracted_triples": [["The Salt Lantern Press", "published", "Night Ferries"]]},
+        {"title": "Salt Lantern Press", "text": "Salt Lantern Press was founded in Pellavon.",
+         "extracted_entities": ["Salt Lantern Press", "Pellavon"],
+         "extracted_triples": [["Salt Lantern Press", "founded in", "Pellavon"]]},
+        {"title": "Of Night Ferries", "text": "Of Night Ferries is a novel set in Pellavon.",
+         "extracted_entities": ["Of Night Ferries", "Pellavon"],
+         "extracted_triples": [["Of Night Ferries", "set in", "Pellavon"]]},
+    ]
+    path = tmp_path / "openie.json"
+    path.write_text(json.dumps({"docs": docs}), encoding="utf-8")
+    emb = sv.HashedWordEmbedder()
+    edges = []
+    for name, floor in (("exact", 200_000), ("ann", 1)):
+        config = MemoryConfig(graph=GraphConfig(synonym_ann_min_rows=floor))
+        import_openie(path, tmp_path / name, config, embedder=emb, batch=1)
+        with Memory(tmp_path / name, config, embedder=emb) as mem:
+            g = mem.to_networkx()
+            edges.append(sorted(tuple(sorted((u, v))) for u, v, d in g.edges(data=True)
+                                if d["kind"] == "synonym"))
+        assert len(calls) == (0 if name == "exact" else 2)  # the 2nd and 3rd writes: stored rows
+    assert edges[0] == edges[1] == [
+        ("entity:night ferries", "entity:of night ferries"),
+        ("entity:salt lantern press", "entity:the salt lantern press"),
+    ]
