@@ -33,9 +33,11 @@ __all__ = ["STOP_WEIGHT", "HashedWordEmbedder", "reference_vector", "word_vector
 
 NAME = "synthetic-hashed-words"
 STOP_WEIGHT = 0.2
-STOPWORDS = frozenset(
-    ["a", "an", "the", "of", "in", "on", "at", "by", "for", "to", "and", "or", "is", "was", "are", "were", "it", "its", "which", "who", "what", "where", "when", "how", "did", "does", "do", "from", "with", "as", "that", "this"]
-)
+STOPWORDS = frozenset((
+    "a", "an", "the", "of", "in", "on", "at", "by", "for", "to", "and", "or", "is", "was", "are",
+    "were", "it", "its", "which", "who", "what", "where", "when", "how", "did", "does", "do",
+    "from", "with", "as", "that", "this",
+))
 _WORD = re.compile(r"\w+")
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1, _M2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)

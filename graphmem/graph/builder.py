@@ -353,7 +353,7 @@ def _synonyms(
     out: list[tuple[str, str, float]] = []
     ann = (index.ann("entities", graph.synonym_ann_min_rows)
            if rows is not None and len(rows) >= graph.synonym_ann_min_rows else None)
-    if ann is not None:  # a large memory, unchanged since the refresh: candidates from the graph
+    if ann is not None and rows is not None:  # large, unchanged since the refresh: the graph
         pairs = synonym_pairs_ann(new, ann, index.entities.ids, existing, rows,
                                   threshold=graph.synonym_threshold, top_k=graph.synonym_top_k)
     else:

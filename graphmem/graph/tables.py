@@ -32,14 +32,15 @@ class Rows:
         n, k = len(self.view), len(more)
         if k and n == 0 and more.flags.c_contiguous and more.flags.writeable:
             base = more.base
-            heads = (
+            self._buf = more
+            if (
                 isinstance(base, np.ndarray) and base.flags.c_contiguous and base.dtype == more.dtype
                 and base.shape[1:] == more.shape[1:] and len(base) >= k
                 and base.ctypes.data == more.ctypes.data
                 # referred to by ``more``, ``base`` and the call's argument only: no other view
                 and sys.getrefcount(base) <= 3
-            )
-            self._buf = base if heads else more
+            ):
+                self._buf = base
             self.view = more
         elif k:
             if (
