@@ -80,7 +80,10 @@ def main(argv: list[str] | None = None) -> None:
     result = run(openie, args.work_dir / f"import-{args.passages}", args.batch)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False,
                             cwd=Path(__file__).parent).stdout.strip()
-    result = {"label": args.label, "commit": commit, "passages": args.passages, "seed": args.seed,
+    import graphmem
+
+    result = {"label": args.label, "commit": commit, "graphmem_source": str(Path(graphmem.__file__).parent),
+              "passages": args.passages, "seed": args.seed,
               "batch": args.batch, "vectors": "synthetic (HashedWordEmbedder)",
               "extraction": "skipped (synthetic OpenIE file)", "load_avg_start": os.getloadavg(),
               **result}
