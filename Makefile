@@ -7,14 +7,14 @@ STAMP  := $(VENV)/.graphmem-installed
 DEMO_STORE := .demo-store
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: setup demo serve test test-slow test-llm bench bench-quality bench-sweep bench-ablations bench-ingest bench-llm bench-viz bench-server chromium postgresql clean
+.PHONY: setup demo serve test test-slow test-llm bench bench-quality bench-sweep bench-ablations bench-ingest bench-llm bench-viz bench-server bench-scale chromium postgresql clean
 
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e '.[offline,dev,llm,viz,ray,server,mcp,postgres,onnx,eval,pipelines,ann]'
+	$(PY) -m pip install --quiet -e '.[offline,dev,llm,viz,ray,server,mcp,postgres,onnx,eval,pipelines,ann,bench]'
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -79,6 +79,10 @@ bench-llm: $(STAMP)
 # setting), HTTP vs in-process, then SIGKILLs during writes. Reads STORE, writes into a copy.
 bench-server: $(STAMP)
 	$(PY) benchmarks/bench_server.py --store $(or $(STORE),/work/q-stores-r6/2wiki-dev-400) --embed-backend $(or $(BACKEND),torch) --threads 1 --rate 52 --out $(or $(OUT),benchmarks/results/server_load.json)
+
+SCALE_SIZES ?= 10000,100000
+bench-scale: $(STAMP)
+	$(PY) benchmarks/bench_scale.py --sizes $(SCALE_SIZES) --out benchmarks/results/scale.json --plot docs/scale.png
 
 bench-viz: $(STAMP) chromium
 	$(PY) benchmarks/bench_viz.py --out benchmarks/results/viz.json

@@ -267,19 +267,24 @@ class Generator:
                                                  EXTRA_TEMPLATES[kind]))
         return Passage(n(s), text, mentions)
 
-    def passages(self) -> Iterator[Passage]:
-        """Every passage in corpus order: entities in a seeded permuted order, with the extra
-        passages spread evenly among them."""
+    def sources(self) -> Iterator[tuple[bool, int]]:
+        """(is extra, index) of every passage in corpus order: entities in a seeded permuted
+        order, with the extra passages spread evenly among them."""
         total, entities = self.layout.passages, self.layout.entities
         extras = total - entities
         e_next = x_next = 0
         for i in range(total):
             if (i + 1) * extras // total > i * extras // total:
-                yield self.extra_passage(x_next)
+                yield True, x_next
                 x_next += 1
             else:
-                yield self.entity_passage(e_next * self.order_step % entities)
+                yield False, e_next * self.order_step % entities
                 e_next += 1
+
+    def passages(self) -> Iterator[Passage]:
+        """Every passage in corpus order (see :meth:`sources`)."""
+        for extra, i in self.sources():
+            yield self.extra_passage(i) if extra else self.entity_passage(i)
 
     def question(self, q: int) -> Question:
         """Question ``q``: kinds rotate; the subjects of one kind are distinct (a seeded

@@ -26,7 +26,14 @@ def _plural(n: int, word: str) -> str:
     type=click.IntRange(min=0),
     help="List at most this many of the malformed items and triples (0: count them only).",
 )
-def import_openie_command(file: Path, store: Path, show_problems: int) -> None:
+@click.option(
+    "--batch",
+    default=512,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Documents per write transaction; thousands make bulk imports of 10^5+ passages faster.",
+)
+def import_openie_command(file: Path, store: Path, show_problems: int, batch: int) -> None:
     """Store the passages and LLM triples of the OpenIE file FILE in the memory at --store.
 
     FILE is HippoRAG's OpenIE output: {"docs": [{"title", "text" or "passage", "idx",
@@ -38,7 +45,9 @@ def import_openie_command(file: Path, store: Path, show_problems: int) -> None:
     from graphmem.openie_import import import_openie
 
     try:
-        report = import_openie(file, store, progress=lambda line: click.echo(line, err=True))
+        report = import_openie(
+            file, store, progress=lambda line: click.echo(line, err=True), batch=batch
+        )
     except (GraphMemError, ValueError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)

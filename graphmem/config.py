@@ -132,10 +132,15 @@ class GraphConfig:
     to it (an addition to HippoRAG 2; measured in benchmarks/RESULTS.md). It applies at ingestion.
 
     ``fact_edges`` and ``synonym_edges`` choose which stored edges the walk uses; turning one off
-    is an ablation that needs no rebuild (the edges stay stored)."""
+    is an ablation that needs no rebuild (the edges stay stored).
+
+    From ``synonym_ann_min_rows`` synonym-eligible stored entities on, a write finds its new
+    entities' synonym candidates through the entity ANN index (the ``ann`` extra) instead of
+    scanning every stored entity, scoring them exactly (:mod:`graphmem.graph.synonyms_ann`)."""
 
     synonym_threshold: float = 0.9
     synonym_top_k: int = 100
+    synonym_ann_min_rows: int = 200_000
     title_entities: bool = True
     fact_edges: bool = True
     synonym_edges: bool = True

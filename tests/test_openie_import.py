@@ -142,3 +142,20 @@ def test_cli_import_openie(tmp_path: Path, openie_file: Path) -> None:
     )
     r = run(main, ["import-openie", str(tmp_path / "missing.json"), "--store", str(store)])
     assert (r.exit_code, r.stderr) == (1, f"error: {tmp_path / 'missing.json'}: file not found\n")
+
+
+def test_cli_import_openie_in_batches(tmp_path: Path, openie_file: Path) -> None:
+    store = tmp_path / "store"
+    r = CliRunner().invoke(
+        main, ["import-openie", str(openie_file), "--store", str(store), "--batch", "1"]
+    )
+    assert r.exit_code == 0, r.output
+    assert [line for line in r.stderr.splitlines() if line.startswith("stored")] == [
+        "stored 1 of 2 passages",
+        "stored 2 of 2 passages",
+    ]
+    assert r.stdout.splitlines()[0] == (
+        f"{openie_file}: 4 items: 2 imported, 0 already stored, 2 skipped; 3 problems"
+    )
+    bad = CliRunner().invoke(main, ["import-openie", str(openie_file), "--store", str(store), "--batch", "0"])
+    assert bad.exit_code == 2 and "--batch" in bad.stderr

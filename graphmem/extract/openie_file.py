@@ -36,6 +36,7 @@ same split the spaCy extractor makes. The extractor over a loaded file is
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -82,6 +83,9 @@ _YEAR_RE = re.compile(r"\b\d{3,4}s?\b")
 _THOUSANDS_RE = re.compile(r"\d,\d")
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 _SHOWN = 60  # characters of a bad value quoted in a problem
+# names repeat across items (a hub entity in thousands of triples, every predicate): normalise
+# each distinct string once (a pure function; ~4x fewer calls on the synthetic corpus)
+_normalized = functools.lru_cache(maxsize=1 << 18)(normalize_name)
 
 
 def squash(text: str) -> str:
@@ -304,7 +308,7 @@ def _name(value: Any, where: str, report: Any) -> tuple[str, str] | None:
     if _SURROGATE_RE.search(value):
         report(where, f"{_show(value)} contains a lone surrogate; dropped")
         return None
-    name = normalize_name(value)
+    name = _normalized(value)
     if not name:
         report(where, f"{_show(value)} is empty once normalised; dropped")
         return None

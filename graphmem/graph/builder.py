@@ -26,6 +26,7 @@ from graphmem.errors import ConflictError, InputError
 from graphmem.extract import Extractor
 from graphmem.graph.index import NOUN_PHRASE, GraphIndex, synonym_eligible
 from graphmem.graph.synonyms import synonym_pairs
+from graphmem.graph.synonyms_ann import synonym_pairs_ann
 from graphmem.graph.titles import title_names, with_title
 from graphmem.ids import chunk_id_for, content_hash, doc_id_for
 from graphmem.store.base import (
@@ -350,8 +351,15 @@ def _synonyms(
     n_old = len(names) if names is not None else len(index.synonym_rows)
     new = np.stack([e.embedding for e in candidates])
     out: list[tuple[str, str, float]] = []
-    for i, t, score in synonym_pairs(new, existing, rows=rows, threshold=graph.synonym_threshold,
-                                     top_k=graph.synonym_top_k):
+    ann = (index.ann("entities", graph.synonym_ann_min_rows)
+           if rows is not None and len(rows) >= graph.synonym_ann_min_rows else None)
+    if ann is not None and rows is not None:  # large, unchanged since the refresh: the graph
+        pairs = synonym_pairs_ann(new, ann, index.entities.ids, existing, rows,
+                                  threshold=graph.synonym_threshold, top_k=graph.synonym_top_k)
+    else:
+        pairs = synonym_pairs(new, existing, rows=rows, threshold=graph.synonym_threshold,
+                              top_k=graph.synonym_top_k)
+    for i, t, score in pairs:
         other = (candidates[t - n_old].name if t >= n_old else names[t] if names is not None
                  else index.entity_names[index.synonym_rows[t]])
         out.append((candidates[i].name, other, score))

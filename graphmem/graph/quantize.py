@@ -5,12 +5,23 @@ from __future__ import annotations
 
 import numpy as np
 
+_ROWS = 8192  # rows quantised at a time: the float temporaries stay small and are reused
+
 
 def quantize_rows(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Symmetric per-row int8 quantisation: ``vectors ≈ codes * scales[:, None]``."""
+    """Symmetric per-row int8 quantisation: ``vectors ≈ codes * scales[:, None]``.
+
+    In blocks of rows, so the only large allocation is the codes: the whole-matrix version made
+    three float32 temporaries of the input's size, and first touches of fresh memory are slow
+    (on the project's VM, a large part of a 10^5-passage memory's cold open)."""
     if len(vectors) == 0:
         return np.zeros(vectors.shape, dtype=np.int8), np.zeros(0, dtype=np.float32)
-    peak = np.abs(vectors).max(axis=1)
-    scales = np.where(peak > 0, peak / 127.0, 1.0).astype(np.float32)
-    codes = np.clip(np.rint(vectors / scales[:, None]), -127, 127).astype(np.int8)
+    codes = np.empty(vectors.shape, dtype=np.int8)
+    scales = np.empty(len(vectors), dtype=np.float32)
+    for at in range(0, len(vectors), _ROWS):
+        block = vectors[at : at + _ROWS]
+        peak = np.abs(block).max(axis=1)
+        scale = np.where(peak > 0, peak / 127.0, 1.0).astype(np.float32)
+        scales[at : at + len(block)] = scale
+        codes[at : at + len(block)] = np.clip(np.rint(block / scale[:, None]), -127, 127)
     return codes, scales

@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 _BLOCK = 1024
+_BUFFER = 1 << 24  # scores held at once against the existing rows (64 MB of float32)
 
 
 def synonym_pairs(
@@ -48,20 +49,47 @@ def synonym_pairs(
     if n_new == 0:
         return []
     out: list[tuple[int, int, float]] = []
-    for start in range(0, n_new, _BLOCK):
-        block = new[start : start + _BLOCK]
-        old = block @ existing.T if n_old else np.zeros((len(block), 0), dtype=new.dtype)
-        sims = np.hstack([old if rows is None else old[:, rows], block @ new.T])
-        # Only pairs with a later new row (and never a row with itself).
-        for r in range(len(block)):
-            sims[r, : n_old + start + r + 1][n_old:] = -np.inf
-        for r in range(len(block)):
+    floor = threshold - _MARGIN
+    n_all = len(existing)  # rows of ``existing``; with ``rows`` only some of them are targets
+    target_of = None
+    if rows is not None and n_all:
+        target_of = np.full(n_all, -1, dtype=np.intp)
+        target_of[rows] = np.arange(len(rows))
+    # the scores against every existing row go into one buffer reused by every block (and the
+    # block shrinks as the store grows): fresh temporaries of a block x store size, allocated
+    # per block, were most of a bulk import's synonym step on this VM (first touches of
+    # memory are slow here), and so was the column copy ``old[:, rows]``
+    step = max(1, min(_BLOCK, _BUFFER // max(n_all, 1)))
+    score_buf = np.empty((min(step, n_new), n_all), dtype=np.result_type(new, existing))
+    passing = np.empty(score_buf.shape, dtype=bool)
+    for start in range(0, n_new, step):
+        block = new[start : start + step]
+        # candidates over the whole block at once (row-major order: by row, then target)
+        if n_all:
+            old = np.matmul(block, existing.T, out=score_buf[: len(block)])
+            r_old, t_old = np.nonzero(np.greater_equal(old, floor, out=passing[: len(block)]))
+            if target_of is not None:
+                t_old = target_of[t_old]
+                r_old, t_old = r_old[t_old >= 0], t_old[t_old >= 0]
+        else:
+            r_old = t_old = np.zeros(0, dtype=np.intp)
+        # only pairs with a later new row (and never a row with itself)
+        later = new[start + 1 :]
+        sims = block @ later.T  # column j is new row start + 1 + j
+        sims[np.arange(len(block))[:, None] > np.arange(len(later))[None, :]] = -np.inf
+        r_new, j_new = np.nonzero(sims >= floor)
+        rr = np.concatenate([r_old, r_new])
+        tt = np.concatenate([t_old, n_old + start + 1 + j_new])
+        if rr.size == 0:
+            continue
+        order = np.lexsort((tt, rr))
+        rr, tt = rr[order], tt[order]
+        bounds = np.flatnonzero(np.diff(rr)) + 1
+        for rows_at, near in zip(np.split(rr, bounds), np.split(tt, bounds)):
+            r = int(rows_at[0])
             # float32 products differ in the last bit with the matrices' shapes (how many rows
             # the store holds): near candidates are scored again as float64 dot products of the
             # two vectors alone, so a pair's score and fate never depend on what else is stored
-            near = np.flatnonzero(sims[r] >= threshold - _MARGIN)
-            if near.size == 0:
-                continue
             v = block[r].astype(np.float64)
             exact = np.array([np.dot(v, _target(existing, rows, new, n_old, int(t))) for t in near])
             keep = exact >= threshold

@@ -4,6 +4,8 @@ step with the store) and :func:`append_edges`."""
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from graphmem.store.base import EdgeRows
@@ -22,8 +24,25 @@ class Rows:
         self.view = array
 
     def extend(self, more: np.ndarray) -> np.ndarray:
+        """``view`` with ``more`` appended. The first rows given to an empty buffer are held as
+        they are, no copy (a cold open loads every vector at once), with the spare rows of the
+        array they head when they head one that nothing else refers to (no other view of it
+        exists: :func:`graphmem.store.base.vectors_from_blobs`); which is why ``more`` must not
+        be written to afterwards. Later rows are copied into spare room."""
         n, k = len(self.view), len(more)
-        if k:
+        if k and n == 0 and more.flags.c_contiguous and more.flags.writeable:
+            base = more.base
+            self._buf = more
+            if (
+                isinstance(base, np.ndarray) and base.flags.c_contiguous and base.dtype == more.dtype
+                and base.shape[1:] == more.shape[1:] and len(base) >= k
+                and base.ctypes.data == more.ctypes.data
+                # referred to by ``more``, ``base`` and the call's argument only: no other view
+                and sys.getrefcount(base) <= 3
+            ):
+                self._buf = base
+            self.view = more
+        elif k:
             if (
                 len(self._buf) < n + k
                 or self._buf.dtype != more.dtype

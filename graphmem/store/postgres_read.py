@@ -19,15 +19,14 @@ from graphmem.store.base import (
     EntityRows,
     FactRows,
     PassageRecord,
+    vectors_from_blobs,
 )
 
 __all__ = ["chunks", "documents", "edges", "entities", "facts", "passages"]
 
 
 def _matrix(blobs: Sequence[bytes], dim: int) -> np.ndarray:
-    if not blobs:
-        return np.zeros((0, dim), dtype=np.float32)
-    return np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(blobs), -1).copy()
+    return vectors_from_blobs(blobs, dim)
 
 
 def _rows(c: Any, query: str, args: Sequence[Any]) -> list[tuple[Any, ...]]:

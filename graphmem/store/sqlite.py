@@ -343,7 +343,7 @@ class SQLiteStore:
                 q = (
                     "SELECT k.id, k.chunk_id, d.doc_id, k.text, d.title, d.metadata, "
                     "coalesce(d.time, d.added_at) FROM chunks k JOIN documents d ON d.id = k.doc "
-                    f"WHERE k.namespace = ? AND k.id IN ({','.join('?' * len(part))})"
+                    f"WHERE +k.namespace = ? AND k.id IN ({','.join('?' * len(part))})"
                 )
                 for rid, cid, did, text, title, meta, at in c.execute(q, (self.namespace, *part)):
                     found[rid] = PassageRecord(cid, did, text, title, json.loads(meta), at)

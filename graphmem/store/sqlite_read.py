@@ -16,13 +16,18 @@ from typing import Any
 
 import numpy as np
 
-from graphmem.store.base import ChunkRows, DocumentInfo, EdgeRows, EntityRows, FactRows
+from graphmem.store.base import (
+    ChunkRows,
+    DocumentInfo,
+    EdgeRows,
+    EntityRows,
+    FactRows,
+    vectors_from_blobs,
+)
 
 
 def _matrix(blobs: Sequence[bytes], dim: int) -> np.ndarray:
-    if not blobs:
-        return np.zeros((0, dim), dtype=np.float32)
-    return np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(blobs), -1).copy()
+    return vectors_from_blobs(blobs, dim)
 
 
 def _in_namespace(column: str, after_id: int) -> str:

@@ -71,3 +71,18 @@ def test_rows_hold_across_blocks_of_new_rows():
     picked = synonym_pairs(new, matrix, rows=rows, threshold=0.95, top_k=3)
     assert picked == synonym_pairs(new, matrix[rows], threshold=0.95, top_k=3)
     assert any(i >= 1024 and t < len(rows) for i, t, _ in picked)
+
+
+@pytest.mark.parametrize(("threshold", "top_k"), [(0.9, 100), (0.8, 2)])
+def test_matches_reference_across_blocks(threshold, top_k):
+    # the whole-block candidate scan: new-new pairs within and across the first block of
+    # 1,024 new rows, ties of top_k cut, against the plain all-pairs reference
+    rng = np.random.default_rng(11)
+    base = rng.normal(size=(60, 6))
+    existing = _unit(np.repeat(base, 1, axis=0)[:40] + 0.2 * rng.normal(size=(40, 6)))
+    new = _unit(base[rng.integers(0, 60, 1030)] + 0.2 * rng.normal(size=(1030, 6)))
+    fast = synonym_pairs(new, existing, threshold=threshold, top_k=top_k)
+    ref = synonym_pairs_reference(new, existing, threshold=threshold, top_k=top_k)
+    assert sorted((i, t) for i, t, _ in fast) == sorted((i, t) for i, t, _ in ref)
+    assert any(i < 1024 <= t - 40 for i, t, _ in fast)  # a pair across the block boundary
+    np.testing.assert_allclose([s for *_, s in sorted(fast)], [s for *_, s in sorted(ref)], atol=1e-6)
