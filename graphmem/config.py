@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from graphmem.config_temporal import SingleValued, TemporalConfig  # noqa: F401 - re-exported
+from graphmem.config_temporal import SINGLE_VALUED, SingleValued, TemporalConfig  # noqa: F401 - re-exported
 from graphmem.llm_config import LLMConfig
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["SingleValued", "TemporalConfig"]
+__all__ = ["SINGLE_VALUED", "SingleValued", "TemporalConfig"]
 
 
 @dataclass(frozen=True)
