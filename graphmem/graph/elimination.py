@@ -14,8 +14,10 @@ for ``k <= 3`` the system never grows. Repeating this on the complement (levels)
 
 This is a partial sparse LDLᵀ factorization in an order chosen level by level. The Schur
 complement of a symmetric positive definite matrix has its eigenvalues inside ``M``'s range
-``[1 - d, 1 + d]``, so the core is at least as well conditioned as ``M``; its diagonal is scaled
-to 1 (``core = W^{-1/2} C W^{-1/2}``) so the solver sees a matrix close to the identity.
+``[1 - d, 1 + d]``, so the core is at least as well conditioned as ``M``. Its diagonal is scaled
+to 1 (``I - K = W^{-1/2} C W^{-1/2}``), and ``K`` is kept as its strictly lower and strictly
+upper triangles, which the symmetric Gauss-Seidel preconditioned solver
+(:mod:`graphmem.retrieve._ppr_elim`) sweeps forward and backward.
 """
 
 from __future__ import annotations
@@ -43,26 +45,37 @@ class Elimination:
     positions ``0 .. n_eliminated - 1`` are the eliminated nodes in elimination order, the rest
     the core.
     Row ``p`` of the CSR arrays ``lt_indptr``/``lt_indices``/``lt_data`` holds, for eliminated
-    position ``p``, the entries ``M'[p, q]`` of the matrix ``M'`` left when ``p`` was eliminated
-    (every ``q > p``), and ``pivot[p] = M'[p, p]``. The core matrix (rows and columns numbered
-    from 0 at position ``n_eliminated``) is ``core_*`` with unit diagonal left implicit:
-    ``C = diag(w)^{1/2} (I - core) diag(w)^{1/2}`` where ``w = core_scale ** 2`` is the core's
-    diagonal before scaling. Arrays are read-only.
+    position ``p``, the entries ``M'[p, q] / M'[p, p]`` of the matrix ``M'`` left when ``p`` was
+    eliminated (every ``q > p``), and ``pivot[p] = M'[p, p]``; ``forward_*`` is the same
+    matrix transposed (row ``q`` lists the eliminated ``p < q`` with ``M'[q, p] / M'[p, p]``),
+    which the forward pass reads. The core matrix (rows and columns numbered
+    from 0 at position ``n_eliminated``) is ``C = diag(c) (I - K) diag(c)`` with
+    ``c = core_scale`` (the square root of its diagonal); ``lower_*`` and ``upper_*`` are the
+    CSR arrays of ``K``'s strictly lower and strictly upper triangles. ``bound_weight[j]`` is
+    ``v_j + sum_{i > j} v_i |K_ij|`` with ``v = sqrt(out) * core_scale`` over the core: the
+    solver's stopping test multiplies its preconditioned residual by it to bound the true
+    residual (see :mod:`graphmem.retrieve._ppr_elim`). Arrays are read-only.
     """
 
     damping: float
     nodes: np.ndarray  # int64: the graph node at each position
     sqrt_out: np.ndarray  # sqrt(out) of the node at each position
-    core_weight: np.ndarray  # sqrt(out) * core_scale over the core (the stopping test's weights)
     n_eliminated: int
     pivot: np.ndarray
     lt_indptr: np.ndarray  # uint64
     lt_indices: np.ndarray  # uint32, positions
-    lt_data: np.ndarray
-    core_indptr: np.ndarray  # uint64
-    core_indices: np.ndarray  # uint32, core-local
-    core_data: np.ndarray  # off-diagonal entries of I - (scaled core), i.e. minus the scaled C
+    lt_data: np.ndarray  # M'[p, q] / pivot[p]
+    forward_indptr: np.ndarray  # uint64: the transpose of lt, one row per position
+    forward_indices: np.ndarray  # uint32
+    forward_data: np.ndarray  # M'[q, p] / pivot[p]
+    lower_indptr: np.ndarray  # uint64
+    lower_indices: np.ndarray  # uint32, core-local
+    lower_data: np.ndarray
+    upper_indptr: np.ndarray
+    upper_indices: np.ndarray
+    upper_data: np.ndarray
     core_scale: np.ndarray  # sqrt of the core's diagonal
+    bound_weight: np.ndarray
 
     @property
     def n_core(self) -> int:
@@ -147,6 +160,11 @@ def build_elimination(
     )
     lt.sum_duplicates()
     lt.sort_indices()
+    pivot_all = np.concatenate(pivots) if pivots else np.zeros(0)
+    forward = sp.csr_matrix(lt.T)  # row q: the eliminated p < q it depends on, M'[q, p] / pivot
+    forward.sort_indices()
+    forward.data = forward.data / pivot_all[forward.indices]
+    lt.data = lt.data / np.repeat(pivot_all, np.diff(lt.indptr))
 
     diag = m.diagonal()
     scale = np.sqrt(diag)
@@ -156,21 +174,35 @@ def build_elimination(
     core.sort_indices()
     rows = np.repeat(np.arange(core.shape[0]), np.diff(core.indptr))
     core.data = -core.data / (scale[rows] * scale[core.indices])
+    lower, upper = sp.tril(core, -1, format="csr"), sp.triu(core, 1, format="csr")
+    lower.sort_indices()
+    upper.sort_indices()
+    v = np.asarray(sqrt_out, dtype=np.float64)[alive] * scale
+    lower_coo = lower.tocoo()
+    bound_weight = v + np.bincount(
+        lower_coo.col, weights=v[lower_coo.row] * np.abs(lower_coo.data), minlength=v.size
+    )
 
     at = np.empty(n, dtype=np.int64)
     at[position] = np.arange(n)
     arrays = dict(
         nodes=np.asarray(nodes, dtype=np.int64)[at],
         sqrt_out=np.asarray(sqrt_out, dtype=np.float64)[at],
-        core_weight=np.asarray(sqrt_out, dtype=np.float64)[alive] * scale,
-        pivot=np.concatenate(pivots) if pivots else np.zeros(0),
+        pivot=pivot_all,
+        forward_indptr=forward.indptr.astype(np.uint64),
+        forward_indices=forward.indices.astype(np.uint32),
+        forward_data=forward.data,
         lt_indptr=lt.indptr.astype(np.uint64),
         lt_indices=lt.indices.astype(np.uint32),
         lt_data=lt.data,
-        core_indptr=core.indptr.astype(np.uint64),
-        core_indices=core.indices.astype(np.uint32),
-        core_data=core.data,
+        lower_indptr=lower.indptr.astype(np.uint64),
+        lower_indices=lower.indices.astype(np.uint32),
+        lower_data=lower.data,
+        upper_indptr=upper.indptr.astype(np.uint64),
+        upper_indices=upper.indices.astype(np.uint32),
+        upper_data=upper.data,
         core_scale=scale,
+        bound_weight=bound_weight,
     )
     for arr in arrays.values():
         arr.setflags(write=False)

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import math
 import operator
+import threading
 import warnings
 
 import numpy as np
@@ -60,6 +61,19 @@ def _check_params(damping: float, tol: float, max_iter: int) -> tuple[float, flo
     if iters < 1:
         raise ValueError(f"max_iter must be a positive integer, got {max_iter!r}")
     return d, t, iters
+
+
+_local = threading.local()
+
+
+def _scratch(size: int) -> np.ndarray:
+    """A per-thread float64 buffer of at least ``size`` entries, reused across queries (fresh
+    arrays of this size cost page faults on every call)."""
+    buf = getattr(_local, "buf", None)
+    if buf is None or buf.size < size:
+        buf = np.empty(size)
+        _local.buf = buf
+    return buf
 
 
 def _normalized_reset(reset: np.ndarray, n: int) -> np.ndarray:
@@ -107,8 +121,8 @@ def personalized_pagerank(
     uses 0.5). The walk's stationary vector is ``x ∝ D^{1/2} y`` with
     ``(I - damping·D^{-1/2} A D^{-1/2}) y = D^{-1/2} r``: the low-degree nodes are eliminated
     exactly (:mod:`graphmem.graph.elimination`, built once per graph and damping) and conjugate
-    gradients solve the remaining core for at most ``max_iter`` steps
-    (:mod:`graphmem.retrieve._ppr_elim`).
+    gradients with symmetric Gauss-Seidel preconditioning solve the remaining core for at most
+    ``max_iter`` steps (:mod:`graphmem.retrieve._ppr_elim`).
 
     ``tol`` means what it means for igraph's PRPACK: iteration stops once
     ``|(I - damping·P) x - r|_1 / (1 - damping) < tol`` for the unnormalized ``x`` (``r`` summing
@@ -125,10 +139,15 @@ def personalized_pagerank(
     from graphmem.retrieve._ppr_elim import elimination_solve
 
     e = transition.elimination(damping)
-    z = r[e.nodes] / e.sqrt_out
+    work = _scratch(e.nodes.size + 6 * e.n_core)
+    z = np.take(r, e.nodes, out=work[: e.nodes.size])
+    z /= e.sqrt_out
     _, err = elimination_solve(
-        e.lt_indptr, e.lt_indices, e.lt_data, e.pivot, e.core_indptr, e.core_indices,
-        e.core_data, e.core_scale, e.core_weight, z, tol * (1.0 - damping), max_iter,
+        e.forward_indptr, e.forward_indices, e.forward_data, e.lt_indptr, e.lt_indices,
+        e.lt_data, e.pivot,
+        e.lower_indptr, e.lower_indices, e.lower_data, e.upper_indptr, e.upper_indices,
+        e.upper_data, e.core_scale, e.bound_weight, z, work[e.nodes.size :],
+        tol * (1.0 - damping), max_iter,
     )
     if err >= tol * (1.0 - damping):
         warnings.warn(
@@ -139,7 +158,8 @@ def personalized_pagerank(
             stacklevel=2,
         )
     x = r  # dangling nodes keep their reset mass (their y is b, sqrt_out 1)
-    x[e.nodes] = z * e.sqrt_out
+    z *= e.sqrt_out
+    x[e.nodes] = z
     np.maximum(x, 0.0, out=x)  # round-off can leave -1e-17 on nodes the walk never reaches
     x /= x.sum()
     return x
