@@ -201,21 +201,28 @@ def compare_with_igraph(
 
 def summary(report: dict[str, Any]) -> str:
     """A few lines for the terminal."""
-    return "\n".join(
-        [
+    lines = [
+        (
             f"ours (tol {report['tol']:g}): median {report['ours_ms_median']:.2f} ms "
             f"(elimination built once in {report['build_elimination_ms']:.0f} ms: "
-            f"{report['eliminated_nodes']:,} nodes eliminated, core {report['core_nodes']:,})",
-            f"previous CG: median {report['previous_ms_median']:.2f} ms",
+            f"{report['eliminated_nodes']:,} nodes eliminated, core {report['core_nodes']:,})"
+        ),
+        f"previous CG: median {report['previous_ms_median']:.2f} ms",
+        (
             f"igraph PRPACK: median {report['igraph_ms_median']:.2f} ms, "
-            f"OMP 1 thread {report['igraph_omp1_ms_median']:.2f} ms",
+            f"OMP 1 thread {report['igraph_omp1_ms_median']:.2f} ms"
+        ),
+        (
             f"ratios: igraph/ours {report['speed_ratio']:.2f}x, igraph(1 thread)/ours "
-            f"{report['speed_ratio_omp1']:.2f}x, previous/ours {report['speed_ratio_previous']:.2f}x",
+            f"{report['speed_ratio_omp1']:.2f}x, previous/ours {report['speed_ratio_previous']:.2f}x"
+        ),
+        (
             f"max L1 to reference: {report['max_l1_to_reference']}, ours vs igraph "
-            f"{report['max_l1_diff']:.3g}",
-            f"load average start {report['load_average_start']}, end {report['load_average_end']}",
-        ]
-    )
+            f"{report['max_l1_diff']:.3g}"
+        ),
+        f"load average start {report['load_average_start']}, end {report['load_average_end']}",
+    ]
+    return "\n".join(lines)
 
 
 def synthetic_graph(nodes: int, edges: int, seed: int) -> sp.csr_matrix:

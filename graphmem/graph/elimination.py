@@ -185,25 +185,26 @@ def build_elimination(
 
     at = np.empty(n, dtype=np.int64)
     at[position] = np.arange(n)
-    arrays = dict(
-        nodes=np.asarray(nodes, dtype=np.int64)[at],
-        sqrt_out=np.asarray(sqrt_out, dtype=np.float64)[at],
-        pivot=pivot_all,
-        forward_indptr=forward.indptr.astype(np.uint64),
-        forward_indices=forward.indices.astype(np.uint32),
-        forward_data=forward.data,
-        lt_indptr=lt.indptr.astype(np.uint64),
-        lt_indices=lt.indices.astype(np.uint32),
-        lt_data=lt.data,
-        lower_indptr=lower.indptr.astype(np.uint64),
-        lower_indices=lower.indices.astype(np.uint32),
-        lower_data=lower.data,
-        upper_indptr=upper.indptr.astype(np.uint64),
-        upper_indices=upper.indices.astype(np.uint32),
-        upper_data=upper.data,
-        core_scale=scale,
-        bound_weight=bound_weight,
-    )
+    arrays = {
+        "nodes": np.asarray(nodes, dtype=np.int64)[at],
+        "sqrt_out": np.asarray(sqrt_out, dtype=np.float64)[at],
+        "pivot": pivot_all,
+        "forward_indptr": forward.indptr.astype(np.uint64),
+        "forward_indices": forward.indices.astype(np.uint32),
+        "forward_data": forward.data,
+        "lt_indptr": lt.indptr.astype(np.uint64),
+        "lt_indices": lt.indices.astype(np.uint32),
+        "lt_data": lt.data,
+        "lower_indptr": lower.indptr.astype(np.uint64),
+        "lower_indices": lower.indices.astype(np.uint32),
+        "lower_data": lower.data,
+        "upper_indptr": upper.indptr.astype(np.uint64),
+        "upper_indices": upper.indices.astype(np.uint32),
+        "upper_data": upper.data,
+        "core_scale": scale,
+        "bound_weight": bound_weight,
+    }
+
     for arr in arrays.values():
         arr.setflags(write=False)
     return Elimination(damping=float(damping), n_eliminated=n_elim, **arrays)

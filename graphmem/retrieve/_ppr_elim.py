@@ -20,7 +20,6 @@ loop tests. One core: see :mod:`graphmem.retrieve._ppr_cg` for why there is no `
 
 from __future__ import annotations
 
-import numpy as np
 from numba import njit
 
 # fastmath without "reassoc": letting LLVM reassociate the row sums makes it vectorize them with
