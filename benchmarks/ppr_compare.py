@@ -140,6 +140,9 @@ def compare_with_igraph(
                 block.append(time.perf_counter() - t0)
             times[name].append(block)
 
+    iterations = {"ours_core": _our_iterations(transition, resets, damping, tol)}
+    iterations["previous"] = _previous_iterations(transition, resets, damping, tol)
+
     check = list(resets[:20]) + list(random_resets or [])
     l1 = {name: 0.0 for name in ("ours", "previous", "igraph", "ours_vs_igraph")}
     for r in check:
@@ -179,6 +182,8 @@ def compare_with_igraph(
             for a, b in zip(report[f"{name}_ms_round_medians"], report["ours_ms_round_medians"])
         ]
     report.update(
+        iterations_median={k: float(np.median(v)) for k, v in iterations.items()},
+        iterations_max={k: int(max(v)) for k, v in iterations.items()},
         accuracy_resets=len(check),
         max_l1_to_reference={k: v for k, v in l1.items() if k != "ours_vs_igraph"},
         max_l1_diff=l1["ours_vs_igraph"],
@@ -207,7 +212,10 @@ def summary(report: dict[str, Any]) -> str:
             f"(elimination built once in {report['build_elimination_ms']:.0f} ms: "
             f"{report['eliminated_nodes']:,} nodes eliminated, core {report['core_nodes']:,})"
         ),
-        f"previous CG: median {report['previous_ms_median']:.2f} ms",
+        (
+            f"previous CG: median {report['previous_ms_median']:.2f} ms; iterations (median) "
+            f"{report['iterations_median']}"
+        ),
         (
             f"igraph PRPACK: median {report['igraph_ms_median']:.2f} ms, "
             f"OMP 1 thread {report['igraph_omp1_ms_median']:.2f} ms"
@@ -223,6 +231,47 @@ def summary(report: dict[str, Any]) -> str:
         f"load average start {report['load_average_start']}, end {report['load_average_end']}",
     ]
     return "\n".join(lines)
+
+
+def _our_iterations(
+    transition: Any, resets: list[np.ndarray], damping: float, tol: float
+) -> list[int]:
+    """Core iterations the fast path takes per reset (the kernel called as the fast path does)."""
+    from graphmem.retrieve._ppr_elim import elimination_solve
+
+    e = transition.elimination(damping)
+    work = np.empty(6 * e.n_core)
+    steps = []
+    for reset in resets:
+        r = np.asarray(reset, dtype=np.float64) / np.sum(reset)
+        z = r[e.nodes] / e.sqrt_out
+        n, _ = elimination_solve(
+            e.forward_indptr, e.forward_indices, e.forward_data, e.lt_indptr, e.lt_indices,
+            e.lt_data, e.pivot, e.lower_indptr, e.lower_indices, e.lower_data, e.upper_indptr,
+            e.upper_indices, e.upper_data, e.core_scale, e.bound_weight, z, work,
+            tol * (1 - damping), 100,
+        )
+        steps.append(int(n))
+    return steps
+
+
+def _previous_iterations(
+    transition: Any, resets: list[np.ndarray], damping: float, tol: float
+) -> list[int]:
+    """Conjugate-gradient steps the previous solver takes per reset (its own 2-norm test)."""
+    from graphmem.retrieve._ppr_cg import cg_solve
+
+    active = transition.n - int(transition.dangling.size)
+    steps = []
+    for reset in resets:
+        r = np.asarray(reset, dtype=np.float64) / np.sum(reset)
+        b = (r / transition.sqrt_out)[transition.order]
+        _, n, _ = cg_solve(
+            transition.cg_indptr[: active + 1], transition.cg_indices, transition.symmetric.data,
+            damping, b[:active], tol, 100,
+        )
+        steps.append(int(n))
+    return steps
 
 
 def synthetic_graph(nodes: int, edges: int, seed: int) -> sp.csr_matrix:
