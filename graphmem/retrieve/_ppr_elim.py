@@ -8,7 +8,7 @@ Gauss-Seidel preconditioning, split form) and ``u = U^{-1} w``. The operator cos
 ``K``, not two (Eisenstat's identity): with ``t = U^{-1} p``,
 ``L^{-1} (L + U - I) U^{-1} p = t + L^{-1} (p - t)``, one backward sweep over the upper
 triangle and one forward sweep over the lower. Measured on the 2Wiki core at tol 1e-10: 8
-iterations instead of the 15 of plain conjugate gradients.
+iterations where unpreconditioned conjugate gradients took 15 in a trial.
 
 Stopping test (the quantity igraph's PRPACK bounds by its ``tol``): with ``r`` summing to 1 and
 ``x = D^{1/2} y`` the unnormalized walk vector, ``|(I - d P) x - r|_1 / (1 - d) < tol`` (a bound

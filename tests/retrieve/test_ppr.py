@@ -22,8 +22,8 @@ Edge = tuple[int, int, float]
 
 
 def fast(n: int, edges: list[Edge], reset: list[float], **kwargs: float) -> np.ndarray:
-    """Fast path (conjugate gradients) on an edge list, checked against the power iteration on
-    every call (builds the transition each time; fine for tests)."""
+    """Fast path (elimination, then preconditioned CG) on an edge list, checked against the
+    power iteration on every call (builds the transition each time; fine for tests)."""
     transition = build_transition(adjacency_from_edges(n, edges))
     x = personalized_pagerank(transition, np.asarray(reset, dtype=float), **kwargs)
     power = personalized_pagerank_power(transition, np.asarray(reset, dtype=float), **kwargs)
