@@ -27,15 +27,16 @@ _SYMMETRY_RTOL = 1e-9
 
 @dataclass(frozen=True, eq=False)
 class Transition:
-    """What the two solvers need about one graph, computed once by :func:`build_transition`.
+    """What the solvers need about one graph, computed once by :func:`build_transition`.
 
     ``symmetric`` is ``D^{-1/2} A D^{-1/2}`` (CSR, float64) with its nodes renumbered by ``order``
     (position ``i`` holds node ``order[i]``; most-connected nodes first, which keeps the hub
     entries the matvec reads most in cache: measured 2.6x faster matvecs on the 2Wiki graph), and
-    ``sqrt_out`` is ``sqrt(out)`` with 1 for dangling nodes: the conjugate-gradient fast path
-    (the one retrieval uses) solves with them, over ``cg_indptr``/``cg_indices``, the same
-    structure in unsigned integers. ``dangling`` holds the dangling nodes' indices (int64,
-    ascending) and ``dangling_mask`` flags them.
+    ``sqrt_out`` is ``sqrt(out)`` with 1 for dangling nodes: the previous full-graph
+    conjugate-gradient solver solves with them, over ``cg_indptr``/``cg_indices``, the same
+    structure in unsigned integers, and the fast path (the one retrieval uses) builds its
+    :meth:`elimination` from them on first use. ``dangling`` holds the dangling nodes' indices
+    (int64, ascending) and ``dangling_mask`` flags them.
 
     :attr:`matrix`, which only the power iteration reads, is built on first access from the
     cleaned adjacency kept in ``adjacency`` and the node weights ``out``, so an index refresh
