@@ -159,9 +159,11 @@ class RetrieveConfig:
     Kept facts' subjects and objects become entity seeds
     weighted by fact score / number of passages mentioning the entity, keeping ``max_seed_entities``.
     Every passage is also seeded with its min-max dense score times ``passage_node_weight``.
-    PPR runs with ``damping`` (probability of following an edge) until the solver's relative
-    residual is below ``tol``; 1e-8 leaves an L1 error near 1e-8, far below what could reorder
-    passages, and saves a quarter of the solver steps over PRPACK's 1e-10.
+    PPR runs with ``damping`` (probability of following an edge) until the solver's L1 error
+    bound is below ``tol`` (PRPACK's test, see :func:`graphmem.retrieve.ppr.personalized_pagerank`);
+    1e-8 is far below what could reorder passages (top-5 lists of the 400 2Wiki dev questions
+    are the same at 1e-10, ``benchmarks/results/ppr_retrieval_unchanged.json``) and saves
+    one of the eight core iterations that 1e-10 takes there.
 
     Ranking options (``graphmem/retrieve/fusion.py``; why they exist:
     ``benchmarks/top_rank_analysis.md``). Defaults chosen on all three dev sets together

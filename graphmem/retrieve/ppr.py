@@ -17,27 +17,31 @@ in both directions; a self-loop ``(u, u, w)`` adds ``w`` once (the adjacency-mat
 also networkx's); parallel edges add up. Note that igraph counts an undirected self-loop twice
 (weight ``2w`` at ``u``), so to reproduce our numbers there, pass self-loops at half weight.
 
-Three implementations of the same definition: :func:`personalized_pagerank`, the fast path
+Four implementations of the same definition: :func:`personalized_pagerank`, the fast path
 retrieval uses, which solves the linear system ``(I - damping·D^{-1/2} A D^{-1/2}) y = D^{-1/2} r``
-(``x ∝ D^{1/2} y``) by conjugate gradients in a compiled loop (:mod:`graphmem.retrieve._ppr_cg`);
+(``x ∝ D^{1/2} y``) by eliminating low-degree nodes exactly and running conjugate gradients on
+the rest (:mod:`graphmem.graph.elimination`, :mod:`graphmem.retrieve._ppr_elim`);
+:func:`personalized_pagerank_cg`, the previous fast path (conjugate gradients over the whole
+graph, :mod:`graphmem.retrieve._ppr_cg`), kept for comparison; and
 :func:`personalized_pagerank_power`, a sparse-matrix power iteration that only the tests use.
-Both run over a :class:`graphmem.graph.transition.Transition` precomputed once per graph (at
-index refresh) and reused across queries. The third,
+All three run over a :class:`graphmem.graph.transition.Transition` precomputed once per graph
+(at index refresh) and reused across queries. The fourth,
 :func:`graphmem.retrieve.ppr_reference.personalized_pagerank_reference`, is a plain-Python
-transcription of the definition that tests hold the other two against.
+transcription of the definition that tests hold the others against.
 """
 
 from __future__ import annotations
 
 import math
 import operator
+import threading
 import warnings
 
 import numpy as np
 
 from graphmem.graph.transition import Transition
 
-__all__ = ["personalized_pagerank", "personalized_pagerank_power"]
+__all__ = ["personalized_pagerank", "personalized_pagerank_cg", "personalized_pagerank_power"]
 
 
 def _check_params(damping: float, tol: float, max_iter: int) -> tuple[float, float, int]:
@@ -57,6 +61,19 @@ def _check_params(damping: float, tol: float, max_iter: int) -> tuple[float, flo
     if iters < 1:
         raise ValueError(f"max_iter must be a positive integer, got {max_iter!r}")
     return d, t, iters
+
+
+_local = threading.local()
+
+
+def _scratch(size: int) -> np.ndarray:
+    """A per-thread float64 buffer of at least ``size`` entries, reused across queries (fresh
+    arrays of this size cost page faults on every call)."""
+    buf = getattr(_local, "buf", None)
+    if buf is None or buf.size < size:
+        buf = np.empty(size)
+        _local.buf = buf
+    return buf
 
 
 def _normalized_reset(reset: np.ndarray, n: int) -> np.ndarray:
@@ -96,7 +113,69 @@ def personalized_pagerank(
     max_iter: int = 100,
 ) -> np.ndarray:
     """Personalized PageRank scores for one query (the fast path retrieval uses): float64 array
-    summing to 1, solved by conjugate gradients, not by iterating the walk.
+    summing to 1, solved as a linear system, not by iterating the walk.
+
+    ``reset`` (length ``transition.n``, non-negative) is the teleport distribution up to scale; it
+    is normalized here. An all-zero or empty ``reset`` means "no preference" and gives the uniform
+    vector, i.e. global PageRank. ``damping`` is the probability of following an edge (HippoRAG 2
+    uses 0.5). The walk's stationary vector is ``x ∝ D^{1/2} y`` with
+    ``(I - damping·D^{-1/2} A D^{-1/2}) y = D^{-1/2} r``: the low-degree nodes are eliminated
+    exactly (:mod:`graphmem.graph.elimination`, built once per graph and damping) and conjugate
+    gradients with symmetric Gauss-Seidel preconditioning solve the remaining core for at most
+    ``max_iter`` steps (:mod:`graphmem.retrieve._ppr_elim`).
+
+    ``tol`` means what it means for igraph's PRPACK: iteration stops once
+    ``|(I - damping·P) x - r|_1 / (1 - damping) < tol`` for the unnormalized ``x`` (``r`` summing
+    to 1), a bound on ``|x - x*|_1``, so the returned scores are within ``2·tol`` of the exact
+    ones in L1. If the bound is still above ``tol`` after ``max_iter`` steps, a
+    ``RuntimeWarning`` is issued and the last iterate is returned. Raises ``ValueError`` for a
+    malformed ``reset`` or out-of-range parameters.
+    """
+    damping, tol, max_iter = _check_params(damping, tol, max_iter)
+    n = transition.n
+    r = _normalized_reset(reset, n)
+    if n == 0 or damping == 0.0:
+        return r
+    from graphmem.retrieve._ppr_elim import elimination_solve
+
+    e = transition.elimination(damping)
+    work = _scratch(e.nodes.size + 6 * e.n_core)
+    z = np.take(r, e.nodes, out=work[: e.nodes.size])
+    z /= e.sqrt_out
+    _, err = elimination_solve(
+        e.forward_indptr, e.forward_indices, e.forward_data, e.lt_indptr, e.lt_indices,
+        e.lt_data, e.pivot,
+        e.lower_indptr, e.lower_indices, e.lower_data, e.upper_indptr, e.upper_indices,
+        e.upper_data, e.core_scale, e.bound_weight, z, work[e.nodes.size :],
+        tol * (1.0 - damping), max_iter,
+    )
+    if err >= tol * (1.0 - damping):
+        warnings.warn(
+            f"personalized_pagerank did not converge in {max_iter} iterations "
+            f"(L1 error bound {err / (1.0 - damping):.3g} >= tol {tol:g}); "
+            "returning the last iterate",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+    x = r  # dangling nodes keep their reset mass (their y is b, sqrt_out 1)
+    z *= e.sqrt_out
+    x[e.nodes] = z
+    np.maximum(x, 0.0, out=x)  # round-off can leave -1e-17 on nodes the walk never reaches
+    x /= x.sum()
+    return x
+
+
+def personalized_pagerank_cg(
+    transition: Transition,
+    reset: np.ndarray,
+    *,
+    damping: float = 0.5,
+    tol: float = 1e-10,
+    max_iter: int = 100,
+) -> np.ndarray:
+    """Personalized PageRank by conjugate gradients over the whole connected graph: the fast
+    path before :func:`personalized_pagerank` (which eliminates low-degree nodes first), kept
+    for the benchmarks' old-vs-new comparison and as a second solver for the tests.
 
     ``reset`` (length ``transition.n``, non-negative) is the teleport distribution up to scale; it
     is normalized here. An all-zero or empty ``reset`` means "no preference" and gives the uniform
@@ -105,8 +184,8 @@ def personalized_pagerank(
     ``(I - damping·D^{-1/2} A D^{-1/2}) y = D^{-1/2} r``, solved by conjugate gradients on that
     symmetric form (see :mod:`graphmem.retrieve._ppr_cg`) for at most ``max_iter`` steps; ``tol``
     bounds the residual's 2-norm relative to the right-hand side (the default gives an L1 error
-    below 1e-9). Measured 2x fewer matrix passes than :func:`personalized_pagerank_power`, in one
-    compiled loop. If the residual is still above ``tol`` after ``max_iter`` steps, a
+    below 1e-9; note this is not PRPACK's ``tol``, see :func:`personalized_pagerank`). Measured 2x
+    fewer matrix passes than :func:`personalized_pagerank_power`. If the residual is still above ``tol`` after ``max_iter`` steps, a
     ``RuntimeWarning`` is issued and the last iterate is returned. Raises ``ValueError`` for a
     malformed ``reset`` or out-of-range parameters.
     """
@@ -132,7 +211,7 @@ def personalized_pagerank(
     y[order] = y_ordered
     if residual > tol:
         warnings.warn(
-            f"personalized_pagerank did not converge in {max_iter} iterations "
+            f"personalized_pagerank_cg did not converge in {max_iter} iterations "
             f"(relative residual {residual:.3g} >= tol {tol:g}); returning the last iterate",
             RuntimeWarning,
             stacklevel=2,
