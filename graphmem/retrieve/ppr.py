@@ -76,6 +76,17 @@ def _scratch(size: int) -> np.ndarray:
     return buf
 
 
+def _warn_unconverged(solver: str, max_iter: int, measure: str, value: float, tol: float) -> None:
+    """The RuntimeWarning every solver gives when ``max_iter`` steps left ``measure`` (its
+    stopping quantity) at ``value``, still not below ``tol``; raised at the solver's caller."""
+    warnings.warn(
+        f"{solver} did not converge in {max_iter} iterations "
+        f"({measure} {value:.3g} >= tol {tol:g}); returning the last iterate",
+        RuntimeWarning,
+        stacklevel=3,
+    )
+
+
 def _normalized_reset(reset: np.ndarray, n: int) -> np.ndarray:
     """Validate ``reset`` and scale it to sum 1; all-zero or empty means uniform (global PageRank).
 
@@ -150,13 +161,8 @@ def personalized_pagerank(
         tol * (1.0 - damping), max_iter,
     )
     if err >= tol * (1.0 - damping):
-        warnings.warn(
-            f"personalized_pagerank did not converge in {max_iter} iterations "
-            f"(L1 error bound {err / (1.0 - damping):.3g} >= tol {tol:g}); "
-            "returning the last iterate",
-            RuntimeWarning,
-            stacklevel=2,
-        )
+        _warn_unconverged("personalized_pagerank", max_iter, "L1 error bound",
+                          err / (1.0 - damping), tol)
     x = r  # dangling nodes keep their reset mass (their y is b, sqrt_out 1)
     z *= e.sqrt_out
     x[e.nodes] = z
@@ -210,12 +216,7 @@ def personalized_pagerank_cg(
     y = np.empty(n)
     y[order] = y_ordered
     if residual > tol:
-        warnings.warn(
-            f"personalized_pagerank_cg did not converge in {max_iter} iterations "
-            f"(relative residual {residual:.3g} >= tol {tol:g}); returning the last iterate",
-            RuntimeWarning,
-            stacklevel=2,
-        )
+        _warn_unconverged("personalized_pagerank_cg", max_iter, "relative residual", residual, tol)
     x = y * transition.sqrt_out
     np.maximum(x, 0.0, out=x)  # round-off can leave -1e-17 on nodes the walk never reaches
     x /= x.sum()
@@ -269,11 +270,6 @@ def personalized_pagerank_power(
         if change < tol:
             break
     else:
-        warnings.warn(
-            f"personalized_pagerank_power did not converge in {max_iter} iterations "
-            f"(last L1 change {change:.3g} >= tol {tol:g}); returning the last iterate",
-            RuntimeWarning,
-            stacklevel=2,
-        )
+        _warn_unconverged("personalized_pagerank_power", max_iter, "last L1 change", change, tol)
     x /= x.sum()
     return x
