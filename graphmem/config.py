@@ -211,7 +211,17 @@ class RetrieveConfig:
     like nodes^0.39 against the exact walk's ^1.05 (10^4 to 10^5 synthetic passages), but the
     two are about even at 180k nodes (4.5 vs 5.4 ms) and Recall@5 of the synthetic questions
     there fell 0.447 -> 0.427 (second hops: the dropped tail of the passage prior); forced on,
-    the dev sets moved by at most 0.013 (``benchmarks/local_ppr_quality.py``, ``ppr_scale.py``; figures in the README)."""
+    the dev sets moved by at most 0.013 (``benchmarks/local_ppr_quality.py``, ``ppr_scale.py``; figures in the README).
+
+    ``defer_elimination`` (off by default): after a refresh, PPR solves by conjugate gradients
+    over the whole graph until those solves have taken as long as the low-degree elimination's
+    build is expected to, and only then builds it (ski rental; see
+    :meth:`graphmem.graph.transition.Transition.deferring`). The build costs 62 ms on the 2Wiki
+    graph and 140-280 ms at 180k nodes, paid by the first query after every write; a solve
+    without it costs ~1 ms more on 2Wiki and ~20 ms more at 180k nodes
+    (``benchmarks/bench_refresh_query.py``). Off by default because the two solvers agree only
+    to ``tol``: with it on, the same query on the same store can differ in the last digits of
+    its scores depending on how many queries the graph has answered since the last write."""
 
     linking_top_k: int = 5
     lexical_weight: float = 0.0
@@ -237,6 +247,7 @@ class RetrieveConfig:
     local_ppr_min_nodes: int | None = None
     local_ppr_passages: int = 1_000
     local_ppr_eps: float = 1e-6
+    defer_elimination: bool = False
 
     def __post_init__(self) -> None:
         if self.fusion not in ("none", "score", "rrf"):

@@ -78,8 +78,7 @@ def trace_query(
     recognition-filtered ``facts`` and ``mentions``), and the walk behind them. Call it inside
     one store snapshot, so that the passages read match the index. ``scope``: as in
     :func:`graphmem.retrieve.retriever.rank_passages`."""
-    from graphmem.retrieve.ppr import personalized_pagerank
-    from graphmem.retrieve.retriever import rank_passages, seed_query
+    from graphmem.retrieve.retriever import rank_passages, seed_query, walk_scores
 
     if index.n_chunks == 0:
         return Trace(query, "empty", (), {}, {}, {}, frozenset(), ())
@@ -90,10 +89,7 @@ def trace_query(
         mode, scores = "dense", np.concatenate([np.zeros(n_e), seeds.dense])
     else:
         mode = "ppr"
-        scores = personalized_pagerank(
-            index.transition, seeds.reset, damping=config.damping, tol=config.tol,
-            max_iter=config.max_iter,
-        )
+        scores = walk_scores(index, seeds.reset, config)
     seed_weights = dict(zip(seeds.entity_positions, (w for _, w in seeds.seed_entities)))
     lonely = [c for c in (int(index.lonely_passage[e]) for e in seed_weights) if c >= 0]
     entities = sorted(set(_top(scores[:n_e], keep).tolist()) | set(seed_weights))

@@ -346,5 +346,8 @@ class GraphIndex:
         upper = sp.coo_matrix((w, (u, v)), shape=(n, n)).tocsr()
         self.adjacency = (upper + upper.T).tocsr()
         lap("adjacency")
-        self.transition = build_transition(self.adjacency, exactly_symmetric=True)
+        self.transition = build_transition(
+            self.adjacency, exactly_symmetric=True,
+            elimination_estimate_s=self.transition.estimate_for(self.adjacency),
+        )
         lap("transition")

@@ -6,6 +6,7 @@ facade turns its output into :class:`graphmem.Hit` objects with text and metadat
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -23,7 +24,7 @@ from graphmem.retrieve.linking import (
     top_k_indices,
 )
 from graphmem.retrieve.mentions import QueryMentions, fuzzy_link
-from graphmem.retrieve.ppr import personalized_pagerank
+from graphmem.retrieve.ppr import personalized_pagerank, personalized_pagerank_cg
 from graphmem.retrieve.ppr_push import personalized_pagerank_push
 from graphmem.retrieve.scope import Scope, outdated_facts
 from graphmem.types import Explanation, SeedFact
@@ -212,12 +213,24 @@ def seed_query(
 
 
 def walk_scores(index: GraphIndex, reset: np.ndarray, config: RetrieveConfig) -> np.ndarray:
-    """PPR scores of every node for ``reset`` (entities then passages): conjugate gradients over
-    the whole graph, or, on a graph of at least ``config.local_ppr_min_nodes`` nodes (when set), local push
-    from the entity seeds and the ``config.local_ppr_passages`` best passage seeds, whose cost
-    does not grow with the graph (see :class:`RetrieveConfig`)."""
+    """PPR scores of every node for ``reset`` (entities then passages): solved exactly over the
+    whole graph, or, on a graph of at least ``config.local_ppr_min_nodes`` nodes (when set), by
+    local push from the entity seeds and the ``config.local_ppr_passages`` best passage seeds,
+    whose cost does not grow with the graph (see :class:`RetrieveConfig`).
+
+    The exact solve eliminates low-degree nodes first (:func:`personalized_pagerank`), which
+    needs a build per graph. With ``config.defer_elimination`` a graph refreshed after a write
+    solves by plain conjugate gradients until those solves have cost what the build is expected
+    to (:meth:`graphmem.graph.transition.Transition.deferring`); both solvers meet ``tol``."""
     t = index.transition
     if config.local_ppr_min_nodes is None or t.n < config.local_ppr_min_nodes:
+        if config.defer_elimination and t.deferring(config.damping):
+            started = time.perf_counter()
+            scores = personalized_pagerank_cg(
+                t, reset, damping=config.damping, tol=config.tol, max_iter=config.max_iter
+            )
+            t.record_deferred(config.damping, time.perf_counter() - started)
+            return scores
         return personalized_pagerank(
             t, reset, damping=config.damping, tol=config.tol, max_iter=config.max_iter
         )

@@ -22,12 +22,19 @@ from graphmem.store.base import (
     EdgeRows,
     EntityRows,
     FactRows,
-    vectors_from_blobs,
+    rows_and_vectors,
 )
 
 
-def _matrix(blobs: Sequence[bytes], dim: int) -> np.ndarray:
-    return vectors_from_blobs(blobs, dim)
+def _with_vectors(
+    c: sqlite3.Connection, table: str, after_id: int, dim: int, query: str, args: Sequence[Any]
+) -> tuple[list[tuple[Any, ...]], np.ndarray]:
+    """The rows of ``query`` (vector blob last) streamed by :func:`rows_and_vectors`; the rows
+    of ``table`` above ``after_id`` are at most its largest id minus ``after_id`` (in the same
+    read transaction, and found from the rowid B-tree at once, unlike a count of the join)."""
+    (top,) = c.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()
+    cur = c.execute(query, args)
+    return rows_and_vectors(cur.fetchmany, max(0, int(top) - after_id), dim)
 
 
 def _in_namespace(column: str, after_id: int) -> str:
@@ -46,55 +53,58 @@ def _sorted_pairs(pairs: np.ndarray, major: int) -> np.ndarray:
 
 def entities(c: sqlite3.Connection, namespace: str, after_id: int, dim: int) -> EntityRows:
     """Entities of ``namespace`` with id above ``after_id``, in id order."""
-    rows = c.execute(
+    rows, vectors = _with_vectors(
+        c, "entities", after_id, dim,
         "SELECT id, name, label, kind, embedding FROM entities "
         f"WHERE {_in_namespace('namespace', after_id)} AND id > ? ORDER BY id",
         (namespace, after_id),
-    ).fetchall()
+    )
     return EntityRows(
         ids=np.array([r[0] for r in rows], dtype=np.int64),
         names=[r[1] for r in rows],
         labels=[r[2] for r in rows],
         kinds=[r[3] for r in rows],
-        embeddings=_matrix([r[4] for r in rows], dim),
+        embeddings=vectors,
     )
 
 
 def facts(c: sqlite3.Connection, namespace: str, after_id: int, dim: int) -> FactRows:
     """Facts of ``namespace`` (through their subject) with id above ``after_id``, in id order."""
-    rows = c.execute(
+    rows, vectors = _with_vectors(
+        c, "facts", after_id, dim,
         "SELECT f.id, f.subject_id, f.predicate, f.object_id, f.embedding FROM facts f "
         "CROSS JOIN entities s ON s.id = f.subject_id "
         f"WHERE {_in_namespace('s.namespace', after_id)} AND f.id > ? ORDER BY f.id",
         (namespace, after_id),
-    ).fetchall()
+    )
     return FactRows(
         ids=np.array([r[0] for r in rows], dtype=np.int64),
         subject_ids=np.array([r[1] for r in rows], dtype=np.int64),
         predicates=[r[2] for r in rows],
         object_ids=np.array([r[3] for r in rows], dtype=np.int64),
-        embeddings=_matrix([r[4] for r in rows], dim),
+        embeddings=vectors,
     )
 
 
 def chunks(c: sqlite3.Connection, namespace: str, after_id: int, dim: int) -> ChunkRows:
     """Passages of ``namespace`` with id above ``after_id``, in id order, with their times."""
-    rows = c.execute(
-        "SELECT k.id, k.embedding, d.id, d.time, d.added_at, d.metadata FROM chunks k "
+    rows, vectors = _with_vectors(
+        c, "chunks", after_id, dim,
+        "SELECT k.id, d.id, d.time, d.added_at, d.metadata, k.embedding FROM chunks k "
         "JOIN documents d ON d.id = k.doc "
         f"WHERE {_in_namespace('k.namespace', after_id)} AND k.id > ? ORDER BY k.id",
         (namespace, after_id),
-    ).fetchall()
+    )
     metadata: dict[int, Any] = {}
     for r in rows:
-        if r[2] not in metadata:
-            metadata[r[2]] = json.loads(r[5])
+        if r[1] not in metadata:
+            metadata[r[1]] = json.loads(r[4])
     return ChunkRows(
         ids=np.array([r[0] for r in rows], dtype=np.int64),
-        embeddings=_matrix([r[1] for r in rows], dim),
-        times=np.array([r[4] if r[3] is None else r[3] for r in rows], dtype=np.float64),
-        stated=np.array([r[3] is not None for r in rows], dtype=bool),
-        metadata=[metadata[r[2]] for r in rows],
+        embeddings=vectors,
+        times=np.array([r[3] if r[2] is None else r[2] for r in rows], dtype=np.float64),
+        stated=np.array([r[2] is not None for r in rows], dtype=bool),
+        metadata=[metadata[r[1]] for r in rows],
     )
 
 

@@ -45,6 +45,42 @@ def test_vectors_from_blobs_and_rows_adopting_them(monkeypatch: pytest.MonkeyPat
     assert base.vectors_from_blobs([], 4).shape == (0, 4)
 
 
+def _fetcher(rows: list[tuple]):
+    """A cursor's ``fetchmany`` over ``rows``."""
+    at = [0]
+
+    def fetch(n: int) -> list[tuple]:
+        out = rows[at[0] : at[0] + n]
+        at[0] += n
+        return out
+
+    return fetch
+
+
+@pytest.mark.parametrize("bound", [17, 40, 5, 0])
+def test_rows_and_vectors_streams_blocks(monkeypatch: pytest.MonkeyPatch, bound: int) -> None:
+    """Block by block (3 rows at a time here), the same columns and matrix as a whole fetch;
+    a ``bound`` above the rows leaves spare rows for :class:`tables.Rows`, one below them grows."""
+    monkeypatch.setattr(base, "_BLOB_ROWS", 3)
+    v = np.arange(17 * 4, dtype=np.float32).reshape(17, 4)
+    rows = [(i, f"name {i}", v[i].tobytes()) for i in range(17)]
+    head, m = base.rows_and_vectors(_fetcher(rows), bound, 4)
+    assert head == [(i, f"name {i}") for i in range(17)]
+    np.testing.assert_array_equal(m, v)
+    assert m.flags.writeable and m.flags.c_contiguous and m.dtype == np.float32
+    if bound >= 17:
+        assert m.base.shape == (bound + bound // 8, 4)
+        held = tables.Rows(np.zeros((0, 4), dtype=np.float32))
+        held.extend(m)
+        grown = held.extend(np.ones((1, 4), dtype=np.float32))
+        assert np.shares_memory(grown, m)  # the spare rows took the append, no copy
+
+
+def test_rows_and_vectors_of_nothing() -> None:
+    head, m = base.rows_and_vectors(_fetcher([]), 10, 6)
+    assert head == [] and m.shape == (0, 6) and m.dtype == np.float32
+
+
 def test_rows_adopt_a_plain_array_and_copy_on_growth() -> None:
     a = np.ones((3, 2), dtype=np.float32)
     rows = tables.Rows(np.zeros((0, 2), dtype=np.float32))
