@@ -53,6 +53,10 @@ def _after_shutdown(sig: int, _frame: FrameType | None) -> None:
 @embed_options
 @click.option("--batch-adds/--no-batch-adds", default=_D.batch_adds, show_default=True,
               help="Store add requests that queue behind a write in one commit.")
+@click.option("--defer-elimination/--no-defer-elimination", default=_D.defer_elimination,
+              show_default=True,
+              help="After a write, solve PPR without the low-degree elimination until "
+              "rebuilding it pays (RetrieveConfig.defer_elimination).")
 @click.option("--max-body-bytes", default=_D.max_body_bytes, show_default=True,
               type=click.IntRange(min=1))
 @click.option("--max-text-chars", default=_D.max_text_chars, show_default=True,
@@ -65,7 +69,7 @@ def _after_shutdown(sig: int, _frame: FrameType | None) -> None:
 @llm_options(required=False)
 def serve(store: Path, host: str, port: int, tokens_file: Path | None, workers: int,
           readers: int, embed_threads: int, embed_backend: str, embed_quantize: str,
-          batch_adds: bool, max_body_bytes: int, max_text_chars: int, max_documents: int,
+          batch_adds: bool, defer_elimination: bool, max_body_bytes: int, max_text_chars: int, max_documents: int,
           max_top_k: int, llm_model: str | None, llm_base_url: str | None,
           llm_timeout: float | None, llm_retries: int | None) -> None:
     """Serve the memory at --store over HTTP: a JSON API under /v1 (OpenAPI schema at
@@ -86,6 +90,7 @@ def serve(store: Path, host: str, port: int, tokens_file: Path | None, workers: 
             bindings={t: ns for t, ns in table.items() if ns is not None},
             embed_threads=embed_threads or None, embed_backend=embed_backend,
             embed_quantize=embed_quantize, batch_adds=batch_adds,
+            defer_elimination=defer_elimination,
             max_body_bytes=max_body_bytes, max_text_chars=max_text_chars,
             max_documents=max_documents, max_top_k=max_top_k)
         settings.check()  # before seconds of model loading
@@ -111,11 +116,10 @@ def _run(store: Path, settings: ServerSettings, llm: LLMOptions) -> None:
     """Load the models, then serve until a signal (uvicorn's graceful shutdown)."""
     import uvicorn
 
-    from graphmem.config import MemoryConfig
     from graphmem.server.app import create_app
     from graphmem.server.service import MemoryService
 
-    memory_config = MemoryConfig(embed=settings.embed_config(), llm=llm.config())
+    memory_config = settings.memory_config(llm.config())
     service = MemoryService(store, memory_config, readers=settings.readers,
                             batch_adds=settings.batch_adds,
                             max_batch_docs=settings.max_documents)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from graphmem.config import EmbedConfig
+    from graphmem.config import EmbedConfig, MemoryConfig
 
 __all__ = ["LLMOptions", "ServerSettings", "is_loopback"]
 
@@ -59,6 +59,18 @@ class ServerSettings:
     """Server processes on the one port (:mod:`graphmem.server.workers`), each with its own
     models and ``readers`` reader memories. More than one lets retrievals use every core:
     threads of one process share one interpreter lock."""
+
+    defer_elimination: bool = False
+    """:attr:`graphmem.config.RetrieveConfig.defer_elimination`: after a write, readers solve
+    PPR without the elimination until its build pays (fewer builds when writes are frequent;
+    scores then agree with an embedded memory's only up to the solver tolerance)."""
+
+    def memory_config(self, llm: Any = None) -> MemoryConfig:
+        """The memory settings of this server (``llm``: an LLMConfig or None)."""
+        from graphmem.config import MemoryConfig, RetrieveConfig
+
+        return MemoryConfig(embed=self.embed_config(), llm=llm,
+                            retrieve=RetrieveConfig(defer_elimination=self.defer_elimination))
 
     def embed_config(self) -> EmbedConfig:
         """The embedder settings of this server."""

@@ -68,13 +68,12 @@ class WorkerSpec:
 def app_from_env() -> Any:
     """uvicorn's app factory in each worker: load the models, open the store, build the app.
     Runs before the worker accepts connections, so no request waits for model loading."""
-    from graphmem.config import MemoryConfig
     from graphmem.server.app import create_app
     from graphmem.server.service import MemoryService
 
     spec = WorkerSpec.from_json(os.environ[SPEC_ENV])
     settings = spec.settings
-    memory_config = MemoryConfig(embed=settings.embed_config(), llm=spec.llm.config())
+    memory_config = settings.memory_config(spec.llm.config())
     service = MemoryService(spec.store, memory_config, readers=settings.readers,
                             batch_adds=settings.batch_adds,
                             max_batch_docs=settings.max_documents)
