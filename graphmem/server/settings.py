@@ -60,10 +60,14 @@ class ServerSettings:
     models and ``readers`` reader memories. More than one lets retrievals use every core:
     threads of one process share one interpreter lock."""
 
-    defer_elimination: bool = False
-    """:attr:`graphmem.config.RetrieveConfig.defer_elimination`: after a write, readers solve
-    PPR without the elimination until its build pays (fewer builds when writes are frequent;
-    scores then agree with an embedded memory's only up to the solver tolerance)."""
+    defer_elimination: bool = True
+    """:attr:`graphmem.config.RetrieveConfig.defer_elimination`, on here (off for an embedded
+    memory): every commit makes each reader refresh, and with 5% adds each reader answers only
+    a handful of queries per graph, so the elimination build (~60 ms on the 2Wiki memory) was
+    paid far more often than it paid back. Measured side by side (``bench_server.py`` on the
+    ONNX 2Wiki memory, quiet machine, 40 s per mode): closed loop 42.7 -> 55.4 retrievals/s;
+    offered 52/s, p50 586 -> 53 ms, p95 1,188 -> 304 ms. The price: a reader's scores agree
+    with an embedded memory's up to the solver tolerance, not to the last bit."""
 
     def memory_config(self, llm: Any = None) -> MemoryConfig:
         """The memory settings of this server (``llm``: an LLMConfig or None)."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import TOKEN, error_text, httpx, payload
+from hitcheck import assert_same_hits
 
 from graphmem import Memory
 from graphmem.server.wire import hit_from_json
@@ -37,7 +38,9 @@ async def test_round_trip_over_http(http_server, store_dir, embedder, extractor)
         query = "Who founded the Lumen Ferry company?"
         got = payload(await session.call_tool("recall", {"query": query, "top_k": 5}))
         with Memory(store_dir, embedder=embedder, extractor=extractor) as local:
-            assert [hit_from_json(p) for p in got["passages"]] == local.retrieve(query, top_k=5)
+            # the server solves PPR after its writes as a server does (a refreshed graph may
+            # defer the elimination): same hits, scores equal up to the solver tolerance
+            assert_same_hits([hit_from_json(p) for p in got["passages"]], local.retrieve(query, top_k=5))
             assert got["passages"][0]["doc_id"] == "http/oren"
             stats = payload(await session.call_tool("stats", {}))
             assert stats["documents"] == local.stats()["documents"]

@@ -67,11 +67,11 @@ def test_spec_round_trip_leaves_tokens_out_of_the_environment(tmp_path, monkeypa
     monkeypatch.delenv("GRAPHMEM_TOKENS", raising=False)
     settings = ServerSettings(port=9999, workers=3, readers=1, tokens=("secret-one", "secret-two"),
                               bindings={"secret-one": ("team-a",)}, max_top_k=7,
-                              defer_elimination=True)
+                              defer_elimination=False)
     text = WorkerSpec("/data/mem", settings, str(tokens)).to_json()
     assert "secret" not in text
     back = WorkerSpec.from_json(text)
     assert back.store == "/data/mem" and back.tokens_file == str(tokens)
     assert back.settings == settings
-    assert back.settings.memory_config().retrieve.defer_elimination is True
-    assert ServerSettings().memory_config().retrieve.defer_elimination is False
+    assert back.settings.memory_config().retrieve.defer_elimination is False
+    assert ServerSettings().memory_config().retrieve.defer_elimination is True  # the default
