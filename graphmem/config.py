@@ -214,12 +214,13 @@ class RetrieveConfig:
     the dev sets moved by at most 0.013 (``benchmarks/local_ppr_quality.py``, ``ppr_scale.py``; figures in the README).
 
     ``defer_elimination`` (off by default): after a refresh, PPR solves by conjugate gradients
-    over the whole graph until those solves have taken as long as the low-degree elimination's
-    build is expected to, and only then builds it (ski rental; see
-    :meth:`graphmem.graph.transition.Transition.deferring`). The build costs 62 ms on the 2Wiki
+    over the whole graph until what those solves cost beyond eliminated ones adds up to the
+    low-degree elimination's expected build time, and only then builds it (ski rental; see
+    :mod:`graphmem.graph.deferral`). The build costs 62 ms on the 2Wiki
     graph and 140-280 ms at 180k nodes, paid by the first query after every write; a solve
-    without it costs ~1 ms more on 2Wiki and ~20 ms more at 180k nodes
-    (``benchmarks/bench_refresh_query.py``). Off by default because the two solvers agree only
+    without it costs ~1 ms more on 2Wiki and ~20 ms more at 180k nodes. Per write and the
+    queries after it (``benchmarks/bench_refresh_query.py``): with 1 query 2.1-2.4x less time,
+    with 4 1.5x, with 16-64 0.96-1.2x. Off by default because the two solvers agree only
     to ``tol``: with it on, the same query on the same store can differ in the last digits of
     its scores depending on how many queries the graph has answered since the last write."""
 

@@ -346,8 +346,8 @@ class GraphIndex:
         upper = sp.coo_matrix((w, (u, v)), shape=(n, n)).tocsr()
         self.adjacency = (upper + upper.T).tocsr()
         lap("adjacency")
-        self.transition = build_transition(
-            self.adjacency, exactly_symmetric=True,
-            elimination_estimate_s=self.transition.estimate_for(self.adjacency),
-        )
+        before = self.transition.symmetric.nnz  # the last graph's costs, scaled to this one
+        cost = self.transition.deferral.cost_for(self.adjacency.nnz / before) if before else None
+        self.transition = build_transition(self.adjacency, exactly_symmetric=True,
+                                           elimination_cost=cost)
         lap("transition")

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import scipy.sparse as sp
 
+from graphmem.graph.deferral import Deferral, EliminationCost
+
 if TYPE_CHECKING:
     from graphmem.graph.elimination import Elimination
 
@@ -55,49 +57,13 @@ class Transition:
     adjacency: sp.csr_matrix  # float64, duplicates summed, zeros dropped
     out: np.ndarray  # total weight per node
     exactly_symmetric: bool = False  # adjacency is its own transpose, bit for bit
-    elimination_estimate_s: float | None = None  # expected build seconds (see ``deferring``)
+    deferral: Deferral = field(default_factory=Deferral, repr=False)  # when to build (see there)
     _eliminations: dict[float, Elimination] = field(default_factory=dict, repr=False)
-    _built_s: dict[float, float] = field(default_factory=dict, repr=False)
-    _deferred_s: dict[float, float] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def has_elimination(self, damping: float) -> bool:
         """Whether :meth:`elimination` for ``damping`` is built (so costs nothing more)."""
         return float(damping) in self._eliminations
-
-    def elimination_seconds(self) -> float | None:
-        """How long the most recent :meth:`elimination` build took (None: none built)."""
-        found = list(self._built_s.values())
-        return found[-1] if found else None
-
-    def estimate_for(self, other: sp.csr_matrix) -> float | None:
-        """The elimination build seconds expected for the graph ``other`` (a grown or shrunk
-        version of this one), from this graph's measured build or its own estimate, scaled by
-        the number of stored entries (the build's work is linear in them)."""
-        seconds = self.elimination_seconds()
-        if seconds is None:
-            seconds = self.elimination_estimate_s
-        if seconds is None or not self.symmetric.nnz:
-            return None
-        return seconds * other.nnz / self.symmetric.nnz
-
-    def deferring(self, damping: float) -> bool:
-        """Whether a solve for ``damping`` should still go without the elimination: it is not
-        built, a build is expected to cost ``elimination_estimate_s``, and the solves made
-        without it so far (:meth:`record_deferred`) took less than that. The rule of ski
-        rental: a graph that answers few queries before the next refresh (a server taking
-        writes) never pays the build; one that answers many pays at most twice the best
-        choice made in hindsight. With no estimate (a cold open) nothing is deferred."""
-        key = float(damping)
-        if key in self._eliminations or self.elimination_estimate_s is None:
-            return False
-        return self._deferred_s.get(key, 0.0) < self.elimination_estimate_s
-
-    def record_deferred(self, damping: float, seconds: float) -> None:
-        """Count ``seconds`` spent on a solve made without the elimination (see ``deferring``)."""
-        key = float(damping)
-        with self._lock:
-            self._deferred_s[key] = self._deferred_s.get(key, 0.0) + seconds
 
     def elimination(self, damping: float) -> Elimination:
         """The low-degree elimination of ``I - damping * symmetric`` over the connected nodes
@@ -120,9 +86,8 @@ class Transition:
                 )
                 if len(self._eliminations) >= 4:
                     self._eliminations.pop(next(iter(self._eliminations)))
-                    self._built_s.pop(next(iter(self._built_s)))
                 self._eliminations[key] = found
-                self._built_s[key] = time.perf_counter() - started
+                self.deferral.record_built(key, time.perf_counter() - started)
         return found
 
     @cached_property
@@ -143,7 +108,7 @@ class Transition:
 
 def build_transition(
     adjacency: sp.spmatrix | sp.sparray, *, exactly_symmetric: bool = False,
-    elimination_estimate_s: float | None = None,
+    elimination_cost: EliminationCost | None = None,
 ) -> Transition:
     """Validate a symmetric weighted adjacency matrix and precompute its transition matrix.
 
@@ -158,9 +123,9 @@ def build_transition(
     adjacency serves as its own transpose when :attr:`Transition.matrix` is built. The result is
     the same, array for array (tested).
 
-    ``elimination_estimate_s``: the seconds an elimination build of this graph is expected to
-    take (the index passes its last graph's, scaled by size), which lets solves defer the
-    build (:meth:`Transition.deferring`); None builds it on the first solve.
+    ``elimination_cost``: what building and solving with the elimination of this graph is
+    expected to cost (the index passes its last graph's, scaled by size), which lets solves
+    defer the build (:mod:`graphmem.graph.deferral`); None: nothing is deferred.
     """
     if not sp.issparse(adjacency):
         raise TypeError(
@@ -200,7 +165,7 @@ def build_transition(
         n=n, dangling=dangling, dangling_mask=dangling_mask, symmetric=sym,
         sqrt_out=sqrt_out, order=order, cg_indptr=cg_indptr, cg_indices=cg_indices,
         adjacency=a, out=out, exactly_symmetric=exactly_symmetric,
-        elimination_estimate_s=elimination_estimate_s,
+        deferral=Deferral(elimination_cost),
     )
 
 

@@ -221,19 +221,25 @@ def walk_scores(index: GraphIndex, reset: np.ndarray, config: RetrieveConfig) ->
     The exact solve eliminates low-degree nodes first (:func:`personalized_pagerank`), which
     needs a build per graph. With ``config.defer_elimination`` a graph refreshed after a write
     solves by plain conjugate gradients until those solves have cost what the build is expected
-    to (:meth:`graphmem.graph.transition.Transition.deferring`); both solvers meet ``tol``."""
+    to beyond eliminated solves (:mod:`graphmem.graph.deferral`); both solvers meet ``tol``."""
     t = index.transition
     if config.local_ppr_min_nodes is None or t.n < config.local_ppr_min_nodes:
-        if config.defer_elimination and t.deferring(config.damping):
+        deferral = t.deferral
+        if config.defer_elimination and deferral.deferring(config.damping):
             started = time.perf_counter()
             scores = personalized_pagerank_cg(
                 t, reset, damping=config.damping, tol=config.tol, max_iter=config.max_iter
             )
-            t.record_deferred(config.damping, time.perf_counter() - started)
+            deferral.record_deferred(config.damping, time.perf_counter() - started)
             return scores
-        return personalized_pagerank(
+        built = t.has_elimination(config.damping)
+        started = time.perf_counter()
+        scores = personalized_pagerank(
             t, reset, damping=config.damping, tol=config.tol, max_iter=config.max_iter
         )
+        if built:  # a solve alone, not its build: what the next graph's deferral weighs
+            deferral.record_solve(config.damping, time.perf_counter() - started)
+        return scores
     n_e = index.n_entities
     passages = reset[n_e:]
     if passages.size > config.local_ppr_passages:
