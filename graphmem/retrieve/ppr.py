@@ -87,6 +87,14 @@ def _warn_unconverged(solver: str, max_iter: int, measure: str, value: float, to
     )
 
 
+def _distribution(x: np.ndarray) -> np.ndarray:
+    """``x`` (in place) clipped at 0 and scaled to sum to 1: a solver's round-off can leave
+    -1e-17 on nodes the walk never reaches."""
+    np.maximum(x, 0.0, out=x)
+    x /= x.sum()
+    return x
+
+
 def _normalized_reset(reset: np.ndarray, n: int) -> np.ndarray:
     """Validate ``reset`` and scale it to sum 1; all-zero or empty means uniform (global PageRank).
 
@@ -166,9 +174,7 @@ def personalized_pagerank(
     x = r  # dangling nodes keep their reset mass (their y is b, sqrt_out 1)
     z *= e.sqrt_out
     x[e.nodes] = z
-    np.maximum(x, 0.0, out=x)  # round-off can leave -1e-17 on nodes the walk never reaches
-    x /= x.sum()
-    return x
+    return _distribution(x)
 
 
 def personalized_pagerank_cg(
@@ -179,9 +185,10 @@ def personalized_pagerank_cg(
     tol: float = 1e-10,
     max_iter: int = 100,
 ) -> np.ndarray:
-    """Personalized PageRank by conjugate gradients over the whole connected graph: the fast
-    path before :func:`personalized_pagerank` (which eliminates low-degree nodes first), kept
-    for the benchmarks' old-vs-new comparison and as a second solver for the tests.
+    """Personalized PageRank by conjugate gradients over the whole connected graph, needing no
+    per-graph build: what a refreshed graph solves with while it defers the elimination
+    (``RetrieveConfig.defer_elimination``, :mod:`graphmem.graph.deferral`), the fast path
+    before :func:`personalized_pagerank`, and a second solver for the tests.
 
     ``reset`` (length ``transition.n``, non-negative) is the teleport distribution up to scale; it
     is normalized here. An all-zero or empty ``reset`` means "no preference" and gives the uniform
@@ -218,9 +225,7 @@ def personalized_pagerank_cg(
     if residual > tol:
         _warn_unconverged("personalized_pagerank_cg", max_iter, "relative residual", residual, tol)
     x = y * transition.sqrt_out
-    np.maximum(x, 0.0, out=x)  # round-off can leave -1e-17 on nodes the walk never reaches
-    x /= x.sum()
-    return x
+    return _distribution(x)
 
 
 def personalized_pagerank_power(
