@@ -27,7 +27,7 @@ class Rows:
         """``view`` with ``more`` appended. The first rows given to an empty buffer are held as
         they are, no copy (a cold open loads every vector at once), with the spare rows of the
         array they head when they head one that nothing else refers to (no other view of it
-        exists: :func:`graphmem.store.base.vectors_from_blobs`); which is why ``more`` must not
+        exists: :func:`graphmem.store.base.rows_and_vectors`); which is why ``more`` must not
         be written to afterwards. Later rows are copied into spare room."""
         n, k = len(self.view), len(more)
         if k and n == 0 and more.flags.c_contiguous and more.flags.writeable:

@@ -243,27 +243,7 @@ class Store(Protocol):
     def close(self) -> None: ...
 
 
-_BLOB_ROWS = 8192  # rows joined at a time by :func:`vectors_from_blobs` and fetched at a time
-# by :func:`rows_and_vectors`
-
-
-def vectors_from_blobs(blobs: Sequence[bytes], dim: int) -> np.ndarray:
-    """float32 blobs (one vector each) as a new, writable ``(len(blobs), dim)`` matrix.
-
-    Filled a few thousand rows at a time, so the only large allocation is the result: joining
-    every blob and copying the join touched three times its size in fresh memory, and on the
-    project's VM a first touch of fresh memory cost 5-13 ms per MB when measured (a cold open
-    of a 10^5-passage memory spent seconds there). The result is the head of a buffer with an
-    eighth more rows, never touched (so not resident), which :class:`graphmem.graph.tables.Rows`
-    adopts: the index's first append after a cold load then needs no copy of what it loaded."""
-    if not blobs:
-        return np.zeros((0, dim), dtype=np.float32)
-    width = len(blobs[0]) // 4
-    out = np.empty((len(blobs) + len(blobs) // 8, width), dtype=np.float32)[: len(blobs)]
-    for at in range(0, len(blobs), _BLOB_ROWS):
-        part = blobs[at : at + _BLOB_ROWS]
-        out[at : at + len(part)] = np.frombuffer(b"".join(part), dtype=np.float32).reshape(len(part), width)
-    return out
+_BLOB_ROWS = 8192  # rows fetched and joined at a time by :func:`rows_and_vectors`
 
 
 def rows_and_vectors(
@@ -271,14 +251,17 @@ def rows_and_vectors(
 ) -> tuple[list[tuple[Any, ...]], np.ndarray]:
     """Rows whose last column is a float32 vector blob, fetched ``_BLOB_ROWS`` at a time with
     ``fetch(n)`` (a cursor's ``fetchmany``): the other columns as tuples, and the vectors as one
-    new, writable matrix shaped like :func:`vectors_from_blobs`'s (spare rows included).
+    new, writable matrix.
 
-    Why not ``fetchall()`` and then :func:`vectors_from_blobs`: every blob would be alive at
-    once, as many bytes in fresh memory as the matrix itself (about 580 MB at 10^5 passages), and
-    fresh memory is what a cold open pays for (see :func:`vectors_from_blobs`). Block by block,
-    the blobs of one block reuse the memory of the last. ``bound`` is at least the number of
-    rows (e.g. the largest id minus the ids skipped): the matrix's buffer is made that large
-    up front, and only the rows written are ever touched."""
+    Why block by block: on the project's VM a first touch of fresh memory cost 5-13 ms per MB
+    when measured, which was most of a 10^5-passage memory's cold open. ``fetchall()`` would
+    keep every blob alive at once (as many bytes as the matrix, ~580 MB at 10^5 passages) and
+    joining them all would touch the matrix's size twice more; here the blobs of one block
+    reuse the memory of the last. ``bound`` is at least the number of rows (e.g. the largest
+    id minus the ids skipped): the matrix is the head of a buffer made that large plus an
+    eighth, never touched beyond the rows written (so not resident), which
+    :class:`graphmem.graph.tables.Rows` adopts: the index's first append after a cold load
+    then needs no copy of what it loaded."""
     head: list[tuple[Any, ...]] = []
     out: np.ndarray | None = None
     n = 0

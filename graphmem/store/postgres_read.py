@@ -1,7 +1,7 @@
 """The SQL of the reads of :class:`graphmem.store.postgres.PostgresStore`, run inside its
 REPEATABLE READ read transaction: the PostgreSQL spelling of :mod:`graphmem.store.sqlite_read`,
 returning exactly what it returns (the same rows, the same order), so that an index loaded from
-either store is the same. Vectors are ``bytea`` read in binary and joined into one matrix.
+either store is the same. Vectors are ``bytea`` read in binary and streamed into one matrix.
 """
 
 from __future__ import annotations
@@ -19,14 +19,22 @@ from graphmem.store.base import (
     EntityRows,
     FactRows,
     PassageRecord,
-    vectors_from_blobs,
+    rows_and_vectors,
 )
 
 __all__ = ["chunks", "documents", "edges", "entities", "facts", "passages"]
 
 
-def _matrix(blobs: Sequence[bytes], dim: int) -> np.ndarray:
-    return vectors_from_blobs(blobs, dim)
+def _with_vectors(
+    c: Any, table: str, after_id: int, dim: int, query: str, args: Sequence[Any]
+) -> tuple[list[tuple[Any, ...]], np.ndarray]:
+    """The rows of ``query`` (vector ``bytea`` last), fetched in binary and streamed by
+    :func:`rows_and_vectors`, as :func:`graphmem.store.sqlite_read._with_vectors` does."""
+    with c.cursor(binary=True) as cur:
+        cur.execute(f"SELECT coalesce(max(id), 0) FROM {table}")
+        (top,) = cur.fetchone()
+        cur.execute(query, args)
+        return rows_and_vectors(cur.fetchmany, max(0, int(top) - after_id), dim)
 
 
 def _rows(c: Any, query: str, args: Sequence[Any]) -> list[tuple[Any, ...]]:
@@ -42,8 +50,8 @@ def _pairs(c: Any, query: str, args: Sequence[Any], width: int) -> np.ndarray:
 
 def entities(c: Any, namespace: str, after_id: int, dim: int) -> EntityRows:
     """Entities of ``namespace`` with id above ``after_id``, in id order."""
-    rows = _rows(
-        c,
+    rows, vectors = _with_vectors(
+        c, "entities", after_id, dim,
         "SELECT id, name, label, kind, embedding FROM entities "
         "WHERE namespace = %s AND id > %s ORDER BY id",
         (namespace, after_id),
@@ -53,14 +61,14 @@ def entities(c: Any, namespace: str, after_id: int, dim: int) -> EntityRows:
         names=[r[1] for r in rows],
         labels=[r[2] for r in rows],
         kinds=[r[3] for r in rows],
-        embeddings=_matrix([bytes(r[4]) for r in rows], dim),
+        embeddings=vectors,
     )
 
 
 def facts(c: Any, namespace: str, after_id: int, dim: int) -> FactRows:
     """Facts of ``namespace`` (through their subject) with id above ``after_id``, in id order."""
-    rows = _rows(
-        c,
+    rows, vectors = _with_vectors(
+        c, "facts", after_id, dim,
         "SELECT f.id, f.subject_id, f.predicate, f.object_id, f.embedding FROM facts f "
         "JOIN entities s ON s.id = f.subject_id WHERE s.namespace = %s AND f.id > %s "
         "ORDER BY f.id",
@@ -71,28 +79,28 @@ def facts(c: Any, namespace: str, after_id: int, dim: int) -> FactRows:
         subject_ids=np.array([r[1] for r in rows], dtype=np.int64),
         predicates=[r[2] for r in rows],
         object_ids=np.array([r[3] for r in rows], dtype=np.int64),
-        embeddings=_matrix([bytes(r[4]) for r in rows], dim),
+        embeddings=vectors,
     )
 
 
 def chunks(c: Any, namespace: str, after_id: int, dim: int) -> ChunkRows:
     """Passages of ``namespace`` with id above ``after_id``, in id order, with their times."""
-    rows = _rows(
-        c,
-        "SELECT k.id, k.embedding, d.id, d.time, d.added_at, d.metadata FROM chunks k "
+    rows, vectors = _with_vectors(
+        c, "chunks", after_id, dim,
+        "SELECT k.id, d.id, d.time, d.added_at, d.metadata, k.embedding FROM chunks k "
         "JOIN documents d ON d.id = k.doc WHERE k.namespace = %s AND k.id > %s ORDER BY k.id",
         (namespace, after_id),
     )
     metadata: dict[int, Any] = {}
     for r in rows:
-        if r[2] not in metadata:
-            metadata[r[2]] = json.loads(r[5])
+        if r[1] not in metadata:
+            metadata[r[1]] = json.loads(r[4])
     return ChunkRows(
         ids=np.array([r[0] for r in rows], dtype=np.int64),
-        embeddings=_matrix([bytes(r[1]) for r in rows], dim),
-        times=np.array([r[4] if r[3] is None else r[3] for r in rows], dtype=np.float64),
-        stated=np.array([r[3] is not None for r in rows], dtype=bool),
-        metadata=[metadata[r[2]] for r in rows],
+        embeddings=vectors,
+        times=np.array([r[3] if r[2] is None else r[2] for r in rows], dtype=np.float64),
+        stated=np.array([r[2] is not None for r in rows], dtype=bool),
+        metadata=[metadata[r[1]] for r in rows],
     )
 
 

@@ -26,10 +26,22 @@ def test_blockwise_quantize_equals_the_whole_matrix(monkeypatch: pytest.MonkeyPa
     assert codes.dtype == np.int8 and scales[9] == 1.0
 
 
-def test_vectors_from_blobs_and_rows_adopting_them(monkeypatch: pytest.MonkeyPatch) -> None:
+def _fetcher(rows: list[tuple]):
+    """A cursor's ``fetchmany`` over ``rows``."""
+    at = [0]
+
+    def fetch(n: int) -> list[tuple]:
+        out = rows[at[0] : at[0] + n]
+        at[0] += n
+        return out
+
+    return fetch
+
+
+def test_rows_and_vectors_and_rows_adopting_them(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(base, "_BLOB_ROWS", 3)
     v = np.arange(17 * 4, dtype=np.float32).reshape(17, 4)
-    m = base.vectors_from_blobs([row.tobytes() for row in v], 4)
+    _, m = base.rows_and_vectors(_fetcher([(row.tobytes(),) for row in v]), 17, 4)
     np.testing.assert_array_equal(m, v)
     assert m.flags.writeable and m.base is not None and m.base.shape == (19, 4)  # 17 + 17 // 8
     rows = tables.Rows(np.zeros((0, 4), dtype=np.float32))
@@ -42,19 +54,7 @@ def test_vectors_from_blobs_and_rows_adopting_them(monkeypatch: pytest.MonkeyPat
     assert not np.shares_memory(more, m)
     np.testing.assert_array_equal(more[:19], grown)
     np.testing.assert_array_equal(first, v)  # an earlier view still shows its rows
-    assert base.vectors_from_blobs([], 4).shape == (0, 4)
-
-
-def _fetcher(rows: list[tuple]):
-    """A cursor's ``fetchmany`` over ``rows``."""
-    at = [0]
-
-    def fetch(n: int) -> list[tuple]:
-        out = rows[at[0] : at[0] + n]
-        at[0] += n
-        return out
-
-    return fetch
+    assert base.rows_and_vectors(_fetcher([]), 0, 4)[1].shape == (0, 4)
 
 
 @pytest.mark.parametrize("bound", [17, 40, 5, 0])
