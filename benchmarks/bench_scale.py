@@ -56,6 +56,7 @@ from graphmem.retrieve.ppr import personalized_pagerank
 from graphmem.retrieve.retriever import candidate_facts, rank_passages, seed_query
 
 ADDED = 10
+IMPORT_REPORT = "bench-import.json"  # beside the store: its import figures, for --reuse-store
 STAGE_QUERIES = 100
 
 
@@ -166,20 +167,28 @@ def one_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
     extra = list(items(Generator(max(n, 1000), args.seed + 1)))[: 2 * ADDED]  # other names
     (gen_dir / "add10.json").write_text(json.dumps({"docs": extra}))
     generate_s = time.perf_counter() - t0
-    shutil.rmtree(store, ignore_errors=True)
     embedder, config = embedder_for(args.vectors)
-    rep = import_openie(gen_dir / "openie.json", store, config, embedder=embedder, batch=args.batch)
-    out: dict[str, Any] = {
-        "passages": n, "vectors": args.vectors, "seed": args.seed, "batch": args.batch,
-        "label": ("synthetic vectors, " if args.vectors == "synthetic" else "ONNX MiniLM vectors, ")
-        + "extraction skipped",
-        "load_avg_start": os.getloadavg(), "generate_s": round(generate_s, 2),
-        "import": {"seconds": dict(rep.seconds), "passages_per_s": round(rep.imported / rep.seconds["total"], 1),
-                   "imported": rep.imported, "skipped_duplicates": rep.skipped,
-                   "entities": rep.entities, "facts": rep.facts,
-                   "peak_rss_gb_after_import": peak_rss_gb()},
-    }
-    out["store_bytes"] = disk_bytes(store)
+    saved = store / IMPORT_REPORT
+    if args.reuse_store and saved.exists():  # the import measured by an earlier --import-only run
+        out: dict[str, Any] = json.loads(saved.read_text())
+        out["import_reused"] = True
+    else:
+        shutil.rmtree(store, ignore_errors=True)
+        rep = import_openie(gen_dir / "openie.json", store, config, embedder=embedder, batch=args.batch)
+        out = {
+            "passages": n, "vectors": args.vectors, "seed": args.seed, "batch": args.batch,
+            "label": ("synthetic vectors, " if args.vectors == "synthetic" else "ONNX MiniLM vectors, ")
+            + "extraction skipped",
+            "load_avg_start": os.getloadavg(), "generate_s": round(generate_s, 2),
+            "import": {"seconds": dict(rep.seconds), "passages_per_s": round(rep.imported / rep.seconds["total"], 1),
+                       "imported": rep.imported, "skipped_duplicates": rep.skipped,
+                       "entities": rep.entities, "facts": rep.facts,
+                       "peak_rss_gb_after_import": peak_rss_gb()},
+        }
+        out["store_bytes"] = disk_bytes(store)
+        saved.write_text(json.dumps(out))
+        if args.import_only:
+            return out
     records = json.loads((gen_dir / "questions.json").read_text())
     out["cold"] = cold_runs(store, args.vectors, records[0]["question"], args.cold_runs)
     adder = OpenIEExtractor(load_openie(gen_dir / "add10.json"), config.chunk)
@@ -229,6 +238,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "scale.json")
     ap.add_argument("--plot", type=Path, default=Path(__file__).parents[1] / "docs" / "scale.png")
     ap.add_argument("--machine", default="shared 2-core machine (load average recorded per size)")
+    ap.add_argument("--import-only", action="store_true",
+                    help="stop after the import (its figures are kept beside the store)")
+    ap.add_argument("--reuse-store", action="store_true",
+                    help="measure an existing store built by --import-only instead of importing")
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--cold", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--query", help=argparse.SUPPRESS)
@@ -244,6 +257,7 @@ def main(argv: list[str] | None = None) -> None:
         cmd = [sys.executable, __file__, "--one", str(n), "--vectors", args.vectors, "--questions",
                str(args.questions), "--seed", str(args.seed), "--batch", str(args.batch),
                "--cold-runs", str(args.cold_runs), "--work-dir", str(args.work_dir)]
+        cmd += ["--import-only"] * args.import_only + ["--reuse-store"] * args.reuse_store
         print(f"size {n}: {' '.join(cmd)}", file=sys.stderr, flush=True)
         proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if proc.returncode != 0:
@@ -252,7 +266,8 @@ def main(argv: list[str] | None = None) -> None:
         run = json.loads(proc.stdout.strip().splitlines()[-1])
         run["machine"] = args.machine
         print(json.dumps(run), flush=True)
-        merge(args.out, run)
+        if not args.import_only:
+            merge(args.out, run)
     report(args.out, args.plot)
 
 
