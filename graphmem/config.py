@@ -202,6 +202,8 @@ class RetrieveConfig:
     moved by at most 0.005: ``benchmarks/ann_dev_quality.py``). Synthetic 384-d vectors
     (``benchmarks/bench_ann.py``): int8 scan 3.7 / 38 ms p50 at 10^5 / 10^6 rows, ANN 1.9 /
     3.6 ms; building costs ~0.33 s per 1,000 rows (once) and memory like the float32 rows.
+    ``save_ann``: a memory in a directory keeps built graphs in its ``ann/`` sub-directory and
+    the next process restores them instead of building (:mod:`graphmem.graph.ann_files`).
 
     ``local_ppr_min_nodes`` (None: never, the default): a graph with at least this many nodes
     runs PPR by local forward push (:mod:`graphmem.retrieve.ppr_push`), whose work does not grow
@@ -245,6 +247,7 @@ class RetrieveConfig:
     fuzzy_link_threshold: float = float("inf")
     link_max_ngram: int = 16
     ann_min_rows: int = 200_000
+    save_ann: bool = True
     local_ppr_min_nodes: int | None = None
     local_ppr_passages: int = 1_000
     local_ppr_eps: float = 1e-6

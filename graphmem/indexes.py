@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from graphmem.config import MemoryConfig
 from graphmem.embed import Embedder
+from graphmem.graph.ann_files import AnnFiles
 from graphmem.graph.index import GraphIndex
 from graphmem.store.base import Store
 
@@ -18,8 +20,11 @@ __all__ = ["NamespaceIndexes"]
 class NamespaceIndexes:
     """Indexes by namespace over one store. Not thread-safe: the memory's lock guards it."""
 
-    def __init__(self, store: Store, embedder: Embedder, config: MemoryConfig):
+    def __init__(
+        self, store: Store, embedder: Embedder, config: MemoryConfig, ann_dir: Path | None = None
+    ):
         self.store = store
+        self.ann_dir = ann_dir  # where namespaces' ANN graphs are kept (None: not kept)
         self.embedder = embedder
         self.config = config
         self._dim_checked = False
@@ -38,7 +43,7 @@ class NamespaceIndexes:
         index = self._indexes.get(namespace)
         if index is None:
             dim = self.store.dim or self.embedder.dim
-            index = GraphIndex(dim, self.config.graph, self.config.temporal)
+            index = GraphIndex(dim, self.config.graph, self.config.temporal, self._files(namespace))
             self._indexes[namespace] = index
         index.refresh(self.store.scoped(namespace))
         return index
@@ -63,7 +68,17 @@ class NamespaceIndexes:
             self._chunk_docs[namespace] = cached
         return cached[1]
 
+    def _files(self, namespace: str) -> AnnFiles | None:
+        if self.ann_dir is None:
+            return None
+        return AnnFiles(
+            self.ann_dir, namespace, self.store.meta("embedder_name") or self.embedder.name
+        )
+
     def forget(self, namespace: str) -> None:
-        """Drop a namespace's index (after the namespace was deleted)."""
+        """Drop a namespace's index and its saved ANN graphs (after the namespace was deleted)."""
+        files = self._files(namespace)
+        if files is not None:
+            files.remove()
         self._indexes.pop(namespace, None)
         self._chunk_docs.pop(namespace, None)

@@ -16,6 +16,7 @@ from graphmem.config import MemoryConfig
 from graphmem.embed import Embedder, make_embedder
 from graphmem.errors import GraphMemError
 from graphmem.extract import Extractor, SpacyExtractor
+from graphmem.graph.ann_files import ANN_DIR
 from graphmem.graph.builder import BuildTimings
 from graphmem.graph.index import GraphIndex
 from graphmem.graph.update import for_update
@@ -92,7 +93,8 @@ class Memory(MemoryViews, Closing):
         self._llm = llm
         self._llm_owned = False  # True when this memory created the client (and closes it)
         self._lock = threading.RLock()
-        self._indexes = NamespaceIndexes(self.store, self.embedder, config)
+        ann_dir = self.path / ANN_DIR if self.path is not None and config.retrieve.save_ann else None
+        self._indexes = NamespaceIndexes(self.store, self.embedder, config, ann_dir)
         self.last_build = BuildTimings()
         try:
             self.store.check_embedder(self.embedder.name, None)

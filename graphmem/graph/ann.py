@@ -34,6 +34,7 @@ the server's reader memories each hold their own index.
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -119,6 +120,39 @@ class HnswIndex:
             expansion_search=expansion_search,
         )
 
+    @classmethod
+    def restore(cls, path: Path, dim: int, expansion_search: int = EXPANSION_SEARCH,
+                threads: int = ADD_THREADS) -> HnswIndex:
+        """The graph saved at ``path`` by :meth:`save` (ValueError if it is not one of
+        ``dim``-dimensional rows; usearch raises RuntimeError on a damaged file)."""
+        index_class = require_usearch()
+        restored = index_class.restore(str(path))
+        if restored is None or restored.ndim != dim:
+            raise ValueError(f"{path.name} is not a graph of {dim}-dimensional rows")
+        self = cls.__new__(cls)
+        self.dim, self.threads, self.expansion_search = dim, threads, expansion_search
+        self._lock = threading.Lock()
+        self._index = restored
+        restored.expansion_search = expansion_search
+        return self
+
+    def save(self, path: Path) -> int:
+        """Write the graph (with its copy of the rows) to ``path``; returns the rows written."""
+        with self._lock:
+            self._index.save(str(path))
+            return len(self._index)
+
+    def contains(self, ids: np.ndarray) -> np.ndarray:
+        """Per id, whether the graph holds it."""
+        with self._lock:
+            return np.asarray(self._index.contains(np.asarray(ids, dtype=np.uint64)), dtype=bool)
+
+    def vectors_of(self, ids: np.ndarray) -> np.ndarray:
+        """The graph's own (float16) copy of rows ``ids`` (all held), as float32."""
+        with self._lock:
+            got = self._index.get(np.asarray(ids, dtype=np.uint64), dtype=np.float32)
+        return np.vstack(got).reshape(len(ids), self.dim)
+
     def __len__(self) -> int:
         return len(self._index)
 
@@ -194,6 +228,16 @@ class TableAnn:
         self.n_added = 0  # rows in the graph, deleted ones included
         self.builds = 0  # times the graph was built from scratch (the first build included)
         self.deleted = 0  # rows in the graph the table no longer holds, as of the last sync
+        self.saved_rows = 0  # rows in the graph when it was last saved or restored (ann_files)
+
+    @classmethod
+    def restored(cls, index: HnswIndex, last_id: int) -> TableAnn:
+        """A table's graph restored from disk (:mod:`graphmem.graph.ann_files`): it holds
+        every table row up to ``last_id``; :meth:`sync` appends the rest."""
+        self = cls(index.dim)
+        self.index, self.last_id = index, last_id
+        self.n_added = self.saved_rows = len(index)
+        return self
 
     def sync(self, ids: np.ndarray, vectors: np.ndarray) -> str:
         """Bring the graph up to the table (``ids`` ascending, ``vectors`` their rows). Returns

@@ -20,6 +20,7 @@ import scipy.sparse as sp
 from graphmem.config import GraphConfig, TemporalConfig
 from graphmem.errors import MissingDependencyError
 from graphmem.graph.ann import TableAnn
+from graphmem.graph.ann_files import SAVE_GROWTH, AnnFiles
 from graphmem.graph.lexical import DIALOGUE_KEY, LexicalIndex, passage_texts
 from graphmem.graph.quantize import quantize_rows
 from graphmem.graph.tables import Rows, Table, append_edges
@@ -50,9 +51,14 @@ class GraphIndex:
     _warned_ann = False  # the missing ANN extra is logged once per process
 
     def __init__(
-        self, dim: int, config: GraphConfig | None = None, temporal: TemporalConfig | None = None
+        self,
+        dim: int,
+        config: GraphConfig | None = None,
+        temporal: TemporalConfig | None = None,
+        ann_files: AnnFiles | None = None,
     ):
         self.dim = dim
+        self.ann_files = ann_files  # where ANN graphs are saved and restored (None: neither)
         self.config = config if config is not None else GraphConfig()
         self.temporal = temporal if temporal is not None else TemporalConfig()
         self.generation = -1
@@ -99,23 +105,32 @@ class GraphIndex:
         of ``table`` ("facts" or "entities") when it holds at least ``min_rows`` rows (None
         below: the caller scans exactly). Built on first use; later refreshes add the rows they
         load and mask the ones they drop, rebuilding it after many deletions, so it always
-        matches the table. Without the ``ann`` extra installed, None too, with a warning once:
-        a large memory stays as exact (and as slow) as before rather than failing."""
+        matches the table. With ``ann_files``, a saved graph is restored instead of built
+        (:mod:`graphmem.graph.ann_files`), and a built or much grown one saved. Without the
+        ``ann`` extra installed, None too, with a warning once: a large memory stays as exact
+        (and as slow) as before rather than failing."""
         rows: Table = getattr(self, table)
         if len(rows.ids) < min_rows:
             return None
         ann = self._ann.get(table)
         if ann is None:
             try:
-                ann = TableAnn(self.dim)
+                ann = self.ann_files.load(table, rows.ids, rows.vectors) if self.ann_files else None
+                ann = ann if ann is not None else TableAnn(self.dim)
             except MissingDependencyError as exc:
                 if not GraphIndex._warned_ann:
                     GraphIndex._warned_ann = True
                     log.warning("%d %s: scanning them exactly, as %s", len(rows.ids), table, exc)
                 return None
-            ann.sync(rows.ids, rows.vectors)
+            self._save_ann(table, ann, ann.sync(rows.ids, rows.vectors))
             self._ann[table] = ann
         return ann
+
+    def _save_ann(self, table: str, ann: TableAnn, how: str) -> None:
+        if self.ann_files is not None and (
+            how == "built" or ann.n_added - ann.saved_rows >= SAVE_GROWTH * ann.saved_rows
+        ):
+            self.ann_files.save(table, ann)
 
     @property
     def ann_tables(self) -> tuple[str, ...]:
@@ -125,7 +140,7 @@ class GraphIndex:
     def _sync_ann(self) -> None:
         for table, ann in self._ann.items():
             rows: Table = getattr(self, table)
-            ann.sync(rows.ids, rows.vectors)
+            self._save_ann(table, ann, ann.sync(rows.ids, rows.vectors))
         if self._ann:
             self._lap("ann")
 

@@ -21,6 +21,9 @@ QUESTIONS = [q["question"] for q in json.loads((EXAMPLES / "questions.json").rea
 QUESTIONS += ["Marchetti's novel", "Who lives near the Tellan river?", "copper mines of Estrevel"]
 EXACT = MemoryConfig(retrieve=RetrieveConfig(fuzzy_link_threshold=0.85))
 ANN = MemoryConfig(retrieve=RetrieveConfig(fuzzy_link_threshold=0.85, ann_min_rows=1))
+UNSAVED = MemoryConfig(
+    retrieve=RetrieveConfig(fuzzy_link_threshold=0.85, ann_min_rows=1, save_ann=False)
+)
 
 
 def ranked(memory) -> list[list[tuple[str, float]]]:
@@ -62,7 +65,41 @@ def test_ann_after_adds_and_a_deletion_equals_a_fresh_build(memory_factory):
     assert index.ann("facts", 1) is graph and graph.builds == 1  # appended to, not rebuilt
     assert graph.n_added > first and graph.deleted >= 1  # the deleted document's facts masked
     assert graph.n_added - graph.deleted == index.n_facts
-    fresh = memory_factory("m", config=ANN)
+    fresh = memory_factory("m", config=UNSAVED)
     assert_same_ranking(got, ranked(fresh))
     assert fresh.index().ann("facts", 1).builds == 1
     assert_same_ranking(got, ranked(memory_factory("m", config=EXACT)))
+
+
+def test_a_second_memory_restores_the_saved_graphs_and_ranks_the_same(memory_factory, tmp_path):
+    docs = read_documents(EXAMPLES / "sample_corpus.jsonl")
+    first = memory_factory("m", config=ANN)
+    first.add(docs[:12])
+    want = ranked(first)  # builds and saves the facts and entities graphs
+    saved = sorted(p.name.split("-")[0] for p in (tmp_path / "m" / "ann").glob("*.json"))
+    assert saved == ["entities", "facts"]
+    second = memory_factory("m", config=ANN)
+    assert_same_ranking(ranked(second), want)
+    facts = second.index().ann("facts", 1)
+    assert (facts.builds, facts.n_added) == (0, second.index().n_facts)  # restored, not built
+    second.add(docs[12:])  # appended to the restored graphs, which grew enough to be saved again
+    grown = ranked(second)
+    third = memory_factory("m", config=ANN)
+    assert_same_ranking(ranked(third), grown)
+    assert third.index().ann("facts", 1).builds == 0
+    assert_same_ranking(grown, ranked(memory_factory("m", config=UNSAVED)))
+
+
+def test_deleting_a_namespace_removes_its_saved_graphs(memory_factory, tmp_path):
+    docs = read_documents(EXAMPLES / "sample_corpus.jsonl")
+    mem = memory_factory("m", config=ANN)
+    mem.add(docs[:6], namespace="tenant-a")
+    mem.add(docs[6:12], namespace="tenant-b")
+    mem.retrieve(QUESTIONS[0], namespace="tenant-a")
+    mem.retrieve(QUESTIONS[0], namespace="tenant-b")
+    directory = tmp_path / "m" / "ann"
+    assert len(list(directory.glob("facts-*.json"))) == 2
+    mem.delete_namespace("tenant-a")
+    assert len(list(directory.glob("facts-*.json"))) == 1
+    assert len(list(directory.glob("facts-*.usearch"))) == 1
+    assert mem.retrieve(QUESTIONS[0], namespace="tenant-b")
