@@ -274,7 +274,8 @@ def main(argv: list[str] | None = None) -> None:
         print(json.dumps(run), flush=True)
         if not args.import_only:
             merge(args.out, run)
-    report(args.out, args.plot)
+    if not args.import_only:
+        report(args.out, args.plot)
 
 
 if __name__ == "__main__":
