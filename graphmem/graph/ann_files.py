@@ -9,11 +9,13 @@ appends only the rows added since.
 
 Layout, per namespace and table, in ``<memory>/ann/``: ``<stem>.json`` names the graph file
 (``<stem>-<token>.usearch``) and records what it holds: the largest id, the row count, the
-embedder, the HNSW parameters and a CRC-32 of the file. A save writes a new graph file, then
+embedder, the HNSW parameters, the namespace's generation and a CRC-32 of the file. A save writes a new graph file, then
 replaces the JSON atomically, so a reader sees the old pair or the new one, never a mix;
 concurrent savers (the server's reader memories) each write their own file and the last
 replace wins. A restored graph is used only after checks against the table it will serve:
-same parameters and embedder, the file's size and checksum, every table id up to the recorded
+same parameters and embedder, a store generation no older than the save's (a store put back
+from an older copy would hand out again ids the graph holds), the file's size and checksum, every
+table id up to the recorded
 largest one present in it, and a sample of its vectors within :data:`MIN_COSINE` of the rows.
 Anything else (a missing, truncated or foreign file) logs why and builds afresh, as without
 the files; a failed save (read-only directory) only logs. The files are a cache: deleting the
@@ -91,9 +93,12 @@ class AnnFiles:
         return {"format": FORMAT, "namespace": self.namespace, "table": table,
                 "embedder": self.embedder, "dim": dim, **_params()}
 
-    def load(self, table: str, ids: np.ndarray, vectors: np.ndarray) -> ann.TableAnn | None:
+    def load(
+        self, table: str, ids: np.ndarray, vectors: np.ndarray, generation: int
+    ) -> ann.TableAnn | None:
         """The saved graph of ``table`` when it passes the checks against the table's current
-        rows (``ids`` ascending, ``vectors`` theirs); None (and why, logged) otherwise."""
+        rows (``ids`` ascending, ``vectors`` theirs) at the namespace's ``generation``; None
+        (and why, logged) otherwise."""
         meta_path = self.directory / f"{self._stem(table)}.json"
         if not meta_path.exists():
             return None
@@ -101,6 +106,10 @@ class AnnFiles:
             meta = json.loads(meta_path.read_text())
             graph = self.directory / str(meta["file"])
             why = self._mismatch(meta, table, int(vectors.shape[1]), graph)
+            if why is None and int(meta["generation"]) > generation:
+                # a store put back from an older copy: its next rows would reuse ids the
+                # graph holds with other vectors
+                why = f"it was saved at generation {meta['generation']}, the store is at {generation}"
             if why is None:
                 t0 = time.perf_counter()
                 index = ann.HnswIndex.restore(graph, int(vectors.shape[1]))
@@ -129,9 +138,10 @@ class AnnFiles:
             return f"{graph.name} fails its checksum"
         return None
 
-    def save(self, table: str, graph: ann.TableAnn) -> bool:
-        """Write ``graph`` (an HNSW one) as the namespace's saved ``table`` graph. Returns
-        whether it was written; a failure is logged (once per handle), not raised."""
+    def save(self, table: str, graph: ann.TableAnn, generation: int) -> bool:
+        """Write ``graph`` (an HNSW one, synced to the namespace at ``generation``) as the
+        namespace's saved ``table`` graph. Returns whether it was written; a failure is logged
+        (once per handle), not raised."""
         if not isinstance(graph.index, ann.HnswIndex):
             return False
         stem = self._stem(table)
@@ -141,7 +151,8 @@ class AnnFiles:
             t0 = time.perf_counter()
             rows = graph.index.save(path)
             meta = {**self._header(table, graph.dim), "file": path.name, "rows": rows,
-                    "last_id": graph.last_id, "bytes": path.stat().st_size,
+                    "last_id": graph.last_id, "generation": generation,
+                    "bytes": path.stat().st_size,
                     "crc32": _crc(path), "saved_at": time.time()}
             tmp = self.directory / f".{stem}-{uuid.uuid4().hex[:12]}.json"
             tmp.write_text(json.dumps(meta))

@@ -115,32 +115,33 @@ class GraphIndex:
         ann = self._ann.get(table)
         if ann is None:
             try:
-                ann = self.ann_files.load(table, rows.ids, rows.vectors) if self.ann_files else None
+                files = self.ann_files
+                ann = files.load(table, rows.ids, rows.vectors, self.generation) if files else None
                 ann = ann if ann is not None else TableAnn(self.dim)
             except MissingDependencyError as exc:
                 if not GraphIndex._warned_ann:
                     GraphIndex._warned_ann = True
                     log.warning("%d %s: scanning them exactly, as %s", len(rows.ids), table, exc)
                 return None
-            self._save_ann(table, ann, ann.sync(rows.ids, rows.vectors))
+            self._save_ann(table, ann, ann.sync(rows.ids, rows.vectors), self.generation)
             self._ann[table] = ann
         return ann
 
-    def _save_ann(self, table: str, ann: TableAnn, how: str) -> None:
+    def _save_ann(self, table: str, ann: TableAnn, how: str, generation: int) -> None:
         if self.ann_files is not None and (
             how == "built" or ann.n_added - ann.saved_rows >= SAVE_GROWTH * ann.saved_rows
         ):
-            self.ann_files.save(table, ann)
+            self.ann_files.save(table, ann, generation)
 
     @property
     def ann_tables(self) -> tuple[str, ...]:
         """The tables whose ANN index has been built (see :meth:`ann`)."""
         return tuple(self._ann)
 
-    def _sync_ann(self) -> None:
+    def _sync_ann(self, generation: int) -> None:
         for table, ann in self._ann.items():
             rows: Table = getattr(self, table)
-            self._save_ann(table, ann, ann.sync(rows.ids, rows.vectors))
+            self._save_ann(table, ann, ann.sync(rows.ids, rows.vectors), generation)
         if self._ann:
             self._lap("ann")
 
@@ -189,7 +190,7 @@ class GraphIndex:
                 self._groups = FactGroups(self.temporal)  # entity positions may have moved
                 self._positions = {}
             self._lap("read")
-            self._sync_ann()
+            self._sync_ann(generation)
             self.last_refresh = "appended" if appended else "full"
             self._build_graph()
             self.generation = generation

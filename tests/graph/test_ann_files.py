@@ -46,9 +46,9 @@ def test_restored_graph_answers_as_the_saved_one(tmp_path):
     ids, vectors = rows(500)
     graph = built(ids, vectors)
     store = files(tmp_path)
-    assert store.save("facts", graph) is True
+    assert store.save("facts", graph, 1) is True
     assert graph.saved_rows == 500
-    restored = store.load("facts", ids, vectors)
+    restored = store.load("facts", ids, vectors, 1)
     assert restored is not None
     assert (restored.builds, restored.n_added, restored.saved_rows, restored.last_id) == (
         0, 500, 500, int(ids[-1]))
@@ -60,10 +60,10 @@ def test_restored_graph_answers_as_the_saved_one(tmp_path):
 def test_restored_graph_appends_the_rows_added_since_and_masks_deleted_ones(tmp_path):
     ids, vectors = rows(600)
     store = files(tmp_path)
-    store.save("facts", built(ids[:400], vectors[:400]))
+    store.save("facts", built(ids[:400], vectors[:400]), 1)
     keep = np.ones(600, dtype=bool)
     keep[[3, 50]] = False  # two rows deleted since the save
-    restored = store.load("facts", ids[keep], vectors[keep])
+    restored = store.load("facts", ids[keep], vectors[keep], 1)
     assert restored is not None
     assert restored.sync(ids[keep], vectors[keep]) == "added"
     assert (restored.n_added, restored.deleted, restored.builds) == (600, 2, 0)
@@ -92,7 +92,7 @@ def corrupt_first_byte_after(path: Path, offset: int) -> None:
 def test_a_damaged_or_foreign_save_is_not_used(tmp_path, caplog, damage, why):
     ids, vectors = rows(300)
     store = files(tmp_path)
-    store.save("facts", built(ids, vectors))
+    store.save("facts", built(ids, vectors), 1)
     meta_path = next((tmp_path / "ann").glob("*.json"))
     meta = json.loads(meta_path.read_text())
     graph = tmp_path / "ann" / meta["file"]
@@ -108,43 +108,55 @@ def test_a_damaged_or_foreign_save_is_not_used(tmp_path, caplog, damage, why):
         meta["embedder" if damage == "embedder" else "dim"] = "other" if damage == "embedder" else 16
         meta_path.write_text(json.dumps(meta))
     with caplog.at_level(logging.WARNING, logger="graphmem.graph.ann_files"):
-        assert store.load("facts", ids, vectors) is None
+        assert store.load("facts", ids, vectors, 1) is None
     assert why in caplog.text and "building it" in caplog.text
 
 
 def test_a_graph_of_other_rows_or_missing_rows_is_not_used(tmp_path, caplog):
     ids, vectors = rows(300)
     store = files(tmp_path)
-    store.save("facts", built(ids, vectors))
+    store.save("facts", built(ids, vectors), 1)
     other = rows(300, seed=7)[1]  # the same ids over other vectors: another store's graph
     with caplog.at_level(logging.WARNING):
-        assert store.load("facts", ids, other) is None
+        assert store.load("facts", ids, other, 1) is None
     assert "its vectors differ from the table's" in caplog.text
     caplog.clear()
     more_ids = np.sort(np.concatenate([ids, [2]]))  # a row up to the last id it never held
     more = np.vstack([vectors[:1], vectors[:1], vectors[1:]])
     with caplog.at_level(logging.WARNING):
-        assert store.load("facts", more_ids, more) is None
+        assert store.load("facts", more_ids, more, 1) is None
     assert "1 of the table's rows are not in it" in caplog.text
+
+
+def test_a_store_older_than_the_save_is_not_served(tmp_path, caplog):
+    """A store put back from an older copy would hand out again ids the graph holds for other
+    rows; its generation is below the save's, so the graph is rebuilt."""
+    ids, vectors = rows(200)
+    store = files(tmp_path)
+    store.save("facts", built(ids, vectors), 9)
+    assert store.load("facts", ids, vectors, 9) is not None
+    with caplog.at_level(logging.WARNING):
+        assert store.load("facts", ids[:150], vectors[:150], 8) is None
+    assert "saved at generation 9, the store is at 8" in caplog.text
 
 
 def test_changed_hnsw_parameters_rebuild(tmp_path, monkeypatch, caplog):
     ids, vectors = rows(200)
     store = files(tmp_path)
-    store.save("facts", built(ids, vectors))
+    store.save("facts", built(ids, vectors), 1)
     monkeypatch.setattr(ann, "CONNECTIVITY", 32)
     with caplog.at_level(logging.WARNING):
-        assert store.load("facts", ids, vectors) is None
+        assert store.load("facts", ids, vectors, 1) is None
     assert "connectivity is 16, not 32" in caplog.text
 
 
 def test_namespaces_tables_and_embedders_keep_apart(tmp_path):
     ids, vectors = rows(200)
-    files(tmp_path).save("facts", built(ids, vectors))
-    assert AnnFiles(tmp_path / "ann", "tenant-b", "minilm").load("facts", ids, vectors) is None
-    assert AnnFiles(tmp_path / "ann", "default", "other").load("facts", ids, vectors) is None
-    assert files(tmp_path).load("entities", ids, vectors) is None
-    assert files(tmp_path).load("facts", ids, vectors) is not None
+    files(tmp_path).save("facts", built(ids, vectors), 1)
+    assert AnnFiles(tmp_path / "ann", "tenant-b", "minilm").load("facts", ids, vectors, 1) is None
+    assert AnnFiles(tmp_path / "ann", "default", "other").load("facts", ids, vectors, 1) is None
+    assert files(tmp_path).load("entities", ids, vectors, 1) is None
+    assert files(tmp_path).load("facts", ids, vectors, 1) is not None
     files(tmp_path).remove()
     assert list((tmp_path / "ann").iterdir()) == []
 
@@ -153,16 +165,16 @@ def test_resaving_replaces_the_file_and_a_failed_save_only_logs(tmp_path, caplog
     ids, vectors = rows(200)
     store = files(tmp_path)
     graph = built(ids, vectors)
-    store.save("facts", graph)
+    store.save("facts", graph, 1)
     first = {p.name for p in (tmp_path / "ann").glob("*.usearch")}
-    store.save("facts", graph)
+    store.save("facts", graph, 1)
     second = {p.name for p in (tmp_path / "ann").glob("*.usearch")}
     assert len(first) == len(second) == 1 and first != second
     (tmp_path / "blocked").write_text("a file where the directory would go")
     blocked = AnnFiles(tmp_path / "blocked" / "ann", "default", "minilm")
     with caplog.at_level(logging.WARNING):
-        assert blocked.save("facts", graph) is False
-        assert blocked.save("facts", graph) is False
+        assert blocked.save("facts", graph, 1) is False
+        assert blocked.save("facts", graph, 1) is False
     assert caplog.text.count("could not save the facts ANN graph") == 1
     assert graph.saved_rows == 200
 
@@ -173,7 +185,7 @@ def _save_repeatedly(directory: str, seed: int, times: int) -> None:
     for i in range(times):
         graph = TableAnn(DIM)
         graph.sync(ids[: 200 + 20 * i + seed], vectors[: 200 + 20 * i + seed])
-        assert store.save("facts", graph)
+        assert store.save("facts", graph, 1)
 
 
 def test_concurrent_savers_never_hand_a_reader_a_mismatched_pair(tmp_path):
@@ -190,7 +202,7 @@ def test_concurrent_savers_never_hand_a_reader_a_mismatched_pair(tmp_path):
     loaded = missed = 0
     store = AnnFiles(directory, "default", "minilm")
     while any(p.is_alive() for p in savers) or loaded + missed < 5:
-        graph = store.load("facts", ids, vectors)
+        graph = store.load("facts", ids, vectors, 1)
         if graph is None:
             missed += 1
             continue
@@ -200,5 +212,5 @@ def test_concurrent_savers_never_hand_a_reader_a_mismatched_pair(tmp_path):
         p.join()
         assert p.exitcode == 0
     assert loaded >= 1
-    final = store.load("facts", ids, vectors)
+    final = store.load("facts", ids, vectors, 1)
     assert final is not None and final.n_added in (340, 341)

@@ -5,6 +5,7 @@ incrementally, where it equals a memory that built its graph afresh (real models
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -103,3 +104,30 @@ def test_deleting_a_namespace_removes_its_saved_graphs(memory_factory, tmp_path)
     assert len(list(directory.glob("facts-*.json"))) == 1
     assert len(list(directory.glob("facts-*.usearch"))) == 1
     assert mem.retrieve(QUESTIONS[0], namespace="tenant-b")
+
+
+def test_a_store_put_back_from_an_older_copy_rebuilds_its_graphs(memory_factory, tmp_path, caplog):
+    """The memory directory's store file replaced by a copy taken before later adds: the saved
+    graphs (which hold the later rows' ids) are not restored, and retrieval equals an unsaved
+    memory's on that older store, also after new adds reuse the later rows' ids."""
+    docs = read_documents(EXAMPLES / "sample_corpus.jsonl")
+    mem = memory_factory("m", config=ANN)
+    mem.add(docs[:8])
+    mem.close()
+    store_file = tmp_path / "m" / "graphmem.sqlite"
+    older = store_file.read_bytes()
+    mem = memory_factory("m", config=ANN)
+    mem.add(docs[8:])
+    ranked(mem)  # saves graphs holding every document's facts
+    mem.close()
+    for suffix in ("-wal", "-shm"):
+        (tmp_path / "m" / f"graphmem.sqlite{suffix}").unlink(missing_ok=True)
+    store_file.write_bytes(older)
+    back = memory_factory("m", config=ANN)
+    with caplog.at_level(logging.WARNING, logger="graphmem.graph.ann_files"):
+        ranked(back)
+    assert "not used (it was saved at generation" in caplog.text
+    assert back.index().ann("facts", 1).builds == 1
+    back.add(docs[12:14])  # new rows take ids the saved graph held for other facts
+    got = ranked(back)
+    assert_same_ranking(got, ranked(memory_factory("m", config=UNSAVED)))
