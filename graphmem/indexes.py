@@ -72,7 +72,10 @@ class NamespaceIndexes:
         if self.ann_dir is None:
             return None
         return AnnFiles(
-            self.ann_dir, namespace, self.store.meta("embedder_name") or self.embedder.name
+            self.ann_dir,
+            namespace,
+            self.store.meta("embedder_name") or self.embedder.name,
+            writable=not self.store.readonly,
         )
 
     def forget(self, namespace: str) -> None:

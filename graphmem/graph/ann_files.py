@@ -77,12 +77,14 @@ def _crc(path: Path) -> int:
 
 class AnnFiles:
     """The saved graphs of one namespace of one memory directory (``directory`` is its
-    ``ann/``), for vectors of ``embedder`` (its name as the store records it)."""
+    ``ann/``), for vectors of ``embedder`` (its name as the store records it). ``writable``
+    False (a store opened read-only) restores graphs but never saves one."""
 
-    def __init__(self, directory: Path, namespace: str, embedder: str):
+    def __init__(self, directory: Path, namespace: str, embedder: str, *, writable: bool = True):
         self.directory = directory
         self.namespace = namespace
         self.embedder = embedder
+        self.writable = writable
         self._failed_save = False
 
     def _stem(self, table: str) -> str:
@@ -142,7 +144,7 @@ class AnnFiles:
         """Write ``graph`` (an HNSW one, synced to the namespace at ``generation``) as the
         namespace's saved ``table`` graph. Returns whether it was written; a failure is logged
         (once per handle), not raised."""
-        if not isinstance(graph.index, ann.HnswIndex):
+        if not self.writable or not isinstance(graph.index, ann.HnswIndex):
             return False
         stem = self._stem(table)
         path = self.directory / f"{stem}-{uuid.uuid4().hex[:12]}.usearch"

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from graphmem import read_documents
-from graphmem.config import MemoryConfig, RetrieveConfig
+from graphmem.config import MemoryConfig, RetrieveConfig, StoreConfig
 from graphmem.retrieve.mentions import QueryMentions, fuzzy_link
 
 pytest.importorskip("usearch")
@@ -131,3 +132,21 @@ def test_a_store_put_back_from_an_older_copy_rebuilds_its_graphs(memory_factory,
     back.add(docs[12:14])  # new rows take ids the saved graph held for other facts
     got = ranked(back)
     assert_same_ranking(got, ranked(memory_factory("m", config=UNSAVED)))
+
+
+def test_a_read_only_memory_restores_saved_graphs_and_saves_none(memory_factory, tmp_path):
+    docs = read_documents(EXAMPLES / "sample_corpus.jsonl")
+    writer = memory_factory("m", config=ANN)
+    writer.add(docs[:10])
+    read_only = replace(ANN, store=StoreConfig(read_only=True))
+    reader = memory_factory("m", config=read_only)
+    ranked(reader)  # builds the graphs, saves none
+    assert not (tmp_path / "m" / "ann").exists()
+    want = ranked(writer)  # builds and saves them
+    saved = sorted(p.name for p in (tmp_path / "m" / "ann").iterdir())
+    again = memory_factory("m", config=read_only)
+    assert_same_ranking(ranked(again), want)
+    assert again.index().ann("facts", 1).builds == 0  # restored
+    writer.add(docs[10:])
+    ranked(memory_factory("m", config=read_only))  # grown past the save: appends, saves nothing
+    assert sorted(p.name for p in (tmp_path / "m" / "ann").iterdir()) == saved
