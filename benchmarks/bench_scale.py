@@ -52,7 +52,7 @@ from graphmem.extract.openie_file import load_openie
 from graphmem.graph.ann_files import ANN_DIR
 from graphmem.ids import doc_id_for
 from graphmem.openie_import import import_openie
-from graphmem.retrieve._scoring import f32_scores
+from graphmem.retrieve.dense_scan import dense_scores
 from graphmem.retrieve.ppr import personalized_pagerank
 from graphmem.retrieve.retriever import candidate_facts, rank_passages, seed_query
 
@@ -118,7 +118,7 @@ def stage_times(mem: Memory, embedder: Embedder, questions: list[str]) -> dict[s
         c0 = time.perf_counter()
         v = embedder.encode([q])[0]
         c1 = time.perf_counter()
-        f32_scores(index.chunks.vectors, v)
+        dense_scores(index, v, cfg)
         c2 = time.perf_counter()
         candidate_facts(index, v, cfg)
         c3 = time.perf_counter()

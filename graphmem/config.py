@@ -202,6 +202,9 @@ class RetrieveConfig:
     moved by at most 0.005: ``benchmarks/ann_dev_quality.py``). Synthetic 384-d vectors
     (``benchmarks/bench_ann.py``): int8 scan 3.7 / 38 ms p50 at 10^5 / 10^6 rows, ANN 1.9 /
     3.6 ms; building costs ~0.33 s per 1,000 rows (once) and memory like the float32 rows.
+    ``int8_dense_min_rows``: from this many passages on, the dense scan of every passage reads
+    int8 codes and rescores the best exactly (:mod:`graphmem.retrieve.dense_scan`); 200,000,
+    like ``ann_min_rows``, is above every dev set.
     ``save_ann``: a memory in a directory keeps built graphs in its ``ann/`` sub-directory and
     the next process restores them instead of building (:mod:`graphmem.graph.ann_files`).
 
@@ -248,6 +251,7 @@ class RetrieveConfig:
     link_max_ngram: int = 16
     ann_min_rows: int = 200_000
     save_ann: bool = True
+    int8_dense_min_rows: int = 200_000
     local_ppr_min_nodes: int | None = None
     local_ppr_passages: int = 1_000
     local_ppr_eps: float = 1e-6
@@ -277,6 +281,10 @@ class RetrieveConfig:
             )
         if not self.fact_seed_scale >= 0:
             raise ValueError(f"RetrieveConfig.fact_seed_scale must be >= 0, got {self.fact_seed_scale}")
+        if self.int8_dense_min_rows < 1:
+            raise ValueError(
+                f"RetrieveConfig.int8_dense_min_rows must be >= 1, got {self.int8_dense_min_rows}"
+            )
         if self.ann_min_rows < 1:
             raise ValueError(f"RetrieveConfig.ann_min_rows must be >= 1, got {self.ann_min_rows}")
         if (self.local_ppr_min_nodes is not None and self.local_ppr_min_nodes < 1) or self.local_ppr_passages < 1:

@@ -22,7 +22,7 @@ from graphmem.errors import MissingDependencyError
 from graphmem.graph.ann import TableAnn
 from graphmem.graph.ann_files import SAVE_GROWTH, AnnFiles
 from graphmem.graph.lexical import DIALOGUE_KEY, LexicalIndex, passage_texts
-from graphmem.graph.quantize import quantize_rows
+from graphmem.graph.quantize import TableCodes, quantize_rows
 from graphmem.graph.tables import Rows, Table, append_edges
 from graphmem.graph.transition import Transition, build_transition
 from graphmem.store.base import Store
@@ -88,6 +88,7 @@ class GraphIndex:
         self._positions: dict[str, np.ndarray] = {}  # see _at
         self.lexical: LexicalIndex | None = None  # BM25 over passages, once a query needs it
         self._ann: dict[str, TableAnn] = {}  # ANN over a table's vectors, once a query needs it
+        self._passage_codes: TableCodes | None = None  # see passage_codes
         self._build_graph_empty()
 
     def enable_lexical(self, store: Store) -> LexicalIndex:
@@ -132,6 +133,17 @@ class GraphIndex:
             how == "built" or ann.n_added - ann.saved_rows >= SAVE_GROWTH * ann.saved_rows
         ):
             self.ann_files.save(table, ann, generation)
+
+    def passage_codes(self, min_rows: int) -> TableCodes | None:
+        """Int8 codes of the passage vectors when the index holds at least ``min_rows``
+        passages (None below), quantised on first use and kept up to date by later refreshes:
+        the dense scan reads a quarter of the bytes of the float32 rows."""
+        if len(self.chunks.ids) < min_rows:
+            return None
+        if self._passage_codes is None:
+            self._passage_codes = TableCodes(self.dim)
+            self._passage_codes.sync(self.chunks.ids, self.chunks.vectors)
+        return self._passage_codes
 
     @property
     def ann_tables(self) -> tuple[str, ...]:
@@ -191,6 +203,8 @@ class GraphIndex:
                 self._positions = {}
             self._lap("read")
             self._sync_ann(generation)
+            if self._passage_codes is not None:
+                self._passage_codes.sync(self.chunks.ids, self.chunks.vectors)
             self.last_refresh = "appended" if appended else "full"
             self._build_graph()
             self.generation = generation

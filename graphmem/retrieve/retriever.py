@@ -14,6 +14,7 @@ import numpy as np
 
 from graphmem.config import RetrieveConfig
 from graphmem.graph.index import NOUN_PHRASE, GraphIndex
+from graphmem.retrieve.dense_scan import dense_scores
 from graphmem.retrieve.fusion import fuse, hub_factor, is_numeric_entity, pin_dense_top
 from graphmem.retrieve.intent import answering_passages, relation_cues
 from graphmem.retrieve.linking import (
@@ -169,10 +170,9 @@ def seed_query(
     parse_mentions`) link by embedding when ``config.fuzzy_link_threshold`` is finite.
     ``scope`` leaves out facts that do not hold at its moment and passages that do not exist
     then (:mod:`graphmem.retrieve.scope`)."""
-    from graphmem.retrieve._scoring import f32_scores  # numba: imported on first query only
     n_e, n_c = index.n_entities, index.n_chunks
     q = np.ascontiguousarray(query_vector, dtype=np.float32)
-    dense = f32_scores(index.chunks.vectors, q).astype(np.float64)
+    dense = dense_scores(index, q, config)
     if facts is None:
         fact_ids, fact_scores = candidate_facts(
             index, q, config, None if scope is None else scope.valid_facts
