@@ -22,8 +22,8 @@ from graphmem.errors import MissingDependencyError
 from graphmem.graph.ann import TableAnn
 from graphmem.graph.ann_files import SAVE_GROWTH, AnnFiles
 from graphmem.graph.lexical import DIALOGUE_KEY, LexicalIndex, passage_texts
-from graphmem.graph.quantize import TableCodes, quantize_rows
-from graphmem.graph.tables import Rows, Table, append_edges
+from graphmem.graph.quantize import TableCodes
+from graphmem.graph.tables import Table, append_edges
 from graphmem.graph.transition import Transition, build_transition
 from graphmem.store.base import Store
 from graphmem.temporal import FactGroups, Validity, merge_groups, validity
@@ -75,9 +75,7 @@ class GraphIndex:
         self.fact_subject_ids = np.zeros(0, dtype=np.int64)
         self.fact_object_ids = np.zeros(0, dtype=np.int64)
         self.fact_predicates: list[str] = []
-        self.fact_codes = np.zeros((0, dim), dtype=np.int8)
-        self._fact_code_rows = Rows(self.fact_codes)
-        self.fact_scales = np.zeros(0, dtype=np.float32)
+        self._fact_codes = TableCodes(dim)  # int8 codes of the fact vectors: the linking scan's
         self.named: dict[str, int] = {}
         self.synonym_rows = np.zeros(0, dtype=np.int64)
         self.timings: dict[str, float] = {}  # seconds per stage of the last refresh
@@ -133,6 +131,15 @@ class GraphIndex:
             how == "built" or ann.n_added - ann.saved_rows >= SAVE_GROWTH * ann.saved_rows
         ):
             self.ann_files.save(table, ann, generation)
+
+    @property
+    def fact_codes(self) -> np.ndarray:
+        """Int8 codes of the fact vectors (``fact_codes * fact_scales[:, None]`` ≈ vectors)."""
+        return self._fact_codes.codes
+
+    @property
+    def fact_scales(self) -> np.ndarray:
+        return self._fact_codes.scales
 
     def passage_codes(self, min_rows: int) -> TableCodes | None:
         """Int8 codes of the passage vectors when the index holds at least ``min_rows``
@@ -246,13 +253,9 @@ class GraphIndex:
             self.fact_subject_ids = self.fact_subject_ids[keep]
             self.fact_object_ids = self.fact_object_ids[keep]
             self.fact_predicates = [p for p, k in zip(self.fact_predicates, keep) if k]
-            self.fact_codes = self._fact_code_rows.replace(self.fact_codes[keep])
-            self.fact_scales = self.fact_scales[keep]
         rows = store.load_facts(int(self.facts.ids[-1]) if len(self.facts.ids) else 0)
         self.facts.append(rows.ids, rows.embeddings)
-        codes, scales = quantize_rows(rows.embeddings)
-        self.fact_codes = self._fact_code_rows.extend(codes)
-        self.fact_scales = np.concatenate([self.fact_scales, scales])
+        self._fact_codes.sync(self.facts.ids, self.facts.vectors)
         self.fact_subject_ids = np.concatenate([self.fact_subject_ids, rows.subject_ids])
         self.fact_object_ids = np.concatenate([self.fact_object_ids, rows.object_ids])
         self.fact_predicates += rows.predicates
