@@ -221,8 +221,13 @@ def test_concurrent_memory_processes_end_as_sequential_adds(pg_location, embedde
         want = by_name(sequential.store)
     with Memory(location, embedder=embedder, extractor=extractor) as shared:
         got = by_name(shared.store)
+    # a synonym's cosine to 1e-4: the same name embedded in another process (other batches,
+    # other thread counts) came out different in the fifth digit on an AMX machine
+    got_syn, want_syn = got.pop("synonyms"), want.pop("synonyms")
     assert got == want
-    assert len(got["documents"]) == 8 and len(got["synonyms"]) == 4
+    assert [pair for *pair, _ in got_syn] == [pair for *pair, _ in want_syn]
+    assert [c for *_, c in got_syn] == pytest.approx([c for *_, c in want_syn], abs=1e-4)
+    assert len(got["documents"]) == 8 and len(got_syn) == 4
 
 
 def test_namespaces_are_isolated(open_memory):
