@@ -125,15 +125,12 @@ class HnswIndex:
                 threads: int = ADD_THREADS) -> HnswIndex:
         """The graph saved at ``path`` by :meth:`save` (ValueError if it is not one of
         ``dim``-dimensional rows; usearch raises RuntimeError on a damaged file)."""
-        index_class = require_usearch()
-        restored = index_class.restore(str(path))
+        restored = require_usearch().restore(str(path))
         if restored is None or restored.ndim != dim:
             raise ValueError(f"{path.name} is not a graph of {dim}-dimensional rows")
-        self = cls.__new__(cls)
-        self.dim, self.threads, self.expansion_search = dim, threads, expansion_search
-        self._lock = threading.Lock()
-        self._index = restored
+        self = cls(dim, expansion_search=expansion_search, threads=threads)
         restored.expansion_search = expansion_search
+        self._index = restored  # in place of the empty graph __init__ made
         return self
 
     def save(self, path: Path) -> int:

@@ -213,8 +213,9 @@ def _content_mismatch(
     if len(index) != meta.get("rows"):
         return f"it holds {len(index)} rows, not {meta.get('rows')}"
     held = ids[: int(np.searchsorted(ids, int(meta["last_id"]), side="right"))]
-    if len(held) and not bool(np.all(index.contains(held))):
-        return f"{int(np.sum(~index.contains(held)))} of the table's rows are not in it"
+    missing = int(np.sum(~index.contains(held))) if len(held) else 0
+    if missing:
+        return f"{missing} of the table's rows are not in it"
     if len(held):
         sample = np.unique(np.linspace(0, len(held) - 1, min(SAMPLE, len(held))).astype(np.int64))
         stored = index.vectors_of(held[sample])
