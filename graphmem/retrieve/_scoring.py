@@ -38,3 +38,43 @@ def f32_scores(matrix, query):  # pragma: no cover - compiled
             acc += matrix[i, j] * query[j]
         out[i] = acc
     return out
+
+
+@njit(cache=True, nogil=True)
+def top_k_heap(scores, k):  # pragma: no cover - compiled
+    """Positions of the ``k`` largest ``scores`` (``1 <= k <= scores.size``; NaN counts as -inf),
+    in no particular order; of equal scores the lower positions are kept. One pass with a heap
+    whose root is the worst kept entry, O(n log k): ``np.argpartition(-scores, k)`` allocates
+    the negated copy and an index array of the full size (1.3 ms at 10^5 passages here)."""
+    hv = np.empty(k, np.float64)
+    hi = np.empty(k, np.int64)
+    m = 0
+    for i in range(scores.size):
+        v = scores[i]
+        if np.isnan(v):
+            v = -np.inf
+        if m < k:  # sift up while the parent is no worse; a tie is worse for the later position
+            j = m
+            m += 1
+            while j > 0:
+                p = (j - 1) >> 1
+                if hv[p] < v:
+                    break
+                hv[j], hi[j] = hv[p], hi[p]
+                j = p
+            hv[j], hi[j] = v, i
+        elif v > hv[0]:  # replace the root and sift down
+            j = 0
+            while True:
+                c = 2 * j + 1
+                if c >= k:
+                    break
+                d = c + 1
+                if d < k and (hv[d] < hv[c] or (hv[d] == hv[c] and hi[d] > hi[c])):
+                    c = d
+                if hv[c] >= v:
+                    break
+                hv[j], hi[j] = hv[c], hi[c]
+                j = c
+            hv[j], hi[j] = v, i
+    return hi

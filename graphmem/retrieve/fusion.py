@@ -20,7 +20,7 @@ import math
 
 import numpy as np
 
-from graphmem.retrieve.linking import min_max
+from graphmem.retrieve.linking import min_max, top_k_indices
 
 __all__ = [
     "FUSIONS",
@@ -86,8 +86,7 @@ def pin_dense_top(order: np.ndarray, dense: np.ndarray, margin: float) -> np.nda
     for fewer than two passages). The result keeps ``len(order)`` entries."""
     if dense.size < 2 or order.size == 0 or not math.isfinite(margin):
         return order
-    top2 = np.argpartition(-dense, 1)[:2]
-    first, second = sorted(top2.tolist(), key=lambda c: (-dense[c], c))
+    first, second = top_k_indices(dense, 2).tolist()
     if not np.isfinite(dense[first]):  # nothing may be returned (a filter left no passage)
         return order
     if np.isfinite(dense[second]) and dense[first] - dense[second] < margin:

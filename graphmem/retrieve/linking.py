@@ -30,12 +30,26 @@ def min_max(scores: np.ndarray) -> np.ndarray:
 
 
 def top_k_indices(scores: np.ndarray, k: int) -> np.ndarray:
-    """Indices of the ``k`` largest scores, best first; ties broken by lower index."""
+    """Indices of the ``k`` largest scores, best first; ties broken by lower index (NaN ranks
+    as -inf). One compiled pass (:func:`graphmem.retrieve._scoring.top_k_heap`); the tests
+    hold it against :func:`top_k_indices_reference`."""
     if k <= 0 or scores.size == 0:
         return np.zeros(0, dtype=np.int64)
+    from graphmem.retrieve._scoring import top_k_heap
+
     k = min(k, scores.size)
-    part = np.argpartition(-scores, k - 1)[:k] if k < scores.size else np.arange(scores.size)
-    return part[np.lexsort((part, -scores[part]))]
+    values = scores if scores.dtype in (np.float32, np.float64) else scores.astype(np.float64)
+    part = top_k_heap(values, k) if k < values.size else np.arange(values.size)
+    key = np.where(np.isnan(values[part]), -np.inf, values[part])
+    return part[np.lexsort((part, -key))]
+
+
+def top_k_indices_reference(scores: np.ndarray, k: int) -> np.ndarray:
+    """:func:`top_k_indices` by a full stable sort: the plain version the tests compare with."""
+    if k <= 0 or scores.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    values = np.where(np.isnan(scores), -np.inf, np.asarray(scores, dtype=np.float64))
+    return np.argsort(-values, kind="stable")[:k]
 
 
 def link_facts(fact_vectors: np.ndarray, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

@@ -14,6 +14,7 @@ from graphmem.retrieve.linking import (
     link_query_entity_spans,
     min_max,
     top_k_indices,
+    top_k_indices_reference,
 )
 from graphmem.retrieve.linking_reference import link_mentions_reference
 from graphmem.text import normalize_name
@@ -30,6 +31,34 @@ def test_min_max_and_top_k():
     assert top_k_indices(np.array([0.1, 0.9, 0.5, 0.9]), 3).tolist() == [1, 3, 2]
     assert top_k_indices(np.array([0.1]), 5).tolist() == [0]
     assert top_k_indices(np.array([]), 5).tolist() == []
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_top_k_matches_the_sorted_reference(dtype):
+    """The heap kernel against a full stable sort: random scores with many ties (rounded to
+    a few values), -inf and NaN, ascending and descending runs (the heap's worst cases), every
+    k from 1 past the size."""
+    rng = np.random.default_rng(7)
+    cases = [
+        rng.standard_normal(200),
+        np.round(rng.standard_normal(300), 1),
+        np.arange(100.0),
+        -np.arange(100.0),
+        np.zeros(50),
+        np.where(rng.random(120) < 0.3, -np.inf, rng.random(120)),
+        np.where(rng.random(80) < 0.2, np.nan, np.round(rng.random(80), 1)),
+    ]
+    for scores in cases:
+        scores = scores.astype(dtype)
+        for k in (1, 2, 3, 5, 17, 64, scores.size - 1, scores.size, scores.size + 3):
+            got = top_k_indices(scores, k).tolist()
+            assert got == top_k_indices_reference(scores, k).tolist(), (scores[:5], k)
+
+
+def test_top_k_worked_example_with_ties_and_nan():
+    scores = np.array([0.5, np.nan, 0.7, 0.5, -np.inf, 0.7, 0.1])
+    assert top_k_indices(scores, 4).tolist() == [2, 5, 0, 3]
+    assert top_k_indices(scores, 7).tolist() == [2, 5, 0, 3, 6, 1, 4]
 
 
 def test_link_facts_worked_example():
