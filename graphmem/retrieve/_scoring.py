@@ -94,3 +94,25 @@ def top_k_heap(scores, k):  # pragma: no cover - compiled
                 j = c
             hv[j], hi[j] = v, i
     return hi
+
+
+@njit(cache=True, nogil=True)
+def scaled_min_max(scores, weight, out):  # pragma: no cover - compiled
+    """``out = min_max(scores) * weight`` (:func:`graphmem.retrieve.linking.min_max`, the same
+    arithmetic) in two passes and no temporaries: the passage prior written straight into the
+    reset vector, which in numpy took five passes over every passage (2.8 ms at 10^6)."""
+    n = scores.shape[0]
+    if n == 0:
+        return
+    lo = scores[0]
+    hi = scores[0]
+    for i in range(1, n):
+        v = scores[i]
+        lo = min(lo, v)
+        hi = max(hi, v)
+    span = np.float64(hi) - np.float64(lo)
+    if span <= 1e-12:
+        out[:] = weight
+        return
+    for i in range(n):
+        out[i] = (np.float64(scores[i]) - lo) / span * weight

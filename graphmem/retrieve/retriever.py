@@ -199,11 +199,17 @@ def seed_query(
     seed_entities = tuple((index.entity_labels[e], round(w, 6)) for e, w in seeds.items())
     reset = None
     if seeds:
-        reset = np.zeros(n_e + n_c)
+        from graphmem.retrieve._scoring import scaled_min_max  # numba: imported on first use
+
+        reset = np.empty(n_e + n_c)
+        reset[:n_e] = 0.0
+        if index.lexical is None or not wants_lexical(index, config):
+            scaled_min_max(dense, config.passage_node_weight, reset[n_e:])
+        else:
+            reset[n_e:] = passage_prior(index, query, dense, config) * config.passage_node_weight
         for e, w in seeds.items():
             home = index.lonely_passage[e]
             reset[e if home < 0 else n_e + home] += w
-        reset[n_e:] += passage_prior(index, query, dense, config) * config.passage_node_weight
         if scope is not None and scope.existing is not None:
             reset[n_e:][~scope.existing] = 0.0
             if not reset.any():

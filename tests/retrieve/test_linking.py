@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from graphmem.graph.quantize import quantize_rows
-from graphmem.retrieve._scoring import f32_scores, int8_scores
+from graphmem.retrieve._scoring import f32_scores, int8_scores, scaled_min_max
 from graphmem.retrieve.linking import (
     link_facts,
     link_facts_quantized,
@@ -31,6 +31,16 @@ def test_min_max_and_top_k():
     assert top_k_indices(np.array([0.1, 0.9, 0.5, 0.9]), 3).tolist() == [1, 3, 2]
     assert top_k_indices(np.array([0.1]), 5).tolist() == [0]
     assert top_k_indices(np.array([]), 5).tolist() == []
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_scaled_min_max_is_min_max_times_the_weight_bit_for_bit(dtype):
+    rng = np.random.default_rng(3)
+    for scores in (rng.standard_normal(1000), np.full(7, 0.25), np.array([0.5]), np.array([1.0, 3.0])):
+        scores = scores.astype(dtype)
+        out = np.full(scores.size, np.nan)
+        scaled_min_max(scores, 0.05, out)
+        assert np.array_equal(out, min_max(scores) * 0.05)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
