@@ -45,6 +45,28 @@ def _in_namespace(column: str, after_id: int) -> str:
     return f"+{column} = ?" if after_id > 0 else f"{column} = ?"
 
 
+#: A full load walks the table in id order (and skips other namespaces' rows) once the
+#: namespace holds at least this share of the table's ids; see :func:`_full_load_test`.
+ROWID_SCAN_SHARE = 0.25
+
+
+def _full_load_test(
+    c: sqlite3.Connection, table: str, column: str, namespace: str, after_id: int
+) -> str:
+    """The namespace test of a load ordered by id from a table whose only namespace index is
+    ``UNIQUE (namespace, name)``: driven by that index, SQLite sorted every row of the
+    namespace, vector blobs included, in a temporary B-tree for ``ORDER BY id``. When the
+    namespace holds most of the table, walking the rowid B-tree in order and skipping the other
+    rows costs far less (cold load at 10^5 passages, one namespace: entities 0.85 -> 0.18 s,
+    passages 1.34 -> 0.22 s). A namespace with a small share keeps the index, whose cost is its
+    own rows. Refreshes (``after_id > 0``) always take the id range (:func:`_in_namespace`)."""
+    if after_id > 0:
+        return _in_namespace(column, after_id)
+    (held,) = c.execute(f"SELECT count(*) FROM {table} WHERE namespace = ?", (namespace,)).fetchone()
+    (top,) = c.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()
+    return f"+{column} = ?" if held >= ROWID_SCAN_SHARE * int(top) else f"{column} = ?"
+
+
 def _sorted_pairs(pairs: np.ndarray, major: int) -> np.ndarray:
     """Rows of a (k, 2) id array ordered by column ``major``, then the other one."""
     order = np.lexsort((pairs[:, 1 - major], pairs[:, major]))
@@ -56,7 +78,8 @@ def entities(c: sqlite3.Connection, namespace: str, after_id: int, dim: int) -> 
     rows, vectors = _with_vectors(
         c, "entities", after_id, dim,
         "SELECT id, name, label, kind, embedding FROM entities "
-        f"WHERE {_in_namespace('namespace', after_id)} AND id > ? ORDER BY id",
+        f"WHERE {_full_load_test(c, 'entities', 'namespace', namespace, after_id)} "
+        "AND id > ? ORDER BY id",
         (namespace, after_id),
     )
     return EntityRows(
@@ -92,7 +115,8 @@ def chunks(c: sqlite3.Connection, namespace: str, after_id: int, dim: int) -> Ch
         c, "chunks", after_id, dim,
         "SELECT k.id, d.id, d.time, d.added_at, d.metadata, k.embedding FROM chunks k "
         "JOIN documents d ON d.id = k.doc "
-        f"WHERE {_in_namespace('k.namespace', after_id)} AND k.id > ? ORDER BY k.id",
+        f"WHERE {_full_load_test(c, 'chunks', 'k.namespace', namespace, after_id)} "
+        "AND k.id > ? ORDER BY k.id",
         (namespace, after_id),
     )
     metadata: dict[int, Any] = {}
