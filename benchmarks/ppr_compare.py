@@ -246,7 +246,7 @@ def _our_iterations(
         r = np.asarray(reset, dtype=np.float64) / np.sum(reset)
         z = r[e.nodes] / e.sqrt_out
         n, _ = elimination_solve(
-            e.forward_indptr, e.forward_indices, e.forward_data, e.lt_indptr, e.lt_indices,
+            e.lt_indptr, e.lt_indices,
             e.lt_data, e.pivot, e.lower_indptr, e.lower_indices, e.lower_data, e.upper_indptr,
             e.upper_indices, e.upper_data, e.core_scale, e.bound_weight, z, work,
             tol * (1 - damping), 100,

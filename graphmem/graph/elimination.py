@@ -47,10 +47,9 @@ class Elimination:
     the core.
     Row ``p`` of the CSR arrays ``lt_indptr``/``lt_indices``/``lt_data`` holds, for eliminated
     position ``p``, the entries ``M'[p, q] / M'[p, p]`` of the matrix ``M'`` left when ``p`` was
-    eliminated (every ``q > p``), and ``pivot[p] = M'[p, p]``; ``forward_*`` is the same
-    matrix transposed (row ``q`` lists the eliminated ``p < q`` with ``M'[q, p] / M'[p, p]``),
-    which the forward pass reads. The core matrix (rows and columns numbered
-    from 0 at position ``n_eliminated``) is ``C = diag(c) (I - K) diag(c)`` with
+    eliminated (every ``q > p``), and ``pivot[p] = M'[p, p]``. ``M'`` is symmetric, so the
+    forward pass reads the same rows, pushing each ``z[p]`` into the later ``z[q]``. The core
+    matrix (rows and columns numbered from 0 at position ``n_eliminated``) is ``C = diag(c) (I - K) diag(c)`` with
     ``c = core_scale`` (the square root of its diagonal); ``lower_*`` and ``upper_*`` are the
     CSR arrays of ``K``'s strictly lower and strictly upper triangles. ``bound_weight[j]`` is
     ``v_j + sum_{i > j} v_i |K_ij|`` with ``v = sqrt(out) * core_scale`` over the core: the
@@ -66,9 +65,6 @@ class Elimination:
     lt_indptr: np.ndarray  # uint64
     lt_indices: np.ndarray  # uint32, positions
     lt_data: np.ndarray  # M'[p, q] / pivot[p]
-    forward_indptr: np.ndarray  # uint64: the transpose of lt, one row per position
-    forward_indices: np.ndarray  # uint32
-    forward_data: np.ndarray  # M'[q, p] / pivot[p]
     lower_indptr: np.ndarray  # uint64
     lower_indices: np.ndarray  # uint32, core-local
     lower_data: np.ndarray
@@ -162,9 +158,6 @@ def build_elimination(
     lt.sum_duplicates()
     lt.sort_indices()
     pivot_all = np.concatenate(pivots) if pivots else np.zeros(0)
-    forward = sp.csr_matrix(lt.T)  # row q: the eliminated p < q it depends on, M'[q, p] / pivot
-    forward.sort_indices()
-    forward.data = forward.data / pivot_all[forward.indices]
     lt.data = lt.data / np.repeat(pivot_all, np.diff(lt.indptr))
 
     diag = m.diagonal()
@@ -190,9 +183,6 @@ def build_elimination(
         "nodes": np.asarray(nodes, dtype=np.int64)[at],
         "sqrt_out": np.asarray(sqrt_out, dtype=np.float64)[at],
         "pivot": pivot_all,
-        "forward_indptr": forward.indptr.astype(np.uint64),
-        "forward_indices": forward.indices.astype(np.uint32),
-        "forward_data": forward.data,
         "lt_indptr": lt.indptr.astype(np.uint64),
         "lt_indices": lt.indices.astype(np.uint32),
         "lt_data": lt.data,

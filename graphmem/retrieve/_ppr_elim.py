@@ -65,7 +65,7 @@ def _apply(lp, li, ld, up, ui, ud, p, t, q):  # pragma: no cover - compiled
 
 @njit(cache=True, nogil=True, fastmath=_FM)
 def elimination_solve(
-    fp, fi, fd, lt_indptr, lt_indices, lt_data, pivot, lp, li, ld, up, ui, ud, core_scale,
+    lt_indptr, lt_indices, lt_data, pivot, lp, li, ld, up, ui, ud, core_scale,
     bound_weight, z, work, bound, max_iter,
 ):  # pragma: no cover - compiled
     """Solve ``M y = z`` in place (``z`` in position order); stop once
@@ -74,11 +74,15 @@ def elimination_solve(
     arrays this size here measured 50 µs each (fresh pages from the OS every call).
     Returns (core iterations, final bound)."""
     ne = pivot.shape[0]
-    for q in range(z.shape[0]):  # forward: z <- (unit lower factor)^{-1} z
-        acc = z[q]
-        for k in range(fp[q], fp[q + 1]):
-            acc -= fd[k] * z[fi[k]]
-        z[q] = acc
+    # forward: z <- (unit lower factor)^{-1} z, by columns: each eliminated z[p] is final once
+    # the earlier ones are pushed, and is pushed into the later z[q] that depend on it. The same
+    # arithmetic in the same order as reading the transpose by rows, but those rows gathered
+    # from the eliminated positions at random (most of the vector), these scatter into the
+    # core (a small part): 28.5 -> 8.4 ms on a 1.8M-node graph.
+    for p in range(ne):
+        zp = z[p]
+        for k in range(lt_indptr[p], lt_indptr[p + 1]):
+            z[lt_indices[k]] -= lt_data[k] * zp
     nc = core_scale.shape[0]
     b, s, w = work[:nc], work[nc : 2 * nc], work[2 * nc : 3 * nc]
     p, t, q = work[3 * nc : 4 * nc], work[4 * nc : 5 * nc], work[5 * nc : 6 * nc]

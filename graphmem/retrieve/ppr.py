@@ -175,8 +175,7 @@ def personalized_pagerank(
     z = work[: e.nodes.size]
     gather_reset(r, scale, e.nodes, e.sqrt_out, z)
     _, err = elimination_solve(
-        e.forward_indptr, e.forward_indices, e.forward_data, e.lt_indptr, e.lt_indices,
-        e.lt_data, e.pivot,
+        e.lt_indptr, e.lt_indices, e.lt_data, e.pivot,
         e.lower_indptr, e.lower_indices, e.lower_data, e.upper_indptr, e.upper_indices,
         e.upper_data, e.core_scale, e.bound_weight, z, work[e.nodes.size :],
         tol * (1.0 - damping), max_iter,
