@@ -13,12 +13,15 @@ the tail, which enters the walk as a small seed weight, is approximate.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+
 import numpy as np
 
 from graphmem.config import RetrieveConfig
 from graphmem.graph.index import GraphIndex
 
-__all__ = ["RESCORE_MARGIN", "dense_scores"]
+__all__ = ["RESCORE_MARGIN", "dense_scores", "start_dense_scores"]
 
 #: Passages whose code score is at least the best one less this are rescored exactly. Four
 #: times the largest code error measured (2.4e-3 on 10^6 seeded unit rows of 384 dimensions),
@@ -38,3 +41,36 @@ def dense_scores(index: GraphIndex, query: np.ndarray, config: RetrieveConfig) -
     best = np.flatnonzero(scores >= scores.max() - RESCORE_MARGIN)
     scores[best] = f32_scores(index.chunks.vectors[best], query)
     return scores
+
+
+def start_dense_scores(
+    index: GraphIndex, query: np.ndarray, config: RetrieveConfig
+) -> Callable[[], np.ndarray]:
+    """:func:`dense_scores`, begun now and returned by the function this gives.
+
+    In a memory of ``config.int8_dense_min_rows`` passages or more the scan runs on a thread of
+    its own (the kernel releases the GIL) while the caller links the query's facts and
+    entities, which do not need it, so a query uses the second core for what was the longest
+    of its steps before the walk; in a smaller memory a thread costs more than it saves, and
+    the scan runs here at once. An error in the scan is raised by the returned function."""
+    if index.passage_codes(config.int8_dense_min_rows) is None:
+        scores = dense_scores(index, query, config)
+        return lambda: scores
+    done: dict[str, object] = {}
+
+    def scan() -> None:
+        try:
+            done["scores"] = dense_scores(index, query, config)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller, which raises it
+            done["error"] = exc
+
+    worker = threading.Thread(target=scan, name="graphmem-dense-scan", daemon=True)
+    worker.start()
+
+    def wait() -> np.ndarray:
+        worker.join()
+        if "error" in done:
+            raise done["error"]  # type: ignore[misc]
+        return done["scores"]  # type: ignore[return-value]
+
+    return wait

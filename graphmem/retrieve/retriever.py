@@ -14,7 +14,7 @@ import numpy as np
 
 from graphmem.config import RetrieveConfig
 from graphmem.graph.index import NOUN_PHRASE, GraphIndex
-from graphmem.retrieve.dense_scan import dense_scores
+from graphmem.retrieve.dense_scan import start_dense_scores
 from graphmem.retrieve.fusion import fuse, hub_factor, is_numeric_entity, pin_dense_top
 from graphmem.retrieve.intent import answering_passages, relation_cues
 from graphmem.retrieve.linking import (
@@ -172,7 +172,7 @@ def seed_query(
     then (:mod:`graphmem.retrieve.scope`)."""
     n_e, n_c = index.n_entities, index.n_chunks
     q = np.ascontiguousarray(query_vector, dtype=np.float32)
-    dense = dense_scores(index, q, config)
+    dense_of = start_dense_scores(index, q, config)  # on another thread in a large memory
     if facts is None:
         fact_ids, fact_scores = candidate_facts(
             index, q, config, None if scope is None else scope.valid_facts
@@ -197,6 +197,7 @@ def seed_query(
         for (sub, pred, obj), score in zip(fact_triples(index, fact_ids), fact_scores)
     )
     seed_entities = tuple((index.entity_labels[e], round(w, 6)) for e, w in seeds.items())
+    dense = dense_of()
     reset = None
     if seeds:
         from graphmem.retrieve._scoring import scaled_min_max  # numba: imported on first use

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from graphmem import read_documents
 from graphmem.config import MemoryConfig, RetrieveConfig
@@ -89,3 +90,18 @@ def test_retrieval_with_int8_dense_ranks_as_the_float32_scan(memory_factory):
     again = ranked(coded, questions)
     fresh = ranked(memory_factory("m", config=coded.config), questions)
     assert [[c for c, _, _ in h] for h in again] == [[c for c, _, _ in h] for h in fresh]
+
+
+def test_a_started_scan_returns_what_the_scan_gives_on_either_path():
+    from graphmem.retrieve.dense_scan import start_dense_scores
+
+    vectors = unit_rows(3000, 5)
+    index = index_of(vectors)
+    for config in (RetrieveConfig(), RetrieveConfig(int8_dense_min_rows=1)):  # here, a thread
+        for q in unit_rows(5, 6):
+            assert np.array_equal(start_dense_scores(index, q, config)(), dense_scores(index, q, config))
+    # an error on the scan's thread (a query of the wrong shape: the kernel does not compile for
+    # it) is raised by the returned function, not lost with the thread
+    wait = start_dense_scores(index, unit_rows(2, 7), RetrieveConfig(int8_dense_min_rows=1))
+    with pytest.raises(Exception, match="(?i)typing|type"):
+        wait()
