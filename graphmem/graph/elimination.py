@@ -91,8 +91,10 @@ def _independent_low_degree(m: sp.csr_matrix, max_degree: int) -> np.ndarray:
     key = degree.astype(np.float64) * n + np.arange(n)
     key[~candidate] = np.inf
     neighbour_key = np.where(off, key[m.indices], np.inf)
-    lowest = np.full(n, np.inf)
-    np.minimum.at(lowest, rows, neighbour_key)
+    lowest = np.full(n, np.inf)  # per row, by segments of the CSR order (np.minimum.at: 1.8 s
+    filled = np.diff(m.indptr) > 0  # at 1.8M nodes)
+    if neighbour_key.size:
+        lowest[filled] = np.minimum.reduceat(neighbour_key, m.indptr[:-1][filled])
     return candidate & (key < lowest)
 
 
@@ -125,9 +127,10 @@ def build_elimination(
         rows_i.append(alive[i_idx])
         pivots.append(pivot)
         entries.append((m_ic.row, alive[c_idx][m_ic.col], m_ic.data))
-        inv = sp.diags(1.0 / pivot)
-        m_ci = m[c_idx][:, i_idx]
-        m = (m[c_idx][:, c_idx] - m_ci @ inv @ m_ci.T).tocsr()
+        m_ci = m[c_idx][:, i_idx].tocsr()
+        scaled = m_ci.copy()  # m_ci @ diag(1 / pivot), the same products without a matmul
+        scaled.data = scaled.data * (1.0 / pivot)[scaled.indices]
+        m = (m[c_idx][:, c_idx] - scaled @ m_ci.T).tocsr()
         m.sum_duplicates()
         m.eliminate_zeros()
         m.sort_indices()
