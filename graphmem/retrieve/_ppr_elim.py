@@ -149,21 +149,18 @@ def gather_reset(r, scale, nodes, sqrt_out, z):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
-def scatter_walk(r, scale, dangling, nodes, sqrt_out, z, x):  # pragma: no cover - compiled
-    """``x`` = the walk's distribution: dangling nodes keep their reset mass ``r * scale``,
-    connected ones get ``z * sqrt_out`` clipped at 0 (round-off can leave -1e-17 where the
-    walk never reaches), all scaled to sum 1."""
-    total = 0.0
-    for j in range(dangling.shape[0]):
-        i = dangling[j]
-        v = r[i] * scale
-        x[i] = v
-        total += v
+def scatter_walk(r, scale, nodes, sqrt_out, z, x):  # pragma: no cover - compiled
+    """``x`` = the walk's distribution: every node starts at its reset mass ``r * scale`` (what
+    a dangling node keeps, also one whose edges all weigh zero), the connected ones are then
+    set to ``z * sqrt_out`` clipped at 0 (round-off can leave -1e-17 where the walk never
+    reaches), and all are scaled to sum 1."""
+    for i in range(x.shape[0]):
+        x[i] = r[i] * scale
     for p in range(nodes.shape[0]):
-        v = z[p] * sqrt_out[p]
-        v = max(v, 0.0)
-        x[nodes[p]] = v
-        total += v
+        x[nodes[p]] = max(z[p] * sqrt_out[p], 0.0)
+    total = 0.0
+    for i in range(x.shape[0]):
+        total += x[i]
     inv = 1.0 / total
     for i in range(x.shape[0]):
         x[i] *= inv

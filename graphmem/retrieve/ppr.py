@@ -184,7 +184,7 @@ def personalized_pagerank(
         _warn_unconverged("personalized_pagerank", max_iter, "L1 error bound",
                           err / (1.0 - damping), tol)
     x = np.empty(n)
-    scatter_walk(r, scale, transition.dangling, e.nodes, e.sqrt_out, z, x)
+    scatter_walk(r, scale, e.nodes, e.sqrt_out, z, x)
     return x
 
 

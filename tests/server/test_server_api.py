@@ -53,7 +53,11 @@ def test_trace_and_neighbours_equal_in_process(client, local):
     assert remote.hits == here.hits and remote.ranks == here.ranks
     assert remote.seed_entities == here.seed_entities and remote.seeds == here.seeds
     assert remote.seed_facts == here.seed_facts
-    assert remote.scores and all(here.scores[n] == v for n, v in remote.scores.items())
+    # node scores to the solver's tolerance: the server may solve by conjugate gradients while
+    # it defers an elimination build (see tests/hitcheck.py); seen once in a full run under load
+    assert remote.scores and set(remote.scores) <= set(here.scores)
+    for n, v in remote.scores.items():
+        assert v == pytest.approx(here.scores[n], rel=1e-6), n
     nodes = [*sorted(remote.ranks)[:2], next(iter(remote.seed_entities)), "entity:no such"]
     got = client.neighbours(nodes, limit=5)
     assert got == local.neighbours(nodes, limit=5)
