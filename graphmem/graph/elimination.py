@@ -49,8 +49,8 @@ class Elimination:
     position ``p``, the entries ``M'[p, q] / M'[p, p]`` of the matrix ``M'`` left when ``p`` was
     eliminated (every ``q > p``), and ``pivot[p] = M'[p, p]``. ``M'`` is symmetric, so the
     forward pass reads the same rows, pushing each ``z[p]`` into the later ``z[q]``. The core
-    matrix (rows and columns numbered from 0 at position ``n_eliminated``) is ``C = diag(c) (I - K) diag(c)`` with
-    ``c = core_scale`` (the square root of its diagonal); ``lower_*`` and ``upper_*`` are the
+    matrix (rows and columns numbered from 0 at position ``n_eliminated``) is
+    ``C = diag(c) (I - K) diag(c)`` with ``c = core_scale`` (the square root of its diagonal); ``lower_*`` and ``upper_*`` are the
     CSR arrays of ``K``'s strictly lower and strictly upper triangles. ``bound_weight[j]`` is
     ``v_j + sum_{i > j} v_i |K_ij|`` with ``v = sqrt(out) * core_scale`` over the core: the
     solver's stopping test multiplies its preconditioned residual by it to bound the true
