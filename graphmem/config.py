@@ -203,8 +203,8 @@ class RetrieveConfig:
     (``benchmarks/bench_ann.py``): int8 scan 3.7 / 38 ms p50 at 10^5 / 10^6 rows, ANN 1.9 /
     3.6 ms; building costs ~0.33 s per 1,000 rows (once) and memory like the float32 rows.
     ``int8_dense_min_rows``: from this many passages on, the dense scan of every passage reads
-    int8 codes and rescores the best exactly (:mod:`graphmem.retrieve.dense_scan`); 200,000,
-    like ``ann_min_rows``, is above every dev set.
+    int8 codes and rescores the best exactly (:mod:`graphmem.retrieve.dense_scan`), on a thread
+    of its own while the query is linked; 200,000, like ``ann_min_rows``, is above every dev set.
     ``save_ann``: a memory in a directory keeps built graphs in its ``ann/`` sub-directory and
     the next process restores them instead of building (:mod:`graphmem.graph.ann_files`).
 
