@@ -108,13 +108,18 @@ def passage_prior(
     (``dialogue_lexical_weight`` for conversation turns) when the index has its lexical part
     (:meth:`GraphIndex.enable_lexical`)."""
     prior = min_max(dense)
-    if index.lexical is None or not wants_lexical(index, config):
+    if not mixes_lexical(index, config):
         return prior
     lexical = index.lexical.scores(query)
     if lexical.max(initial=0.0) <= 0:  # no shared word: nothing to mix in
         return prior
     w = np.where(index.chunk_dialogue, config.dialogue_lexical_weight, config.lexical_weight)
     return (1.0 - w) * prior + w * min_max(lexical)
+
+
+def mixes_lexical(index: GraphIndex, config: RetrieveConfig) -> bool:
+    """Whether :func:`passage_prior` mixes BM25 in (else it is the dense min-max alone)."""
+    return index.lexical is not None and wants_lexical(index, config)
 
 
 def wants_lexical(index: GraphIndex, config: RetrieveConfig) -> bool:
@@ -204,7 +209,7 @@ def seed_query(
 
         reset = np.empty(n_e + n_c)
         reset[:n_e] = 0.0
-        if index.lexical is None or not wants_lexical(index, config):
+        if not mixes_lexical(index, config):
             scaled_min_max(dense, config.passage_node_weight, reset[n_e:])
         else:
             reset[n_e:] = passage_prior(index, query, dense, config) * config.passage_node_weight
