@@ -233,6 +233,29 @@ class Validity:
         return sorted((float(self.iv_start[r]), float(self.iv_end[r])) for r in rows)
 
 
+def outdated_passages(chunk_facts: sp.csr_matrix, group: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Bool per passage (``chunk_facts``: passages x facts): it states at least one fact of a
+    competition ``group`` and none of them holds per ``valid``."""
+    if chunk_facts.shape[0] == 0 or chunk_facts.shape[1] == 0:
+        return np.zeros(chunk_facts.shape[0], dtype=bool)
+    grouped = (group >= 0).astype(np.float32)
+    stated = chunk_facts @ grouped
+    holding = chunk_facts @ (grouped * valid.astype(np.float32))
+    return (stated > 0) & (holding == 0)
+
+
+def seeding_facts(
+    fact_chunks: sp.csr_matrix, dated: np.ndarray, valid: np.ndarray, outdated: np.ndarray
+) -> np.ndarray:
+    """``valid`` without the dated companions of outdated statements: a fact whose object is a
+    date or number ("hired in October 2013") stated only by ``outdated`` passages says when an
+    outdated statement was made, and as a seed it would carry the walk back to it."""
+    if not outdated.any() or fact_chunks.shape[0] == 0:
+        return valid
+    current = fact_chunks @ (~outdated).astype(np.float32)
+    return valid & ~(dated & (current == 0))
+
+
 def validity(
     fact_chunks: sp.csr_matrix, chunk_times: np.ndarray, group: np.ndarray, value: np.ndarray
 ) -> Validity:

@@ -19,6 +19,7 @@ import numpy as np
 
 from graphmem.errors import InputError
 from graphmem.graph.index import GraphIndex
+from graphmem.temporal import outdated_passages, seeding_facts
 from graphmem.timeutil import to_datetime, to_timestamp
 from graphmem.types import OutdatedFact
 
@@ -68,33 +69,17 @@ def build_scope(
         eligible = _and(eligible, index.chunk_times <= _moment(until, "until", caller))
     if where is not None:
         eligible = _and(eligible, metadata_mask(index.chunk_metadata, where, caller))
-    valid = index.valid_now if as_of is None else index.validity.valid_at(at)
-    outdated = outdated_passages(index, valid)
-    return Scope(at, existing, eligible, seeding_facts(index, valid, outdated), outdated, outdated_scale)
-
-
-def seeding_facts(index: GraphIndex, valid: np.ndarray, outdated: np.ndarray) -> np.ndarray:
-    """``valid`` without the dated companions of outdated statements: a fact whose object is a
-    date or number ("hired in October 2013") stated only by outdated passages says when an
-    outdated statement was made, and as a seed it would carry the walk back to it."""
-    if not outdated.any() or index.n_facts == 0:
-        return valid
-    current = index.fact_chunks @ (~outdated).astype(np.float32)
-    return valid & ~(index.fact_dated & (current == 0))
+    if as_of is None:  # asked now: the index worked these out once at its refresh
+        seeding, outdated = index.seeding_now, index.outdated_now
+    else:
+        valid = index.validity.valid_at(at)
+        outdated = outdated_passages(index.chunk_facts, index.validity.group, valid)
+        seeding = seeding_facts(index.fact_chunks, index.fact_dated, valid, outdated)
+    return Scope(at, existing, eligible, seeding, outdated, outdated_scale)
 
 
 def _and(a: np.ndarray | None, b: np.ndarray) -> np.ndarray:
     return b if a is None else a & b
-
-
-def outdated_passages(index: GraphIndex, valid: np.ndarray) -> np.ndarray:
-    """Passages that state at least one single-valued fact and none that holds (per ``valid``)."""
-    if index.n_chunks == 0 or index.n_facts == 0:
-        return np.zeros(index.n_chunks, dtype=bool)
-    grouped = (index.validity.group >= 0).astype(np.float32)
-    stated = index.chunk_facts @ grouped
-    holding = index.chunk_facts @ (grouped * valid.astype(np.float32))
-    return (stated > 0) & (holding == 0)
 
 
 def metadata_mask(
