@@ -204,7 +204,10 @@ class RetrieveConfig:
     3.6 ms; building costs ~0.33 s per 1,000 rows (once) and memory like the float32 rows.
     ``int8_dense_min_rows``: from this many passages on, the dense scan of every passage reads
     int8 codes and rescores the best exactly (:mod:`graphmem.retrieve.dense_scan`), on a thread
-    of its own while the query is linked; 200,000, like ``ann_min_rows``, is above every dev set.
+    of its own while the query is linked. 50,000 is above every dev set (2Wiki: 6,119 passages),
+    so they keep the exact scan; on the 10^5 synthetic memory it cut retrieval p50 28.7 -> 18.5 ms
+    against 200,000 with Recall@2/@5 unchanged (``benchmarks/retrieve_config_ab.py``,
+    ``results/int8_threshold_100k.json``).
     ``save_ann``: a memory in a directory keeps built graphs in its ``ann/`` sub-directory and
     the next process restores them instead of building (:mod:`graphmem.graph.ann_files`).
 
@@ -251,7 +254,7 @@ class RetrieveConfig:
     link_max_ngram: int = 16
     ann_min_rows: int = 200_000
     save_ann: bool = True
-    int8_dense_min_rows: int = 200_000
+    int8_dense_min_rows: int = 50_000
     local_ppr_min_nodes: int | None = None
     local_ppr_passages: int = 1_000
     local_ppr_eps: float = 1e-6
