@@ -208,6 +208,9 @@ class RetrieveConfig:
     so they keep the exact scan; on the 10^5 synthetic memory it cut retrieval p50 28.7 -> 18.5 ms
     against 200,000 with Recall@2/@5 unchanged (``benchmarks/retrieve_config_ab.py``,
     ``results/int8_threshold_100k.json``).
+    ``split_dense_min_rows``: from this many passages on, that int8 scan is split in two halves
+    scanned on two threads (the kernel is compute-bound on some CPUs: 55-65 ns per row on the
+    Xeon of these runs against 17 ns on an EPYC, and two threads took 1.85x less).
     ``save_ann``: a memory in a directory keeps built graphs in its ``ann/`` sub-directory and
     the next process restores them instead of building (:mod:`graphmem.graph.ann_files`).
 
@@ -255,6 +258,7 @@ class RetrieveConfig:
     ann_min_rows: int = 200_000
     save_ann: bool = True
     int8_dense_min_rows: int = 50_000
+    split_dense_min_rows: int = 500_000
     local_ppr_min_nodes: int | None = None
     local_ppr_passages: int = 1_000
     local_ppr_eps: float = 1e-6
@@ -290,6 +294,10 @@ class RetrieveConfig:
             )
         if self.ann_min_rows < 1:
             raise ValueError(f"RetrieveConfig.ann_min_rows must be >= 1, got {self.ann_min_rows}")
+        if self.split_dense_min_rows < 1:
+            raise ValueError(
+                f"RetrieveConfig.split_dense_min_rows must be >= 1, got {self.split_dense_min_rows}"
+            )
         if (self.local_ppr_min_nodes is not None and self.local_ppr_min_nodes < 1) or self.local_ppr_passages < 1:
             raise ValueError(
                 "RetrieveConfig.local_ppr_min_nodes and local_ppr_passages must be >= 1, got "

@@ -105,3 +105,19 @@ def test_a_started_scan_returns_what_the_scan_gives_on_either_path():
     wait = start_dense_scores(index, unit_rows(2, 7), RetrieveConfig(int8_dense_min_rows=1))
     with pytest.raises(Exception, match="(?i)typing|type"):
         wait()
+
+
+def test_the_split_scan_gives_the_one_thread_scan_bit_for_bit():
+    index = index_of(unit_rows(3001, 8))  # odd: the halves differ by one row
+    whole = RetrieveConfig(int8_dense_min_rows=1)
+    split = RetrieveConfig(int8_dense_min_rows=1, split_dense_min_rows=1)
+    assert index.passage_codes(1) is not None and len(index.passage_codes(1).codes) == 3001
+    for q in unit_rows(5, 9):
+        assert np.array_equal(dense_scores(index, q, split), dense_scores(index, q, whole))
+    small = RetrieveConfig(int8_dense_min_rows=1, split_dense_min_rows=3002)  # one row short
+    assert np.array_equal(dense_scores(index, unit_rows(1, 9)[0], small),
+                          dense_scores(index, unit_rows(1, 9)[0], whole))
+    with pytest.raises(Exception, match="(?i)typing|type"):  # the half's thread raises here
+        dense_scores(index, unit_rows(2, 7), split)
+    with pytest.raises(ValueError, match="split_dense_min_rows must be >= 1, got 0"):
+        RetrieveConfig(split_dense_min_rows=0)
