@@ -210,7 +210,11 @@ class RetrieveConfig:
     ``results/int8_threshold_100k.json``).
     ``split_dense_min_rows``: from this many passages on, that int8 scan is split in two halves
     scanned on two threads (the kernel is compute-bound on some CPUs: 55-65 ns per row on the
-    Xeon of these runs against 17 ns on an EPYC, and two threads took 1.85x less).
+    Xeon of these runs against 17 ns on an EPYC, and two threads took 1.85x less). On the
+    synthetic memories (``benchmarks/retrieve_config_ab.py``): at 10^6 passages retrieval p50
+    154.7 -> 130.9 ms, the same hits (``results/split_dense_1m.json``); at 10^5, where linking
+    is the longer step beside the scan, 21.2 vs 21.5 ms (``split_dense_100k.json``), so the
+    threshold lies between.
     ``save_ann``: a memory in a directory keeps built graphs in its ``ann/`` sub-directory and
     the next process restores them instead of building (:mod:`graphmem.graph.ann_files`).
 
