@@ -1,7 +1,8 @@
 """Two ``RetrieveConfig`` settings side by side on one scale store built by ``bench_scale.py``:
 one process, one memory, the order alternating per question, so both see the same machine.
 Per setting: retrieval p50/p95, Recall@2/@5 of the synthetic questions, and the share of
-questions whose top 5 passages are the same under both (in order; as a set; the top 2 as a set). Synthetic vectors, as the store's.
+questions whose top 5 passages are the same under both (in order; as a set; the top 2 as a
+set). Synthetic vectors, as the store's.
 
 Each setting is ``name:field=value[,field=value...]`` over ``RetrieveConfig`` fields that take
 integers or floats, e.g.
@@ -82,9 +83,10 @@ def main(argv: list[str] | None = None) -> None:
                      "recall_at_2": round(float(np.mean(r["r2"])), 4),
                      "recall_at_5": round(float(np.mean(r["r5"])), 4)}
     a, b = (got[n]["hits"] for n in configs)
-    out["same_top5_share"] = round(float(np.mean([x == y for x, y in zip(a, b, strict=True)])), 4)
-    out["same_top5_set_share"] = round(float(np.mean([set(x) == set(y) for x, y in zip(a, b, strict=True)])), 4)
-    out["same_top2_set_share"] = round(float(np.mean([set(x[:2]) == set(y[:2]) for x, y in zip(a, b, strict=True)])), 4)
+    pairs = list(zip(a, b, strict=True))
+    out["same_top5_share"] = round(float(np.mean([x == y for x, y in pairs])), 4)
+    out["same_top5_set_share"] = round(float(np.mean([set(x) == set(y) for x, y in pairs])), 4)
+    out["same_top2_set_share"] = round(float(np.mean([set(x[:2]) == set(y[:2]) for x, y in pairs])), 4)
     print(json.dumps(out, indent=1))
     args.out.write_text(json.dumps(out, indent=1) + "\n")
 

@@ -205,7 +205,7 @@ class RetrieveConfig:
     ``int8_dense_min_rows``: from this many passages on, the dense scan of every passage reads
     int8 codes and rescores the best exactly (:mod:`graphmem.retrieve.dense_scan`), on a thread
     of its own while the query is linked. 50,000 is above every dev set (2Wiki: 6,119 passages),
-    so they keep the exact scan; on the 10^5 synthetic memory it cut retrieval p50 28.7 -> 18.5 ms
+    so they keep the exact scan; on the 10^5 synthetic memory it cut retrieval p50 28.6 -> 18.3 ms
     against 200,000 with Recall@2/@5 unchanged (``benchmarks/retrieve_config_ab.py``,
     ``results/int8_threshold_100k.json``).
     ``split_dense_min_rows``: from this many passages on, that int8 scan is split in two halves

@@ -53,23 +53,35 @@ def _int8_scores_split(codes: np.ndarray, scales: np.ndarray, query: np.ndarray)
 
     half = len(codes) // 2
     out = np.empty(len(codes), dtype=np.float64)
-    failed: list[BaseException] = []
-
-    def second() -> None:
-        try:
-            out[half:] = int8_scores(codes[half:], scales[half:], query)
-        except BaseException as exc:  # noqa: BLE001 - raised below, in the caller's thread
-            failed.append(exc)
-
-    worker = threading.Thread(target=second, name="graphmem-dense-half", daemon=True)
-    worker.start()
+    second = _on_thread(lambda: int8_scores(codes[half:], scales[half:], query), "graphmem-dense-half")
     try:
         out[:half] = int8_scores(codes[:half], scales[:half], query)
     finally:
-        worker.join()
-    if failed:
-        raise failed[0]
+        out[half:] = second()  # joined even when the first half failed
     return out
+
+
+def _on_thread(fn: Callable[[], np.ndarray], name: str) -> Callable[[], np.ndarray]:
+    """``fn()`` begun now on a daemon thread; the function returned joins it and gives its
+    result, or raises its error in the caller's thread."""
+    done: dict[str, object] = {}
+
+    def run() -> None:
+        try:
+            done["value"] = fn()
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller, which raises it
+            done["error"] = exc
+
+    worker = threading.Thread(target=run, name=name, daemon=True)
+    worker.start()
+
+    def wait() -> np.ndarray:
+        worker.join()
+        if "error" in done:
+            raise done["error"]  # type: ignore[misc]
+        return done["value"]  # type: ignore[return-value]
+
+    return wait
 
 
 def start_dense_scores(
@@ -85,21 +97,4 @@ def start_dense_scores(
     if index.passage_codes(config.int8_dense_min_rows) is None:
         scores = dense_scores(index, query, config)
         return lambda: scores
-    done: dict[str, object] = {}
-
-    def scan() -> None:
-        try:
-            done["scores"] = dense_scores(index, query, config)
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller, which raises it
-            done["error"] = exc
-
-    worker = threading.Thread(target=scan, name="graphmem-dense-scan", daemon=True)
-    worker.start()
-
-    def wait() -> np.ndarray:
-        worker.join()
-        if "error" in done:
-            raise done["error"]  # type: ignore[misc]
-        return done["scores"]  # type: ignore[return-value]
-
-    return wait
+    return _on_thread(lambda: dense_scores(index, query, config), "graphmem-dense-scan")
