@@ -120,8 +120,8 @@ def plot(runs: list[Run], path: Path) -> None:
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=7)
     loads = ", ".join(f"{r['passages']:,}: {r['load_avg_start'][0]:.1f}" for r in rs)
-    fig.suptitle("graphmem growth curve: synthetic vectors, extraction skipped; shared 2-core machine, "
-                 f"busy (1-min load average at start, {loads}); red x: issue 14 targets", fontsize=9)
+    fig.suptitle("graphmem growth curve: synthetic vectors, extraction skipped; 2-core machine "
+                 f"(1-min load average at start, {loads}); red x: issue 14 targets", fontsize=9)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
