@@ -10,9 +10,7 @@ say how the solver's cost grows, not what a store measures.
 
 Per run: the elimination's build time, its sizes, and PPR p50/p95 over ``--queries`` resets
 shaped like retrieval's (five entity seeds of weight 1, every passage a prior up to 0.05), at
-damping 0.5 and tol 1e-8 (the retrieval defaults); ``--threads 1,2`` times the one- and
-two-thread walks on each reset in turn (who goes first alternating) and checks that they give
-the same scores bit for bit. To compare two revisions, run it under each
+damping 0.5 and tol 1e-8 (the retrieval defaults). To compare two revisions, run it under each
 (``PYTHONPATH=<worktree>``) with the same ``--seed`` and ``--label``s, alternating.
 
     PYTHONPATH=. python benchmarks/ppr_openie_graph.py --openie /work/scale-stores/gen-1000000/openie.json \\
@@ -74,19 +72,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     e = transition.elimination(0.5)
     build_s = time.perf_counter() - started
     rng = np.random.default_rng(args.seed)
-    threads = [int(t) for t in args.threads.split(",")]
-    times: dict[int, list[float]] = {t: [] for t in threads}
-    same = True
-    for q in range(args.queries):
+    times = []
+    for _ in range(args.queries):
         reset = np.zeros(n)
         reset[n_e:] = rng.random(n - n_e) * 0.05
         reset[rng.integers(0, n_e, 5)] += 1.0
-        results = {}
-        for t in threads if q % 2 == 0 else threads[::-1]:  # alternating who goes first
-            t0 = time.perf_counter()
-            results[t] = personalized_pagerank(transition, reset, damping=0.5, tol=1e-8, threads=t)
-            times[t].append(time.perf_counter() - t0)
-        same = same and all(np.array_equal(results[threads[0]], x) for x in results.values())
+        t0 = time.perf_counter()
+        personalized_pagerank(transition, reset, damping=0.5, tol=1e-8)
+        times.append(time.perf_counter() - t0)
     head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
                           cwd=Path(graphmem.__file__).parent, check=False).stdout.strip()
     return {
@@ -94,10 +87,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "nodes": n, "entities": n_e, "stored_entries": int(adjacency.nnz),
         "eliminated": e.n_eliminated, "core": e.n_core, "eliminated_entries": int(e.lt_data.size),
         "core_entries": int(e.lower_data.size + e.upper_data.size),
-        "elimination_build_s": round(build_s, 2), "levels": int(e.level_starts.size - 1),
-        "ppr_ms": ms(times[threads[0]]), "queries": args.queries,
-        "ppr_ms_by_threads": {str(t): ms(v) for t, v in times.items()},
-        "same_scores_bit_for_bit": same,
+        "elimination_build_s": round(build_s, 2), "ppr_ms": ms(times), "queries": args.queries,
         "load_avg": os.getloadavg(),
     }
 
@@ -107,8 +97,6 @@ def main() -> None:
     ap.add_argument("--openie", type=Path, required=True, help="an OpenIE file (bench_scale's gen-N/openie.json)")
     ap.add_argument("--queries", type=int, default=40, help="resets to time")
     ap.add_argument("--seed", type=int, default=0, help="seed of the resets")
-    ap.add_argument("--threads", default="1",
-                    help="thread counts of the walk to time side by side, alternating (e.g. 1,2)")
     ap.add_argument("--label", default="run", help="what this run is (e.g. base, now)")
     ap.add_argument("--out", type=Path, help="JSON file the run is appended to")
     args = ap.parse_args()

@@ -215,9 +215,6 @@ class RetrieveConfig:
     154.7 -> 130.9 ms, the same hits (``results/split_dense_1m.json``); at 10^5, where linking
     is the longer step beside the scan, 21.2 vs 21.5 ms (``split_dense_100k.json``), so the
     threshold lies between.
-    ``split_ppr_min_nodes``: on a graph of at least this many nodes the walk's passes over
-    every node (all but the core's iterations) run in two halves on two threads, bit-identical
-    to one (:mod:`graphmem.retrieve.ppr_split`; measured figures in the README).
     ``save_ann``: a memory in a directory keeps built graphs in its ``ann/`` sub-directory and
     the next process restores them instead of building (:mod:`graphmem.graph.ann_files`).
 
@@ -266,7 +263,6 @@ class RetrieveConfig:
     save_ann: bool = True
     int8_dense_min_rows: int = 50_000
     split_dense_min_rows: int = 500_000
-    split_ppr_min_nodes: int = 1_000_000
     local_ppr_min_nodes: int | None = None
     local_ppr_passages: int = 1_000
     local_ppr_eps: float = 1e-6
@@ -302,10 +298,6 @@ class RetrieveConfig:
             )
         if self.ann_min_rows < 1:
             raise ValueError(f"RetrieveConfig.ann_min_rows must be >= 1, got {self.ann_min_rows}")
-        if self.split_ppr_min_nodes < 1:
-            raise ValueError(
-                f"RetrieveConfig.split_ppr_min_nodes must be >= 1, got {self.split_ppr_min_nodes}"
-            )
         if self.split_dense_min_rows < 1:
             raise ValueError(
                 f"RetrieveConfig.split_dense_min_rows must be >= 1, got {self.split_dense_min_rows}"

@@ -23,7 +23,6 @@ upper triangles, which the symmetric Gauss-Seidel preconditioned solver
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import pairwise
 
 import numpy as np
 import scipy.sparse as sp
@@ -55,11 +54,7 @@ class Elimination:
     CSR arrays of ``K``'s strictly lower and strictly upper triangles. ``bound_weight[j]`` is
     ``v_j + sum_{i > j} v_i |K_ij|`` with ``v = sqrt(out) * core_scale`` over the core: the
     solver's stopping test multiplies its preconditioned residual by it to bound the true
-    residual (see :mod:`graphmem.retrieve._ppr_elim`). ``level_starts`` are the positions where
-    each level begins, then ``n_eliminated``: no entry of a level's rows points inside it, so
-    its rows can be pushed or solved in any order, or by two threads
-    (:mod:`graphmem.retrieve.ppr_split`); ``forward_split[l]`` is the position that halves
-    the entries of level ``l`` by their target. Arrays are read-only.
+    residual (see :mod:`graphmem.retrieve._ppr_elim`). Arrays are read-only.
     """
 
     damping: float
@@ -78,8 +73,6 @@ class Elimination:
     upper_data: np.ndarray
     core_scale: np.ndarray  # sqrt of the core's diagonal
     bound_weight: np.ndarray
-    level_starts: np.ndarray  # int64, one per level and n_eliminated last
-    forward_split: np.ndarray  # int64, one per level
 
     @property
     def n_core(self) -> int:
@@ -103,14 +96,6 @@ def _independent_low_degree(m: sp.csr_matrix, max_degree: int) -> np.ndarray:
     if neighbour_key.size:
         lowest[filled] = np.minimum.reduceat(neighbour_key, m.indptr[:-1][filled])
     return candidate & (key < lowest)
-
-
-def _median_target(lt: sp.csr_matrix, a: int, b: int) -> int:
-    """The position that halves the entries of rows ``a .. b - 1`` by target (``b`` if none)."""
-    targets = lt.indices[lt.indptr[a] : lt.indptr[b]]
-    if targets.size == 0:
-        return b
-    return int(np.partition(targets, targets.size // 2)[targets.size // 2])
 
 
 def build_elimination(
@@ -177,11 +162,6 @@ def build_elimination(
     lt.sort_indices()
     pivot_all = np.concatenate(pivots) if pivots else np.zeros(0)
     lt.data = lt.data / np.repeat(pivot_all, np.diff(lt.indptr))
-    level_starts = np.concatenate([[0], np.cumsum([r.size for r in rows_i])]).astype(np.int64)
-    forward_split = np.array(
-        [_median_target(lt, int(a), int(b)) for a, b in pairwise(level_starts)],
-        dtype=np.int64,
-    )
 
     diag = m.diagonal()
     scale = np.sqrt(diag)
@@ -217,8 +197,6 @@ def build_elimination(
         "upper_data": upper.data,
         "core_scale": scale,
         "bound_weight": bound_weight,
-        "level_starts": level_starts,
-        "forward_split": forward_split,
     }
 
     for arr in arrays.values():

@@ -83,18 +83,6 @@ def elimination_solve(
         zp = z[p]
         for k in range(lt_indptr[p], lt_indptr[p + 1]):
             z[lt_indices[k]] -= lt_data[k] * zp
-    result = core_solve(lp, li, ld, up, ui, ud, core_scale, bound_weight, z, ne, work, bound,
-                        max_iter)
-    backward_rows(lt_indptr, lt_indices, lt_data, pivot, 0, ne, z)
-    return result
-
-
-@njit(cache=True, nogil=True, fastmath=_FM)
-def core_solve(
-    lp, li, ld, up, ui, ud, core_scale, bound_weight, z, ne, work, bound, max_iter,
-):  # pragma: no cover - compiled
-    """The core's part of :func:`elimination_solve`: ``z[ne:]`` (pushed into by the
-    eliminated rows) solved in place by preconditioned conjugate gradients."""
     nc = core_scale.shape[0]
     b, s, w = work[:nc], work[nc : 2 * nc], work[2 * nc : 3 * nc]
     p, t, q = work[3 * nc : 4 * nc], work[4 * nc : 5 * nc], work[5 * nc : 6 * nc]
@@ -126,31 +114,12 @@ def core_solve(
     _backward(up, ui, ud, w, t)
     for i in range(nc):
         z[ne + i] = t[i] / core_scale[i]
-    return steps, err
-
-
-@njit(cache=True, nogil=True, fastmath=_FM)
-def forward_rows(lt_indptr, lt_indices, lt_data, a, b, lo, hi, z):  # pragma: no cover - compiled
-    """The forward push of eliminated rows ``a .. b - 1`` into the targets in ``lo .. hi - 1``
-    only: two threads given the two halves of a level's targets do all of its pushes, each
-    target updated in the order one thread would."""
-    for p in range(a, b):
-        zp = z[p]
-        for k in range(lt_indptr[p], lt_indptr[p + 1]):
-            q = lt_indices[k]
-            if lo <= q < hi:
-                z[q] -= lt_data[k] * zp
-
-
-@njit(cache=True, nogil=True, fastmath=_FM)
-def backward_rows(lt_indptr, lt_indices, lt_data, pivot, a, b, z):  # pragma: no cover - compiled
-    """Back substitution of eliminated rows ``b - 1`` down to ``a``: each reads only later
-    positions, so the rows of one level can be split between threads."""
-    for r in range(b - 1, a - 1, -1):
+    for r in range(ne - 1, -1, -1):
         acc = z[r] / pivot[r]
         for k in range(lt_indptr[r], lt_indptr[r + 1]):
             acc -= lt_data[k] * z[lt_indices[k]]
         z[r] = acc
+    return steps, err
 
 
 # The per-query passes around the solve, one compiled loop each: in numpy they were a dozen
@@ -173,10 +142,9 @@ def reset_summary(r):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
-def gather_reset(r, scale, nodes, sqrt_out, z, lo, hi):  # pragma: no cover - compiled
-    """``z[p] = r[nodes[p]] * scale / sqrt_out[p]`` for positions ``lo .. hi - 1``: the
-    right-hand side in position order."""
-    for p in range(lo, hi):
+def gather_reset(r, scale, nodes, sqrt_out, z):  # pragma: no cover - compiled
+    """``z[p] = r[nodes[p]] * scale / sqrt_out[p]``: the right-hand side in position order."""
+    for p in range(nodes.shape[0]):
         z[p] = r[nodes[p]] * scale / sqrt_out[p]
 
 
@@ -186,36 +154,13 @@ def scatter_walk(r, scale, nodes, sqrt_out, z, x):  # pragma: no cover - compile
     a dangling node keeps, also one whose edges all weigh zero), the connected ones are then
     set to ``z * sqrt_out`` clipped at 0 (round-off can leave -1e-17 where the walk never
     reaches), and all are scaled to sum 1."""
-    fill_reset(r, scale, x, 0, x.shape[0])
-    fill_walk(nodes, sqrt_out, z, x, 0, nodes.shape[0])
-    scale_range(x, 1.0 / total(x), 0, x.shape[0])
-
-
-@njit(cache=True, nogil=True)
-def fill_reset(r, scale, x, lo, hi):  # pragma: no cover - compiled
-    """``x[i] = r[i] * scale`` for ``i`` in ``lo .. hi - 1``."""
-    for i in range(lo, hi):
-        x[i] = r[i] * scale
-
-
-@njit(cache=True, nogil=True)
-def fill_walk(nodes, sqrt_out, z, x, lo, hi):  # pragma: no cover - compiled
-    """``x[nodes[p]] = max(z[p] * sqrt_out[p], 0)`` for positions ``lo .. hi - 1``."""
-    for p in range(lo, hi):
-        x[nodes[p]] = max(z[p] * sqrt_out[p], 0.0)
-
-
-@njit(cache=True, nogil=True)
-def total(x):  # pragma: no cover - compiled
-    """``sum(x)`` in index order (the order the result's scale depends on)."""
-    t = 0.0
     for i in range(x.shape[0]):
-        t += x[i]
-    return t
-
-
-@njit(cache=True, nogil=True)
-def scale_range(x, factor, lo, hi):  # pragma: no cover - compiled
-    """``x[i] *= factor`` for ``i`` in ``lo .. hi - 1``."""
-    for i in range(lo, hi):
-        x[i] *= factor
+        x[i] = r[i] * scale
+    for p in range(nodes.shape[0]):
+        x[nodes[p]] = max(z[p] * sqrt_out[p], 0.0)
+    total = 0.0
+    for i in range(x.shape[0]):
+        total += x[i]
+    inv = 1.0 / total
+    for i in range(x.shape[0]):
+        x[i] *= inv

@@ -13,13 +13,13 @@ the tail, which enters the walk as a small seed weight, is approximate.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 import numpy as np
 
 from graphmem.config import RetrieveConfig
 from graphmem.graph.index import GraphIndex
-from graphmem.retrieve.threads import on_thread
 
 __all__ = ["RESCORE_MARGIN", "dense_scores", "start_dense_scores"]
 
@@ -53,12 +53,35 @@ def _int8_scores_split(codes: np.ndarray, scales: np.ndarray, query: np.ndarray)
 
     half = len(codes) // 2
     out = np.empty(len(codes), dtype=np.float64)
-    second = on_thread(lambda: int8_scores(codes[half:], scales[half:], query), "graphmem-dense-half")
+    second = _on_thread(lambda: int8_scores(codes[half:], scales[half:], query), "graphmem-dense-half")
     try:
         out[:half] = int8_scores(codes[:half], scales[:half], query)
     finally:
         out[half:] = second()  # joined even when the first half failed
     return out
+
+
+def _on_thread(fn: Callable[[], np.ndarray], name: str) -> Callable[[], np.ndarray]:
+    """``fn()`` begun now on a daemon thread; the function returned joins it and gives its
+    result, or raises its error in the caller's thread."""
+    done: dict[str, object] = {}
+
+    def run() -> None:
+        try:
+            done["value"] = fn()
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller, which raises it
+            done["error"] = exc
+
+    worker = threading.Thread(target=run, name=name, daemon=True)
+    worker.start()
+
+    def wait() -> np.ndarray:
+        worker.join()
+        if "error" in done:
+            raise done["error"]  # type: ignore[misc]
+        return done["value"]  # type: ignore[return-value]
+
+    return wait
 
 
 def start_dense_scores(
@@ -74,4 +97,4 @@ def start_dense_scores(
     if index.passage_codes(config.int8_dense_min_rows) is None:
         scores = dense_scores(index, query, config)
         return lambda: scores
-    return on_thread(lambda: dense_scores(index, query, config), "graphmem-dense-scan")
+    return _on_thread(lambda: dense_scores(index, query, config), "graphmem-dense-scan")

@@ -130,7 +130,6 @@ def personalized_pagerank(
     damping: float = 0.5,
     tol: float = 1e-10,
     max_iter: int = 100,
-    threads: int = 1,
 ) -> np.ndarray:
     """Personalized PageRank scores for one query (the fast path retrieval uses): float64 array
     summing to 1, solved as a linear system, not by iterating the walk.
@@ -150,14 +149,8 @@ def personalized_pagerank(
     ones in L1. If the bound is still above ``tol`` after ``max_iter`` steps, a
     ``RuntimeWarning`` is issued and the last iterate is returned. Raises ``ValueError`` for a
     malformed ``reset`` or out-of-range parameters.
-
-    ``threads=2`` runs the passes over every node (all but the core's iterations) in two
-    halves, the second on a thread of its own (:mod:`graphmem.retrieve.ppr_split`): the same
-    result bit for bit, worth it on graphs of about a million nodes and more.
     """
     damping, tol, max_iter = _check_params(damping, tol, max_iter)
-    if threads not in (1, 2):
-        raise ValueError(f"threads must be 1 or 2, got {threads!r}")
     n = transition.n
     from graphmem.retrieve._ppr_elim import (
         elimination_solve,
@@ -179,24 +172,19 @@ def personalized_pagerank(
         scale = 1.0
     e = transition.elimination(damping)
     work = _scratch(e.nodes.size + 6 * e.n_core)
-    x = np.empty(n)
-    if threads == 2:
-        from graphmem.retrieve.ppr_split import split_solve
-
-        _, err = split_solve(e, r, scale, work, tol * (1.0 - damping), max_iter, x)
-    else:
-        z = work[: e.nodes.size]
-        gather_reset(r, scale, e.nodes, e.sqrt_out, z, 0, e.nodes.size)
-        _, err = elimination_solve(
-            e.lt_indptr, e.lt_indices, e.lt_data, e.pivot,
-            e.lower_indptr, e.lower_indices, e.lower_data, e.upper_indptr, e.upper_indices,
-            e.upper_data, e.core_scale, e.bound_weight, z, work[e.nodes.size :],
-            tol * (1.0 - damping), max_iter,
-        )
-        scatter_walk(r, scale, e.nodes, e.sqrt_out, z, x)
+    z = work[: e.nodes.size]
+    gather_reset(r, scale, e.nodes, e.sqrt_out, z)
+    _, err = elimination_solve(
+        e.lt_indptr, e.lt_indices, e.lt_data, e.pivot,
+        e.lower_indptr, e.lower_indices, e.lower_data, e.upper_indptr, e.upper_indices,
+        e.upper_data, e.core_scale, e.bound_weight, z, work[e.nodes.size :],
+        tol * (1.0 - damping), max_iter,
+    )
     if err >= tol * (1.0 - damping):
         _warn_unconverged("personalized_pagerank", max_iter, "L1 error bound",
                           err / (1.0 - damping), tol)
+    x = np.empty(n)
+    scatter_walk(r, scale, e.nodes, e.sqrt_out, z, x)
     return x
 
 

@@ -247,8 +247,7 @@ def walk_scores(index: GraphIndex, reset: np.ndarray, config: RetrieveConfig) ->
         built = t.has_elimination(config.damping)
         started = time.perf_counter()
         scores = personalized_pagerank(
-            t, reset, damping=config.damping, tol=config.tol, max_iter=config.max_iter,
-            threads=2 if t.n >= config.split_ppr_min_nodes else 1,
+            t, reset, damping=config.damping, tol=config.tol, max_iter=config.max_iter
         )
         if built:  # a solve alone, not its build: what the next graph's deferral weighs
             deferral.record_solve(config.damping, time.perf_counter() - started)

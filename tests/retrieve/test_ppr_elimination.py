@@ -51,8 +51,6 @@ def test_worked_example_path_is_eliminated_whole() -> None:
     assert e.lt_indptr.tolist() == [0, 1, 2, 2]
     assert e.lt_indices.tolist() == [2, 2]  # both point at node 1's position
     assert e.lt_data.tolist() == pytest.approx([-0.5 / math.sqrt(3), -1 / math.sqrt(6)], abs=1e-15)
-    assert e.level_starts.tolist() == [0, 2, 3]  # levels {0, 2} and {1}
-    assert e.forward_split.tolist() == [2, 3]  # level 1's targets are all 2; level 2 has none
     x = personalized_pagerank(transition, np.array([1.0, 0.0, 0.0, 0.5]), max_iter=1)
     assert l1(x, [4 / 9, 4 / 15, 4 / 45, 1 / 5]) < 1e-15
 
@@ -129,38 +127,3 @@ def test_elimination_is_cached_per_damping_and_deterministic() -> None:
     again = build_transition(adjacency_from_edges(120, edges)).elimination(0.5)
     for name in ("nodes", "pivot", "lt_indices", "lt_data", "upper_data", "bound_weight"):
         assert np.array_equal(getattr(first, name), getattr(again, name)), name
-
-
-@pytest.mark.parametrize("seed", range(4))
-def test_two_thread_solve_is_the_one_thread_solve_bit_for_bit(seed: int) -> None:
-    # several levels, a core, isolated nodes (reset mass kept) and a sparse or dense reset
-    n = 500
-    edges = [(u, v, w) for u, v, w in random_graph(n, 4, seed) if u < 480 and v < 480]
-    transition = build_transition(adjacency_from_edges(n, edges))
-    e = transition.elimination(0.5)
-    assert e.level_starts.size >= 3 and e.n_core > 0
-    rng = np.random.default_rng(seed)
-    for reset in (np.where(rng.random(n) < 0.05, rng.random(n), 0.0) + (np.arange(n) == 7),
-                  rng.random(n) * 0.05):
-        one = personalized_pagerank(transition, reset, tol=1e-10)
-        two = personalized_pagerank(transition, reset, tol=1e-10, threads=2)
-        assert one.tobytes() == two.tobytes()
-    with pytest.raises(ValueError, match="threads must be 1 or 2, got 3"):
-        personalized_pagerank(transition, np.ones(n), threads=3)
-
-
-def test_retrieval_splits_the_walk_from_split_ppr_min_nodes(memory_factory) -> None:
-    from graphmem.config import MemoryConfig, RetrieveConfig
-
-    docs = ["Odile Varga wrote the novel The Salt Lantern in 1961.",
-            "Odile Varga was born in Pellavon, a town in the Merrow valley.",
-            "The Merrow valley is known for its slate quarries."]
-    question = "In which valley was the author of The Salt Lantern born?"
-    one = memory_factory()
-    one.add(docs)
-    split = memory_factory(config=MemoryConfig(retrieve=RetrieveConfig(split_ppr_min_nodes=1)))
-    split.add(docs)
-    got, want = split.retrieve(question, top_k=3), one.retrieve(question, top_k=3)
-    assert [(h.doc_id, h.score) for h in got] == [(h.doc_id, h.score) for h in want]
-    with pytest.raises(ValueError, match="split_ppr_min_nodes must be >= 1, got 0"):
-        RetrieveConfig(split_ppr_min_nodes=0)
