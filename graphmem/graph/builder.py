@@ -24,8 +24,8 @@ from graphmem.config import ChunkConfig, GraphConfig
 from graphmem.embed import Embedder
 from graphmem.errors import ConflictError, InputError
 from graphmem.extract import Extractor
-from graphmem.graph.index import NOUN_PHRASE, GraphIndex, synonym_eligible
-from graphmem.graph.synonyms import synonym_pairs
+from graphmem.graph.index import NOUN_PHRASE, GraphIndex
+from graphmem.graph.synonyms import synonym_eligible, synonym_pairs
 from graphmem.graph.synonyms_ann import synonym_pairs_ann
 from graphmem.graph.titles import title_names, with_title
 from graphmem.ids import chunk_id_for, content_hash, doc_id_for

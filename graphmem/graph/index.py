@@ -23,6 +23,7 @@ from graphmem.graph.ann import TableAnn
 from graphmem.graph.ann_files import SAVE_GROWTH, AnnFiles
 from graphmem.graph.lexical import DIALOGUE_KEY, LexicalIndex, passage_texts
 from graphmem.graph.quantize import TableCodes
+from graphmem.graph.synonyms import synonym_eligible
 from graphmem.graph.tables import Table, append_edges
 from graphmem.graph.transition import Transition, build_transition
 from graphmem.store.base import Store
@@ -40,18 +41,6 @@ log = logging.getLogger(__name__)
 # Entity kinds from NER that query linking may match by name; plain noun phrases ("NP") are
 # reached through facts instead, because common words would otherwise seed the walk.
 NOUN_PHRASE = "NP"
-# Kinds excluded from synonym edges: their names embed close together whatever they denote
-# ("march 29, 1966" vs "june 20, 1966" score 0.94 with MiniLM), which on the 2Wiki corpus made
-# dates the majority of all synonym edges and joined unrelated passages.
-NO_SYNONYM_KINDS = frozenset({"DATE", "TIME"})
-
-
-def synonym_eligible(name: str, kind: str) -> bool:
-    """Whether an entity takes part in synonym edges: not a date/time, and spelled with letters
-    (in any script), since numbers alone say nothing about identity."""
-    return kind not in NO_SYNONYM_KINDS and any(ch.isalpha() for ch in name)
-
-
 class GraphIndex:
     """Matrices and graph for retrieval. Not thread-safe for concurrent refresh; the facade locks."""
 
@@ -295,9 +284,24 @@ class GraphIndex:
     def n_facts(self) -> int:
         return len(self.facts.ids)
 
+    @property
+    def transition(self) -> Transition:
+        """The walk's matrices for the current adjacency, built on first use after a refresh,
+        so a memory that only writes (the server's writer, an import) never builds them: on the
+        2Wiki memory they were half of every refresh (15 of 30 ms). Its elimination cost starts
+        from the last graph built, scaled by entries (:mod:`graphmem.graph.deferral`)."""
+        if self._walk_graph is None:
+            before = self._last_walk.symmetric.nnz
+            cost = self._last_walk.deferral.cost_for(self.adjacency.nnz / before) if before else None
+            self._walk_graph = build_transition(self.adjacency, exactly_symmetric=True,
+                                                elimination_cost=cost)
+            self._last_walk = self._walk_graph
+        return self._walk_graph
+
     def _build_graph_empty(self) -> None:
         self.adjacency = sp.csr_matrix((0, 0))
-        self.transition: Transition = build_transition(self.adjacency)
+        self._walk_graph: Transition | None = build_transition(self.adjacency)
+        self._last_walk: Transition = self._walk_graph
         self.fact_subject = np.zeros(0, dtype=np.int64)
         self.fact_object = np.zeros(0, dtype=np.int64)
         self.fact_chunks = sp.csr_matrix((0, 0), dtype=np.float32)
@@ -392,8 +396,4 @@ class GraphIndex:
         upper = sp.coo_matrix((w, (u, v)), shape=(n, n)).tocsr()
         self.adjacency = (upper + upper.T).tocsr()
         lap("adjacency")
-        before = self.transition.symmetric.nnz  # the last graph's costs, scaled to this one
-        cost = self.transition.deferral.cost_for(self.adjacency.nnz / before) if before else None
-        self.transition = build_transition(self.adjacency, exactly_symmetric=True,
-                                           elimination_cost=cost)
-        lap("transition")
+        self._walk_graph = None  # built by the first walk: a write never uses it

@@ -152,3 +152,23 @@ def test_refreshed_index_equals_a_fresh_build(memory_factory, seed):
     reader.close()
     assert any(s.startswith("delete ") for s in log) and any(s.startswith("add") for s in log)
     assert {"appended", "full"} <= kinds  # both refresh paths were compared
+
+
+def test_a_write_leaves_the_walk_graph_to_the_first_walk(memory_factory):
+    memory = memory_factory("lazy")
+    memory.add([Document(TEXTS[0][0], id="doc-0")])
+    index = memory.index()
+    assert index.generation == memory.store.generation()  # refreshed by the write...
+    assert index._walk_graph is None  # ...without building the walk's matrices
+    memory.retrieve(TEXTS[0][0], top_k=1)
+    built = index._walk_graph
+    assert built is not None and index.transition is built  # built once, then kept
+    assert built.n == index.adjacency.shape[0] == index.n_entities + index.n_chunks
+    memory.add([Document(TEXTS[1][0], id="doc-1")])
+    assert memory.index() is index and index._walk_graph is None
+    assert index.transition is not built and index.transition.n == index.adjacency.shape[0]
+    other = Memory(memory.path, memory.config, embedder=memory.embedder, extractor=memory.extractor)
+    try:
+        assert hits(memory, "default") == hits(other, "default")  # as a fresh load walks
+    finally:
+        other.close()
