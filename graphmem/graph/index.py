@@ -21,6 +21,7 @@ from graphmem.config import GraphConfig, TemporalConfig
 from graphmem.errors import MissingDependencyError
 from graphmem.graph.ann import TableAnn
 from graphmem.graph.ann_files import SAVE_GROWTH, AnnFiles
+from graphmem.graph.deferral import Deferral
 from graphmem.graph.lexical import DIALOGUE_KEY, LexicalIndex, passage_texts
 from graphmem.graph.quantize import TableCodes
 from graphmem.graph.synonyms import synonym_eligible
@@ -291,17 +292,17 @@ class GraphIndex:
         2Wiki memory they were half of every refresh (15 of 30 ms). Its elimination cost starts
         from the last graph built, scaled by entries (:mod:`graphmem.graph.deferral`)."""
         if self._walk_graph is None:
-            before = self._last_walk.symmetric.nnz
-            cost = self._last_walk.deferral.cost_for(self.adjacency.nnz / before) if before else None
+            before, deferral = self._last_walk  # not the whole last graph: it may be large
+            cost = deferral.cost_for(self.adjacency.nnz / before) if before else None
             self._walk_graph = build_transition(self.adjacency, exactly_symmetric=True,
                                                 elimination_cost=cost)
-            self._last_walk = self._walk_graph
+            self._last_walk = (self._walk_graph.symmetric.nnz, self._walk_graph.deferral)
         return self._walk_graph
 
     def _build_graph_empty(self) -> None:
         self.adjacency = sp.csr_matrix((0, 0))
         self._walk_graph: Transition | None = build_transition(self.adjacency)
-        self._last_walk: Transition = self._walk_graph
+        self._last_walk: tuple[int, Deferral] = (0, self._walk_graph.deferral)
         self.fact_subject = np.zeros(0, dtype=np.int64)
         self.fact_object = np.zeros(0, dtype=np.int64)
         self.fact_chunks = sp.csr_matrix((0, 0), dtype=np.float32)
