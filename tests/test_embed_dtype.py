@@ -1,0 +1,42 @@
+"""``EmbedConfig.dtype="auto"``: bfloat16 only where the CPU multiplies it natively."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+import torch
+
+from graphmem.config import EmbedConfig
+from graphmem.embed.sentence_transformers import SentenceTransformerEmbedder, native_dtype
+
+
+def _cpu(bf16: bool, amx: bool) -> SimpleNamespace:
+    """The two feature checks of ``torch.cpu`` (the edge we do not own), answering as given."""
+    return SimpleNamespace(cpu=SimpleNamespace(_is_avx512_bf16_supported=lambda: bf16,
+                                               _is_amx_tile_supported=lambda: amx))
+
+
+def test_auto_picks_bfloat16_only_with_native_support() -> None:
+    assert native_dtype(_cpu(True, False)) == "bfloat16"
+    assert native_dtype(_cpu(False, True)) == "bfloat16"
+    assert native_dtype(_cpu(False, False)) == "float32"
+    assert native_dtype(SimpleNamespace(cpu=SimpleNamespace())) == "float32"  # a torch without the checks
+    assert EmbedConfig().dtype == "auto"
+
+
+def test_the_loaded_model_runs_in_the_dtype_auto_chose() -> None:
+    chosen = native_dtype(torch)
+    embedder = SentenceTransformerEmbedder(EmbedConfig(threads=1))
+    assert next(embedder.model.parameters()).dtype == getattr(torch, chosen)
+    pinned = SentenceTransformerEmbedder(EmbedConfig(dtype="float32", threads=1))
+    assert pinned.name == embedder.name  # one store serves both
+    vectors, exact = embedder.encode(["Odile Varga was born in Pellavon."]), pinned.encode(
+        ["Odile Varga was born in Pellavon."])
+    assert float((vectors * exact).sum()) > 0.999
+
+
+def test_an_unknown_dtype_is_named_when_the_model_loads() -> None:
+    embedder = SentenceTransformerEmbedder(EmbedConfig(dtype="float64"))
+    with pytest.raises(ValueError, match="EmbedConfig.dtype must be 'auto' or one of .*'float64'"):
+        embedder.encode(["x"])
