@@ -16,7 +16,8 @@ import numpy as np
 import pytest
 
 from graphmem import Document, Memory
-from graphmem.config import GraphConfig, MemoryConfig
+from graphmem.config import EmbedConfig, GraphConfig, MemoryConfig
+from graphmem.embed.sentence_transformers import SentenceTransformerEmbedder
 from graphmem.store.base import Store
 
 # Three titles whose entities are all within synonym distance of each other (MiniLM cosine:
@@ -69,9 +70,12 @@ def test_top_k_makes_pairs_depend_on_arrival_order(tmp_path, embedder, extractor
     }
 
 
-def test_a_names_vector_depends_on_the_texts_embedded_with_it(embedder):
+def test_a_names_vector_depends_on_the_texts_embedded_with_it():
     """The second source of order dependence: padding to the longest text of a call moves a
-    name's vector in its last digits, so a pair near the threshold can flip with the batching."""
+    name's vector in its last digits, so a pair near the threshold can flip with the batching.
+    Shown in bfloat16, the dtype ``EmbedConfig(dtype="auto")`` runs on CPUs that multiply it
+    natively (on others it runs float32, where the move measured 6e-8 on an AMD EPYC)."""
+    embedder = SentenceTransformerEmbedder(EmbedConfig(dtype="bfloat16", threads=1))
     name = "salt lantern novel"
     company = "odile marchetti was born in pellavon and later worked in askel valley " * 4
     alone = embedder.encode([name])[0]
