@@ -1,4 +1,4 @@
-"""``EmbedConfig.dtype="auto"``: bfloat16 only where the CPU multiplies it natively."""
+"""``EmbedConfig(dtype="auto")``: bfloat16 only where the CPU multiplies it natively."""
 
 from __future__ import annotations
 
@@ -22,12 +22,12 @@ def test_auto_picks_bfloat16_only_with_native_support() -> None:
     assert native_dtype(_cpu(False, True)) == "bfloat16"
     assert native_dtype(_cpu(False, False)) == "float32"
     assert native_dtype(SimpleNamespace(cpu=SimpleNamespace())) == "float32"  # a torch without the checks
-    assert EmbedConfig().dtype == "auto"
+    assert EmbedConfig().dtype == "bfloat16"  # the default; "auto" is opt-in
 
 
 def test_the_loaded_model_runs_in_the_dtype_auto_chose() -> None:
     chosen = native_dtype(torch)
-    embedder = SentenceTransformerEmbedder(EmbedConfig(threads=1))
+    embedder = SentenceTransformerEmbedder(EmbedConfig(dtype="auto", threads=1))
     assert next(embedder.model.parameters()).dtype == getattr(torch, chosen)
     pinned = SentenceTransformerEmbedder(EmbedConfig(dtype="float32", threads=1))
     assert pinned.name == embedder.name  # one store serves both

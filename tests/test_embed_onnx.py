@@ -59,9 +59,11 @@ FP32_MIN_COSINE = 0.999
 (the default) and 0.99999 against float32 on these strings."""
 
 INT8_MIN_COSINE = 0.97
-INT8_MEAN_COSINE = 0.99
+INT8_MEAN_COSINE = 0.985
 """int8 against fp32: measured minimum 0.978 (the one-letter "x"; 0.987 for the rest) and mean
-0.991 on these strings (0.995 mean on 256 MuSiQue passages), bounded a little below."""
+0.991 on these strings on a Xeon with AVX-512 VNNI (0.995 mean on 256 MuSiQue passages), and
+mean 0.989 on an AMD EPYC with AVX2 only, where ONNX Runtime's int8 kernels differ; bounded a
+little below both."""
 
 
 @pytest.fixture(scope="session")
