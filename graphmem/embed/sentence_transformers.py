@@ -49,6 +49,7 @@ def native_dtype(torch: Any) -> str:
     native = any(bool(getattr(cpu, name, lambda: False)()) for name in checks)
     return "bfloat16" if native else "float32"
 
+
 class SentenceTransformerEmbedder:
     """Embeds with a sentence-transformers model, loaded lazily on first use (torch import and
     weight loading take seconds; opening a store to count rows should not pay for them)."""
