@@ -3,9 +3,10 @@
 Why: every commit makes every reader's :class:`GraphIndex` refresh before its next retrieval,
 and the writer refreshes its own. This measures that refresh after a small add, stage by stage
 (``GraphIndex.timings``: SQL reads, provenance matrices, temporal groups, validity, adjacency;
-the walk's transition matrices too before they were left to the first walk), for the append-only path and for the full path a deletion forces (which is what
-every refresh did before the append-only path existed), and checks after each add that the two
-indexes hold the same arrays.
+the walk's transition matrices too before they were left to the first walk), for the
+append-only path and for the full path a deletion forces (which is what every refresh did
+before the append-only path existed), and checks after each add that the two indexes hold the
+same arrays.
 
 No models are loaded: each add is a synthetic :class:`WriteBatch` shaped like one 2Wiki
 document (one passage, mentions of existing and new entities, facts among them, a synonym
