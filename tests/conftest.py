@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from pathlib import Path
 
@@ -15,6 +16,11 @@ from graphmem.extract import SpacyExtractor
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
 EXAMPLES = ROOT / "examples"
+
+# EmbedConfig(dtype="auto") would run bfloat16 on CPUs that multiply it natively and float32
+# elsewhere; the expected rankings below hold for one dtype, so every memory of the suite (in
+# this process, CliRunner commands and the servers it starts) embeds in float32 on every host.
+os.environ["GRAPHMEM_EMBED_DTYPE"] = "float32"
 
 
 @pytest.fixture(scope="session")

@@ -8,8 +8,9 @@ Any other name or local path is passed to sentence-transformers unchanged.
 from __future__ import annotations
 
 import logging
+import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,11 @@ def resolve_model_path(name: str) -> str:
     return name
 
 
+#: Environment variable that fixes what ``EmbedConfig(dtype="auto")`` resolves to, e.g. so that
+#: machines with and without native bfloat16 compute the same vectors (the test suite sets it).
+DTYPE_ENV = "GRAPHMEM_EMBED_DTYPE"
+
+
 def native_dtype(torch: Any) -> str:
     """``"bfloat16"`` when this CPU multiplies bfloat16 in hardware (AVX512-BF16 or AMX tiles,
     as torch's CPU feature checks report), else ``"float32"``: without it torch emulates
@@ -48,6 +54,13 @@ def native_dtype(torch: Any) -> str:
     checks = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
     native = any(bool(getattr(cpu, name, lambda: False)()) for name in checks)
     return "bfloat16" if native else "float32"
+
+
+def auto_dtype(torch: Any, environ: Mapping[str, str]) -> str:
+    """What ``dtype="auto"`` runs: ``environ[DTYPE_ENV]`` when set (checked when the model
+    loads), else :func:`native_dtype`. An explicit ``EmbedConfig.dtype`` never reads it."""
+    pinned = environ.get(DTYPE_ENV, "").strip()
+    return pinned if pinned else native_dtype(torch)
 
 
 class SentenceTransformerEmbedder:
@@ -86,11 +99,11 @@ class SentenceTransformerEmbedder:
             log.info("torch threads: %d", self.config.threads)
         path = resolve_model_path(self.name)
         dtype = {"bfloat16": torch.bfloat16, "float16": torch.float16, "float32": torch.float32}
-        chosen = native_dtype(torch) if self.config.dtype == "auto" else self.config.dtype
+        auto = self.config.dtype == "auto"
+        chosen = auto_dtype(torch, os.environ) if auto else self.config.dtype
         if chosen not in dtype:
-            raise ValueError(
-                f"EmbedConfig.dtype must be 'auto' or one of {sorted(dtype)}, got {chosen!r}"
-            )
+            where = f"{DTYPE_ENV} (read by EmbedConfig.dtype='auto')" if auto else "EmbedConfig.dtype"
+            raise ValueError(f"{where} must be one of {sorted(dtype)}, got {chosen!r}")
         try:
             model = SentenceTransformer(
                 path,

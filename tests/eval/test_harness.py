@@ -35,8 +35,9 @@ def musique_file(tmp_path: Path) -> Path:
     return write(tmp_path / "musique.json", MUSIQUE)
 
 
-# Every question's full ranking (8 documents), pinned: real spaCy, real MiniLM, no tie within
-# reach of float noise (the closest neighbours differ by 0.002 in cosine and 2% in PPR score).
+# Every question's full ranking (8 documents), pinned: real spaCy, real MiniLM in float32 (as
+# conftest fixes), no tie within reach of float noise (the closest neighbours differ by 5e-4 in
+# cosine, q1's Brackwater and Tobias Renn, and 0.4% in PPR score; in bfloat16 those two swap).
 # graphmem differs from dense where the graph carries a hop: q2's second gold passage
 # (Ostrelund, which the first, Marisol Vantongeren's, names) rises from 4th to 2nd.
 RANKINGS = {
@@ -49,7 +50,7 @@ RANKINGS = {
          "Quillfeather Observatory", "Marisol Vantongeren", "Valdoria", "Ostrelund"],
     ],
     "dense": [
-        ["Quillfeather Observatory", "The Glass Heron", "Tobias Renn", "Brackwater",
+        ["Quillfeather Observatory", "The Glass Heron", "Brackwater", "Tobias Renn",
          "Marisol Vantongeren", "Valdoria", "Sarn estuary", "Ostrelund"],
         ["Marisol Vantongeren", "Valdoria", "Quillfeather Observatory", "Ostrelund",
          "Tobias Renn", "Sarn estuary", "Brackwater", "The Glass Heron"],

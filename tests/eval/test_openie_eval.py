@@ -73,8 +73,9 @@ def openie_docs() -> list[dict[str, Any]]:
 
 
 TITLES = [p["title"] for p in CORPUS]
-# pinned (real MiniLM; 9 documents each). The file's facts carry q2 from Marisol Vantongeren
-# to Ostrelund (4th by dense, 2nd here) and q3 from The Glass Heron to Valdoria.
+# pinned (real MiniLM in float32, as conftest fixes; 9 documents each). The file's facts carry
+# q2 from Marisol Vantongeren to Ostrelund (4th by dense, 2nd here) and q3 from The Glass Heron
+# to Valdoria.
 GRAPHMEM = [
     ["Quillfeather Observatory", "Brackwater", "The Glass Heron", "Tobias Renn", "Meriva",
      "Marisol Vantongeren", "Valdoria", "Sarn estuary", "Ostrelund"],
@@ -84,7 +85,7 @@ GRAPHMEM = [
      "Quillfeather Observatory", "Marisol Vantongeren", "Meriva", "Ostrelund"],
 ]
 DENSE = [
-    ["Quillfeather Observatory", "The Glass Heron", "Tobias Renn", "Brackwater", "Meriva",
+    ["Quillfeather Observatory", "The Glass Heron", "Brackwater", "Tobias Renn", "Meriva",
      "Marisol Vantongeren", "Valdoria", "Sarn estuary", "Ostrelund"],
     ["Marisol Vantongeren", "Valdoria", "Quillfeather Observatory", "Meriva", "Ostrelund",
      "Tobias Renn", "Sarn estuary", "Brackwater", "The Glass Heron"],
