@@ -5,7 +5,7 @@ questions whose top 5 passages are the same under both (in order; as a set; the 
 set). Synthetic vectors, as the store's.
 
 Each setting is ``name:field=value[,field=value...]`` over ``RetrieveConfig`` fields that take
-integers or floats, e.g.
+integers, floats or booleans (``true``/``false``), e.g.
 
     python benchmarks/retrieve_config_ab.py --store /work/scale-stores/store-100000-synthetic \\
         --questions /work/scale-stores/gen-100000/questions.json \\
@@ -36,13 +36,17 @@ from graphmem.ids import doc_id_for
 def parse_setting(text: str, base: MemoryConfig) -> tuple[str, MemoryConfig]:
     """``name:field=value,...`` -> (name, the config with those retrieve fields replaced)."""
     name, _, body = text.partition(":")
-    numeric = {f.name: f.type for f in fields(RetrieveConfig) if f.type in ("int", "float")}
-    changes: dict[str, int | float] = {}
+    kinds = ("int", "float", "int | None", "bool")
+    numeric = {f.name: f.type for f in fields(RetrieveConfig) if f.type in kinds}
+    changes: dict[str, int | float | bool] = {}
     for item in filter(None, body.split(",")):
         key, _, value = item.partition("=")
         if key not in numeric:
-            raise SystemExit(f"--a/--b {text!r}: {key!r} is not a numeric RetrieveConfig field")
-        changes[key] = int(value) if numeric[key] == "int" else float(value)
+            raise SystemExit(f"--a/--b {text!r}: {key!r} is not a numeric or boolean "
+                             "RetrieveConfig field")
+        kind = numeric[key]
+        changes[key] = (value.lower() in ("1", "true", "yes") if kind == "bool"
+                        else float(value) if kind == "float" else int(value))
     return name, replace(base, retrieve=replace(base.retrieve, **changes))
 
 

@@ -229,11 +229,13 @@ class RetrieveConfig:
     runs PPR by local forward push (:mod:`graphmem.retrieve.ppr_push`), whose work does not grow
     with the graph, instead of conjugate gradients over every node, from a sparse reset: the
     entity seeds and only the ``local_ppr_passages`` passages of highest prior, pushed until no
-    node holds more residual than ``local_ppr_eps`` times its edge weight. Opt-in: its cost grew
-    like nodes^0.39 against the exact walk's ^1.05 (10^4 to 10^5 synthetic passages), but the
-    two are about even at 180k nodes (4.5 vs 5.4 ms) and Recall@5 of the synthetic questions
-    there fell 0.447 -> 0.427 (second hops: the dropped tail of the passage prior); forced on,
-    the dev sets moved by at most 0.013 (``benchmarks/local_ppr_quality.py``, ``ppr_scale.py``; figures in the README).
+    node holds more residual than ``local_ppr_eps`` times its edge weight. Its cost grew like
+    nodes^0.39 against the exact walk's ^1.05 (10^4 to 10^5 synthetic passages; about even at
+    180k nodes, 4.5 vs 5.4 ms). ``local_ppr_tail`` (on) folds the other passages' prior back in
+    as its mean times a once-per-graph solve plus each one's own deviation
+    (:mod:`graphmem.retrieve.local_walk`): on the synthetic 10^5 memory Recall@2/@5 0.4256 /
+    0.4478 against the exact walk's 0.4267 / 0.4472, where dropping the tail (off) gave 0.4122 /
+    0.4272 (``benchmarks/retrieve_config_ab.py``; figures in the README).
 
     ``defer_elimination`` (off by default): after a refresh, PPR solves by conjugate gradients
     over the whole graph until what those solves cost beyond eliminated ones adds up to the
@@ -273,6 +275,7 @@ class RetrieveConfig:
     local_ppr_min_nodes: int | None = None
     local_ppr_passages: int = 1_000
     local_ppr_eps: float = 1e-6
+    local_ppr_tail: bool = True
     defer_elimination: bool = False
 
     def __post_init__(self) -> None:

@@ -89,7 +89,7 @@ def trace_query(
         mode, scores = "dense", np.concatenate([np.zeros(n_e), seeds.dense])
     else:
         mode = "ppr"
-        scores = walk_scores(index, seeds.reset, config)
+        scores = walk_scores(index, seeds.reset, config, scope is None or scope.existing is None)
     seed_weights = dict(zip(seeds.entity_positions, (w for _, w in seeds.seed_entities)))
     lonely = [c for c in (int(index.lonely_passage[e]) for e in seed_weights) if c >= 0]
     entities = sorted(set(_top(scores[:n_e], keep).tolist()) | set(seed_weights))

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -60,6 +61,9 @@ class Transition:
     deferral: Deferral = field(default_factory=Deferral, repr=False)  # when to build (see there)
     _eliminations: dict[float, Elimination] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _memo: dict[Hashable, Any] = field(default_factory=dict, repr=False)
+    _memo_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)  # apart:
+    # a memo's build may solve, and the solve builds the elimination under ``_lock``
 
     def has_elimination(self, damping: float) -> bool:
         """Whether :meth:`elimination` for ``damping`` is built (so costs nothing more)."""
@@ -88,6 +92,21 @@ class Transition:
                     self._eliminations.pop(next(iter(self._eliminations)))
                 self._eliminations[key] = found
                 self.deferral.record_built(key, time.perf_counter() - started)
+        return found
+
+    def memo(self, key: Hashable, build: Callable[[], Any]) -> Any:
+        """``build()``, run once per ``key`` for this graph and kept while the graph is (e.g. a
+        solve whose reset does not depend on the query); thread-safe, at most eight keys."""
+        found = self._memo.get(key)
+        if found is not None:
+            return found
+        with self._memo_lock:
+            found = self._memo.get(key)
+            if found is None:
+                found = build()
+                if len(self._memo) >= 8:
+                    self._memo.pop(next(iter(self._memo)))
+                self._memo[key] = found
         return found
 
     @cached_property

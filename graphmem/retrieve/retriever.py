@@ -24,9 +24,9 @@ from graphmem.retrieve.linking import (
     min_max,
     top_k_indices,
 )
+from graphmem.retrieve.local_walk import local_walk_scores
 from graphmem.retrieve.mentions import QueryMentions, fuzzy_link
 from graphmem.retrieve.ppr import personalized_pagerank, personalized_pagerank_cg
-from graphmem.retrieve.ppr_push import personalized_pagerank_push
 from graphmem.retrieve.scope import Scope, outdated_facts
 from graphmem.types import Explanation, SeedFact
 
@@ -224,11 +224,15 @@ def seed_query(
     return Seeds(reset, dense, fact_ids, seed_facts, seed_entities, tuple(seeds), named)
 
 
-def walk_scores(index: GraphIndex, reset: np.ndarray, config: RetrieveConfig) -> np.ndarray:
+def walk_scores(
+    index: GraphIndex, reset: np.ndarray, config: RetrieveConfig, whole_prior: bool = True
+) -> np.ndarray:
     """PPR scores of every node for ``reset`` (entities then passages): solved exactly over the
     whole graph, or, on a graph of at least ``config.local_ppr_min_nodes`` nodes (when set), by
     local push from the entity seeds and the ``config.local_ppr_passages`` best passage seeds,
-    whose cost does not grow with the graph (see :class:`RetrieveConfig`).
+    whose cost does not grow with the graph, with the other passages' prior folded back in
+    (:mod:`graphmem.retrieve.local_walk`; ``whole_prior`` False, when a scope zeroed passages
+    of the reset, only drops them).
 
     The exact solve eliminates low-degree nodes first (:func:`personalized_pagerank`), which
     needs a build per graph. With ``config.defer_elimination`` a graph refreshed after a write
@@ -252,15 +256,7 @@ def walk_scores(index: GraphIndex, reset: np.ndarray, config: RetrieveConfig) ->
         if built:  # a solve alone, not its build: what the next graph's deferral weighs
             deferral.record_solve(config.damping, time.perf_counter() - started)
         return scores
-    n_e = index.n_entities
-    passages = reset[n_e:]
-    if passages.size > config.local_ppr_passages:
-        cut = np.argpartition(passages, -config.local_ppr_passages)[: -config.local_ppr_passages]
-        reset = reset.copy()
-        reset[n_e + cut] = 0.0
-    pushed = personalized_pagerank_push(t, reset, damping=config.damping, eps=config.local_ppr_eps)
-    total = pushed.scores.sum()
-    return pushed.scores / total if total > 0 else pushed.scores
+    return local_walk_scores(t, reset, index.n_entities, config, tail=whole_prior)
 
 
 def answers_of(index: GraphIndex, query: str, seeds: Seeds, scope: Scope | None) -> np.ndarray | None:
@@ -311,7 +307,7 @@ def rank_passages(
             )
             for c in order
         ]
-    scores = walk_scores(index, s.reset, config)
+    scores = walk_scores(index, s.reset, config, scope is None or scope.existing is None)
     passage_scores = demoted(
         fuse(scores[index.n_entities :], dense, config.fusion, config.fusion_alpha, config.rrf_k),
         scope,
