@@ -62,3 +62,20 @@ def forward_push(indptr, indices, weights, out, damping, seeds, seed_mass, eps):
     for i in range(n):
         residual += r[i]
     return p, residual, pushes
+
+
+@njit(cache=True, nogil=True)
+def fold_tail(p, scale, background, mean, prior, top, n_entities, inv_total):  # pragma: no cover - compiled
+    """``(scale * p + mean * background + (prior - mean) on the tail passages) * inv_total``
+    in one pass (:func:`graphmem.retrieve.local_walk.local_walk_scores`); ``top`` holds the
+    pushed passages' positions, which take no deviation term."""
+    n = p.shape[0]
+    y = np.empty(n)
+    for i in range(n_entities):
+        y[i] = (scale * p[i] + mean * background[i]) * inv_total
+    for j in range(n - n_entities):
+        i = n_entities + j
+        y[i] = (scale * p[i] + mean * background[i] + prior[j] - mean) * inv_total
+    for j in top:
+        y[n_entities + j] -= (prior[j] - mean) * inv_total
+    return y

@@ -42,33 +42,49 @@ def local_walk_scores(
     prior. ``tail``: fold the other passages' prior back in (module docstring); pass False
     when the reset's passage part is not the whole prior (a scope zeroed passages that do not
     exist at its moment), which only drops the tail."""
-    d = config.damping
     passages = reset[n_entities:]
     k = config.local_ppr_passages
     if passages.size <= k:
         return _normalised(_pushed(t, reset, config))
-    cut = np.argpartition(passages, -k)[:-k]
-    r = reset.copy()
-    r[n_entities + cut] = 0.0
+    top = np.argpartition(passages, -k)[-k:]
     if not tail or not config.local_ppr_tail:
+        r = np.zeros(t.n)
+        r[:n_entities] = reset[:n_entities]
+        r[n_entities + top] = passages[top]
         return _normalised(_pushed(t, r, config))
-    m = float(passages[cut].mean())
-    top = np.ones(passages.size, dtype=bool)
-    top[cut] = False
-    head = r[n_entities:]
-    head[top] = np.maximum(head[top] - m, 0.0)
-    mass = float(r.sum())
-    y = _unnormalised(t, _normalised(_pushed(t, r, config)), d) * mass if mass > 0 else np.zeros(t.n)
-    y += m * passage_background(t, n_entities, config)
-    y[n_entities + cut] += passages[cut] - m
-    return _normalised(y)
+    from graphmem.retrieve._ppr_push import fold_tail, forward_push  # numba: compiled on first use
+
+    d = config.damping
+    head = passages[top]
+    m = (float(passages.sum()) - float(head.sum())) / (passages.size - k)  # the tail's mean
+    entities = np.flatnonzero(reset[:n_entities])
+    seeds = np.concatenate([entities, n_entities + top])
+    mass = np.concatenate([reset[entities], np.maximum(head - m, 0.0)])
+    background, background_sum = _background(t, n_entities, config)
+    total = float(mass.sum())
+    if total > 0:
+        a = t.adjacency
+        p, residual, _ = forward_push(
+            a.indptr, a.indices, a.data, t.out, d, seeds, mass / total, config.local_ppr_eps
+        )
+        pushed = 1.0 - float(residual)  # what p sums to
+        dangling = float(p[t.dangling].sum()) / pushed
+        scale = total / (pushed * (1.0 - d + d * dangling))  # y of the pushed part, per unit of p
+    else:
+        p, pushed, scale = np.zeros(t.n), 0.0, 0.0
+    # the tail's deviations sum to 0, so the sum is known before the pass
+    inv_total = 1.0 / (scale * pushed + m * background_sum)
+    return fold_tail(p, scale, background, m, passages, top, n_entities, inv_total)
 
 
 def passage_background(t: Transition, n_entities: int, config: RetrieveConfig) -> np.ndarray:
     """``y(1_P)``: the unnormalised PPR of a reset of 1 on every passage node, solved once per
     graph, damping and tolerance (read-only)."""
+    return _background(t, n_entities, config)[0]
 
-    def solve() -> np.ndarray:
+
+def _background(t: Transition, n_entities: int, config: RetrieveConfig) -> tuple[np.ndarray, float]:
+    def solve() -> tuple[np.ndarray, float]:
         ones = np.zeros(t.n)
         ones[n_entities:] = 1.0
         x = personalized_pagerank_cg(
@@ -76,9 +92,12 @@ def passage_background(t: Transition, n_entities: int, config: RetrieveConfig) -
         )
         y = _unnormalised(t, x, config.damping) * float(t.n - n_entities)
         y.setflags(write=False)
-        return y
+        return y, float(y.sum())
 
-    return t.memo(("passage-background", n_entities, config.damping, config.tol), solve)
+    found: tuple[np.ndarray, float] = t.memo(
+        ("passage-background", n_entities, config.damping, config.tol), solve
+    )
+    return found
 
 
 def _pushed(t: Transition, reset: np.ndarray, config: RetrieveConfig) -> np.ndarray:
