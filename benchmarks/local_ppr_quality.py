@@ -35,12 +35,15 @@ from graphmem.retrieve.retriever import seed_query, walk_scores
 
 
 def variants(spec: str) -> dict[str, RetrieveConfig]:
-    """``"1000:1e-7,200:1e-7"`` → the exact config plus one forced-local config per pair."""
+    """``"1000:1e-7,200:1e-7:drop"`` → the exact config plus one forced-local config per item
+    (``:drop``: without the passage prior's tail, ``local_ppr_tail=False``)."""
     out = {"exact": RetrieveConfig()}
     for item in filter(None, spec.split(",")):
-        passages, eps = item.split(":")
-        out[f"local-{passages}-{eps}"] = RetrieveConfig(
-            local_ppr_min_nodes=1, local_ppr_passages=int(passages), local_ppr_eps=float(eps))
+        passages, eps, *rest = item.split(":")
+        tail = rest != ["drop"]
+        out[f"local-{passages}-{eps}{'' if tail else '-drop'}"] = RetrieveConfig(
+            local_ppr_min_nodes=1, local_ppr_passages=int(passages), local_ppr_eps=float(eps),
+            local_ppr_tail=tail)
     return out
 
 
@@ -63,8 +66,8 @@ def main() -> None:
     ap.add_argument("--stores", type=Path, default=Path("/work/tmp/dev-stores"))
     ap.add_argument("--data", type=Path, default=DATA)
     ap.add_argument("--sets", default=",".join(DEV_SETS))
-    ap.add_argument("--variants", default="1000:1e-7,200:1e-7,1000:1e-8,5000:1e-7",
-                    help="passages:eps pairs of the local path")
+    ap.add_argument("--variants", default="1000:1e-6,1000:1e-6:drop",
+                    help="passages:eps[:drop] items of the local path (drop: without the prior's tail)")
     ap.add_argument("--out", type=Path, default=Path("benchmarks/results/local_ppr_quality.json"))
     args = ap.parse_args()
     config = MemoryConfig()
