@@ -79,3 +79,22 @@ def fold_tail(p, scale, background, mean, prior, top, n_entities, inv_total):  #
     for j in top:
         y[n_entities + j] -= (prior[j] - mean) * inv_total
     return y
+
+
+@njit(cache=True, nogil=True)
+def at_least(values, threshold):  # pragma: no cover - compiled
+    """(positions of the values >= ``threshold``, in order; the sum of all values): two passes
+    over ``values`` and no other allocation."""
+    count = 0
+    total = 0.0
+    for i in range(values.shape[0]):
+        total += values[i]
+        if values[i] >= threshold:
+            count += 1
+    out = np.empty(count, dtype=np.int64)
+    j = 0
+    for i in range(values.shape[0]):
+        if values[i] >= threshold:
+            out[j] = i
+            j += 1
+    return out, total

@@ -112,3 +112,24 @@ def test_retrieval_folds_the_tail_back_in(memory_factory) -> None:
     mem.config = replace(mem.config, retrieve=local)
     assert [h.doc_id for h in mem.retrieve(q, top_k=2)] == exact
     assert [h.doc_id for h in mem.retrieve(q, top_k=2, as_of="2999-01-01")] == exact
+
+
+def test_the_top_passages_are_the_full_selections() -> None:
+    """The sampled threshold finds the same k largest as a selection over every value, and a
+    sample that overshoots (large values only where it samples) falls back to that selection."""
+    from graphmem.retrieve.local_walk import _top
+
+    rng = np.random.default_rng(7)
+    n, k = 100_000, 1_000
+    for values in (rng.random(n), rng.random(n) ** 8, np.round(rng.random(n), 2)):
+        got, total = _top(values, k)
+        want = np.argpartition(values, -k)[-k:]
+        assert got.size == k
+        assert total == pytest.approx(values.sum(), rel=1e-12)
+        kth = np.sort(values)[-k]  # ties at the k-th value may be either side
+        assert set(got[values[got] > kth]) == set(want[values[want] > kth])
+        assert np.all(values[got] >= kth)
+    skewed = np.zeros(n)
+    skewed[:: n // 8_192] = 1 + rng.random(skewed[:: n // 8_192].size)
+    got, _ = _top(skewed, k)
+    assert set(got) == set(np.argpartition(skewed, -k)[-k:])
