@@ -225,17 +225,20 @@ class RetrieveConfig:
     ``save_ann``: a memory in a directory keeps built graphs in its ``ann/`` sub-directory and
     the next process restores them instead of building (:mod:`graphmem.graph.ann_files`).
 
-    ``local_ppr_min_nodes`` (None: never, the default): a graph with at least this many nodes
-    runs PPR by local forward push (:mod:`graphmem.retrieve.ppr_push`), whose work does not grow
-    with the graph, instead of conjugate gradients over every node, from a sparse reset: the
-    entity seeds and only the ``local_ppr_passages`` passages of highest prior, pushed until no
-    node holds more residual than ``local_ppr_eps`` times its edge weight. Its cost grew like
-    nodes^0.39 against the exact walk's ^1.05 (10^4 to 10^5 synthetic passages; about even at
-    180k nodes, 4.5 vs 5.4 ms). ``local_ppr_tail`` (on) folds the other passages' prior back in
-    as its mean times a once-per-graph solve plus each one's own deviation
-    (:mod:`graphmem.retrieve.local_walk`): on the synthetic 10^5 memory Recall@2/@5 0.4256 /
-    0.4478 against the exact walk's 0.4267 / 0.4472, where dropping the tail (off) gave 0.4122 /
-    0.4272 (``benchmarks/retrieve_config_ab.py``; figures in the README).
+    ``local_ppr_min_nodes`` (500,000; None: never): a graph with at least this many nodes runs
+    PPR by local forward push (:mod:`graphmem.retrieve.ppr_push`), whose work does not grow with
+    the graph, instead of solving over every node, from a sparse reset: the entity seeds and
+    only the ``local_ppr_passages`` passages of highest prior, pushed until no node holds more
+    residual than ``local_ppr_eps`` times its edge weight. ``local_ppr_tail`` (on) folds the
+    other passages' prior back in as its mean times a once-per-graph solve plus each one's own
+    deviation (:mod:`graphmem.retrieve.local_walk`). The threshold lies between the two graphs
+    measured: on the 10^5 synthetic graph (180k nodes) the exact walk was faster (9.9 vs 15.2
+    ms p50), on the 10^6 one (1.8M nodes) the local walk (60.5 vs 12.7 ms), walk alone
+    (``benchmarks/ppr_openie_graph.py --local``, ``results/ppr_openie_local.json``). Forced on
+    everywhere, Recall@2/@5 moved by 0/0 on MuSiQue and HotpotQA and -0.0011/+0.0006 on the
+    synthetic 10^5 questions, where dropping the tail (off) lost 0.0145/0.0200
+    (``benchmarks/local_ppr_quality.py``, ``retrieve_config_ab.py``; figures in the README).
+    Time-scoped queries (``as_of``) zero passages of the reset, so they only drop the tail.
 
     ``defer_elimination`` (off by default): after a refresh, PPR solves by conjugate gradients
     over the whole graph until what those solves cost beyond eliminated ones adds up to the
@@ -272,7 +275,7 @@ class RetrieveConfig:
     save_ann: bool = True
     int8_dense_min_rows: int = 50_000
     split_dense_min_rows: int = 500_000
-    local_ppr_min_nodes: int | None = None
+    local_ppr_min_nodes: int | None = 500_000
     local_ppr_passages: int = 1_000
     local_ppr_eps: float = 1e-6
     local_ppr_tail: bool = True
