@@ -7,7 +7,8 @@ synthetic corpus (benchmarks/synthetic_corpus.py, synthetic_openie.py), and per 
   written);
 * retrieval p50/p95 end to end (``Memory.retrieve``, top 5) and per stage, each stage timed
   alone on the same index: query embedding, dense passage scores, fact linking, seeding (dense +
-  fact and entity linking + reset vector), PPR, ranking (``rank_passages`` less seeding and PPR);
+  fact and entity linking + reset vector), PPR (the walk retrieval runs: exact, or local from
+  ``RetrieveConfig.local_ppr_min_nodes`` nodes on), ranking (``rank_passages`` less seeding and PPR);
 * adding 10 documents, then the next query (it refreshes the index); deleting one, then the next
   query (a full refresh);
 * Recall@2/@5 of the synthetic questions' gold passages, as a sanity check.
@@ -53,8 +54,7 @@ from graphmem.graph.ann_files import ANN_DIR
 from graphmem.ids import doc_id_for
 from graphmem.openie_import import import_openie
 from graphmem.retrieve.dense_scan import dense_scores
-from graphmem.retrieve.ppr import personalized_pagerank
-from graphmem.retrieve.retriever import candidate_facts, rank_passages, seed_query
+from graphmem.retrieve.retriever import candidate_facts, rank_passages, seed_query, walk_scores
 
 ADDED = 10
 IMPORT_REPORT = "bench-import.json"  # beside the store: its import figures, for --reuse-store
@@ -126,8 +126,7 @@ def stage_times(mem: Memory, embedder: Embedder, questions: list[str]) -> dict[s
         c4 = time.perf_counter()
         ppr = 0.0
         if s.reset is not None:
-            personalized_pagerank(index.transition, s.reset, damping=cfg.damping, tol=cfg.tol,
-                                  max_iter=cfg.max_iter)
+            walk_scores(index, s.reset, cfg)  # the walk retrieval runs (exact or local)
             ppr = time.perf_counter() - c4
         c5 = time.perf_counter()
         rank_passages(index, q, v, cfg, 5)
