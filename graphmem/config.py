@@ -237,8 +237,8 @@ class RetrieveConfig:
     (``benchmarks/ppr_openie_graph.py --local``, ``results/ppr_openie_local.json``). Forced on
     everywhere, Recall@2/@5 moved by 0/0 on MuSiQue and HotpotQA, -0.0025/0 on 2Wiki and
     -0.0011/+0.0006 on the synthetic 10^5 questions, where dropping the tail (off) lost
-    0.0145/0.0200
-    (``benchmarks/local_ppr_quality.py``, ``retrieve_config_ab.py``; figures in the README).
+    0.0145/0.0200 (``benchmarks/local_ppr_quality.py``, ``retrieve_config_ab.py``; figures in
+    the README).
     Time-scoped queries (``as_of``) zero passages of the reset, so they only drop the tail.
 
     ``defer_elimination`` (off by default): after a refresh, PPR solves by conjugate gradients

@@ -79,6 +79,7 @@ def trace_query(
     one store snapshot, so that the passages read match the index. ``scope``: as in
     :func:`graphmem.retrieve.retriever.rank_passages`."""
     from graphmem.retrieve.retriever import rank_passages, seed_query, walk_scores
+    from graphmem.retrieve.scope import keeps_whole_prior
 
     if index.n_chunks == 0:
         return Trace(query, "empty", (), {}, {}, {}, frozenset(), ())
@@ -89,7 +90,7 @@ def trace_query(
         mode, scores = "dense", np.concatenate([np.zeros(n_e), seeds.dense])
     else:
         mode = "ppr"
-        scores = walk_scores(index, seeds.reset, config, scope is None or scope.existing is None)
+        scores = walk_scores(index, seeds.reset, config, keeps_whole_prior(scope))
     seed_weights = dict(zip(seeds.entity_positions, (w for _, w in seeds.seed_entities)))
     lonely = [c for c in (int(index.lonely_passage[e]) for e in seed_weights) if c >= 0]
     entities = sorted(set(_top(scores[:n_e], keep).tolist()) | set(seed_weights))

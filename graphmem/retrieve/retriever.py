@@ -27,7 +27,7 @@ from graphmem.retrieve.linking import (
 from graphmem.retrieve.local_walk import local_walk_scores
 from graphmem.retrieve.mentions import QueryMentions, fuzzy_link
 from graphmem.retrieve.ppr import personalized_pagerank, personalized_pagerank_cg
-from graphmem.retrieve.scope import Scope, outdated_facts
+from graphmem.retrieve.scope import Scope, keeps_whole_prior, outdated_facts
 from graphmem.types import Explanation, SeedFact
 
 
@@ -307,7 +307,7 @@ def rank_passages(
             )
             for c in order
         ]
-    scores = walk_scores(index, s.reset, config, scope is None or scope.existing is None)
+    scores = walk_scores(index, s.reset, config, keeps_whole_prior(scope))
     passage_scores = demoted(
         fuse(scores[index.n_entities :], dense, config.fusion, config.fusion_alpha, config.rrf_k),
         scope,

@@ -41,6 +41,12 @@ class Scope:
     outdated_scale: float
 
 
+def keeps_whole_prior(scope: Scope | None) -> bool:
+    """Whether a reset built under ``scope`` keeps every passage's prior (a scope whose moment
+    leaves passages out zeroes theirs; :func:`graphmem.retrieve.retriever.walk_scores`)."""
+    return scope is None or scope.existing is None
+
+
 def _moment(value: object, name: str, where: str) -> float:
     try:
         return to_timestamp(value, name)
