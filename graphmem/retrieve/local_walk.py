@@ -68,8 +68,8 @@ def local_walk_scores(
             a.indptr, a.indices, a.data, t.out, d, seeds, mass / total, config.local_ppr_eps
         )
         pushed = 1.0 - float(residual)  # what p sums to
-        dangling = float(p[t.dangling].sum()) / pushed
-        scale = total / (pushed * (1.0 - d + d * dangling))  # y of the pushed part, per unit of p
+        # y of the pushed part, per unit of p
+        scale = total / pushed * _y_sum(float(p[t.dangling].sum()) / pushed, d)
     else:
         p, pushed, scale = np.zeros(t.n), 0.0, 0.0
     # the tail's deviations sum to 0, so the sum is known before the pass
@@ -132,6 +132,11 @@ def _normalised(x: np.ndarray) -> np.ndarray:
 
 
 def _unnormalised(t: Transition, x: np.ndarray, d: float) -> np.ndarray:
-    """``y`` of a unit reset from its normalised scores ``x``: the walk sends a dangling node's
-    mass back along the reset, so ``sum(y) = 1 / (1 - d + d * x[dangling].sum())``."""
-    return x / (1.0 - d + d * float(x[t.dangling].sum()))
+    """``y`` of a unit reset from its normalised scores ``x``."""
+    return x * _y_sum(float(x[t.dangling].sum()), d)
+
+
+def _y_sum(dangling_mass: float, d: float) -> float:
+    """``sum(y)`` of a unit reset whose normalised scores put ``dangling_mass`` on dangling
+    nodes: the walk sends their mass back along the reset, so it is ``1 / (1 - d + d * mass)``."""
+    return 1.0 / (1.0 - d + d * dangling_mass)
