@@ -142,9 +142,11 @@ def _memory_ms(headers: Any) -> float:
 
 def run_setting(src: Path, work: Path, threads: str, queries: list[str], load: LoadConfig,
                 readers: int, extra: list[str], workers: int = 1,
-                backend: str = "torch") -> dict[str, Any]:
+                backend: str = "torch", budget: bool = False) -> dict[str, Any]:
     """One server setting: HTTP overhead on the idle server, the closed-loop load and, when
-    ``load.rate`` is set, the same mix at that offered rate (open loop)."""
+    ``load.rate`` is set, the same mix at that offered rate (open loop); with ``budget``, a
+    closed loop of retrievals only and the CPU budget of the issue's target from the two
+    closed loops (:func:`cpu_budget`)."""
     tag = f"t{threads}-w{workers}"
     store = copy_store(src, work / f"store-{tag}")
     n = None if threads == "default" else int(threads)
@@ -153,8 +155,12 @@ def run_setting(src: Path, work: Path, threads: str, queries: list[str], load: L
     served = start_server(store, work / f"server-{tag}.log", *args)
     try:
         overhead = http_overhead(store, served.url, queries, n, load.top_k, backend)
-        loaded = run_load(served.url, queries, replace(load, rate=None), tag=tag)
-        paced = run_load(served.url, queries, load, tag=tag + "-open") if load.rate else None
+        pid = served.proc.pid
+        loaded = run_load(served.url, queries, replace(load, rate=None), tag=tag, server_pid=pid)
+        paced = (run_load(served.url, queries, load, tag=tag + "-open", server_pid=pid)
+                 if load.rate else None)
+        reads = (run_load(served.url, queries, replace(load, rate=None, add_fraction=0.0),
+                          tag=tag + "-reads", server_pid=pid) if budget else None)
     finally:
         status = served.stop()
     shutil.rmtree(store, ignore_errors=True)
@@ -164,8 +170,32 @@ def run_setting(src: Path, work: Path, threads: str, queries: list[str], load: L
         "server_exit_status": status, **overhead,
         "loaded_p50_over_in_process_ratio": round(
             loaded["ops"]["retrieve"]["p50_ms"] / overhead["in_process"]["p50_ms"], 3),
-        "load": loaded, "open_loop": paced,
+        "load": loaded, "open_loop": paced, "retrieve_only": reads,
+        "cpu_budget": cpu_budget(loaded, reads, load.add_fraction) if reads else None,
     }
+
+
+def cpu_budget(mixed: dict[str, Any], reads: dict[str, Any], add_fraction: float,
+               target_per_s: float = TARGETS["retrieve_per_s_min"]) -> dict[str, Any]:
+    """Cores the issue's mix needs at ``target_per_s`` retrievals/s, from measured CPU: the
+    server's per retrieval (the retrievals-only loop), per add (what the mixed loop's server
+    used beyond its retrievals, commits and reader refreshes included, per add) and the load
+    generator's per request. A target that needs more cores than the machine has cannot be
+    met by scheduling, only by spending less CPU per request."""
+    per_retrieval = reads["cpu"]["server_cpu_ms_per_request"]
+    n_r, n_a = mixed["ops"]["retrieve"]["requests"], mixed["ops"]["add"]["requests"]
+    server_ms = mixed["cpu"]["server_cpu_ms_per_request"] * mixed["requests"]
+    per_add = (server_ms - n_r * per_retrieval) / n_a if n_a else 0.0
+    client = mixed["cpu"]["load_generator_cpu_ms_per_request"]
+    adds_per_s = target_per_s * add_fraction / (1.0 - add_fraction)
+    need = (target_per_s * per_retrieval + adds_per_s * per_add
+            + (target_per_s + adds_per_s) * client) / 1000.0
+    return {"target_retrievals_per_s": target_per_s, "adds_per_s": round(adds_per_s, 2),
+            "server_cpu_ms_per_retrieval": per_retrieval,
+            "server_cpu_ms_per_add": round(per_add, 1),
+            "load_generator_cpu_ms_per_request": client,
+            "cores_needed": round(need, 2), "cores": os.cpu_count(),
+            "server_cores_needed": round(need - (target_per_s + adds_per_s) * client / 1000, 2)}
 
 
 def _label(run: dict[str, Any]) -> str:
@@ -193,6 +223,21 @@ def table(runs: list[dict[str, Any]], crash: dict[str, Any] | None) -> str:
                 f"{r['in_process']['p50_ms']:>7.1f} {r['http_sequential']['p50_ms']:>6.1f} "
                 f"{r['http_overhead_median_paired_ms']:>5.2f} {r['http_cost_median_ms']:>5.2f} "
                 f"{r['http_stdlib_cost_median_ms']:>5.2f}")
+    for r in runs:
+        for loop in ("load", "open_loop", "retrieve_only"):
+            if r.get(loop):
+                c = r[loop]["cpu"]
+                lines.append(f"cpu {_label(r)} {loop}: server {c['server_cores']:.2f} cores "
+                             f"({c['server_cpu_ms_per_request']:.1f} ms a request), load "
+                             f"generator {c['load_generator_cores']:.2f} cores")
+        if r.get("cpu_budget"):
+            b = r["cpu_budget"]
+            lines.append(
+                f"budget {_label(r)}: {b['target_retrievals_per_s']:g} retrievals/s + "
+                f"{b['adds_per_s']:g} adds/s need {b['cores_needed']:.2f} of {b['cores']} cores "
+                f"(server {b['server_cores_needed']:.2f}: {b['server_cpu_ms_per_retrieval']:.1f} "
+                f"ms a retrieval, {b['server_cpu_ms_per_add']:.1f} ms an add; clients "
+                f"{b['load_generator_cpu_ms_per_request']:.1f} ms a request)")
     lines.append("(ms; in-proc/http: p50 of the questions one at a time on the idle server; "
                  "+http: median per-question HTTP - in-process; cost: HTTP round trip - the "
                  "server's Server-Timing memory time (httpx); lean: the same with http.client)")
@@ -231,6 +276,9 @@ def main() -> None:
     ap.add_argument("--add-fraction", type=float, default=LoadConfig.add_fraction)
     ap.add_argument("--crash-rounds", type=int, default=CrashConfig.rounds)
     ap.add_argument("--no-crash", action="store_true")
+    ap.add_argument("--cpu-budget", action="store_true",
+                    help="Also a closed loop of retrievals only, and the cores the target mix "
+                    "needs from the CPU each request measured (report: cpu_budget).")
     ap.add_argument("--work", type=Path, default=None, help="Scratch dir (default: a temp dir).")
     ap.add_argument("--keep", action="store_true", help="Keep --work (stores, server logs).")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" /
@@ -254,7 +302,7 @@ def main() -> None:
                          os.getloadavg())
                 runs.append(run_setting(args.store, work, threads.strip(), queries, load,
                                         args.readers, args.serve_args.split(), int(workers),
-                                        args.embed_backend))
+                                        args.embed_backend, args.cpu_budget))
         crash = None
         if not args.no_crash:
             store = copy_store(args.store, work / "store-crash")

@@ -22,6 +22,7 @@ from typing import Any
 
 import httpx
 import numpy as np
+import psutil
 
 log = logging.getLogger(__name__)
 
@@ -166,15 +167,58 @@ def _client(url: str, questions: Sequence[str], cfg: LoadConfig, index: int, tag
                 out.append(Outcome(op, now, latency, status, error))
 
 
-def run_load(url: str, questions: Sequence[str], cfg: LoadConfig, tag: str) -> dict[str, Any]:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` and all its descendants (a server with
+    ``--workers N`` is a tree), from the kernel's accounting."""
+    root = psutil.Process(pid)
+    total = 0.0
+    for p in [root, *root.children(recursive=True)]:
+        try:
+            times = p.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
+def _cpu_window(server_pid: int | None, start_at: float, stop_at: float,
+                out: dict[str, float]) -> None:
+    """CPU seconds of the server tree and of this process (the load generator: every client
+    thread) over ``[start_at, stop_at]``, the measured window."""
+    samples = []
+    for at in (start_at, stop_at):
+        time.sleep(max(0.0, at - time.monotonic()))
+        server = cpu_seconds(server_pid) if server_pid is not None else float("nan")
+        samples.append((time.monotonic(), server, time.process_time()))
+    (t0, s0, l0), (t1, s1, l1) = samples
+    out.update(window_s=t1 - t0, server_s=s1 - s0, load_generator_s=l1 - l0)
+
+
+def cpu_summary(window: dict[str, float], summary: dict[str, Any]) -> dict[str, Any]:
+    """Cores used by the server and by the load generator, and the server's CPU time per
+    request answered in the window."""
+    span, requests = window["window_s"], max(1, summary["requests"])
+    return {"window_s": round(span, 2), "cores": os.cpu_count(),
+            "server_cores": round(window["server_s"] / span, 3),
+            "load_generator_cores": round(window["load_generator_s"] / span, 3),
+            "server_cpu_ms_per_request": round(1000 * window["server_s"] / requests, 2),
+            "load_generator_cpu_ms_per_request": round(1000 * window["load_generator_s"] / requests, 2)}
+
+
+def run_load(url: str, questions: Sequence[str], cfg: LoadConfig, tag: str,
+             server_pid: int | None = None) -> dict[str, Any]:
     """``cfg.clients`` closed-loop clients for ``warmup_s + duration_s``; a summary of the
-    requests started inside the measured window."""
+    requests started inside the measured window, with the CPU the server (``server_pid``
+    and its children) and the clients used in it."""
     begin = time.monotonic()
     start_at, stop_at = begin + cfg.warmup_s, begin + cfg.warmup_s + cfg.duration_s
     results: list[list[Outcome]] = [[] for _ in range(cfg.clients)]
     threads = [threading.Thread(target=_client, args=(url, questions, cfg, i, tag, start_at,
                                                       stop_at, results[i]), daemon=True)
                for i in range(cfg.clients)]
+    window: dict[str, float] = {}
+    threads.append(threading.Thread(target=_cpu_window, args=(server_pid, start_at, stop_at,
+                                                              window), daemon=True))
     load_before = os.getloadavg()
     generation = _generation(url)
     for t in threads:
@@ -183,7 +227,8 @@ def run_load(url: str, questions: Sequence[str], cfg: LoadConfig, tag: str) -> d
         t.join()
     elapsed = max(time.monotonic(), stop_at) - start_at
     outcomes = [o for rs in results for o in rs]
-    return summarise(outcomes, elapsed) | {
+    summary = summarise(outcomes, elapsed)
+    return summary | {"cpu": cpu_summary(window, summary),
         "clients": cfg.clients, "duration_s": cfg.duration_s, "add_fraction": cfg.add_fraction,
         "offered_per_s": cfg.rate, "loop": "open" if cfg.rate else "closed",
         "commits": _generation(url) - generation,  # warm-up adds included
