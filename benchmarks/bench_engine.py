@@ -20,6 +20,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -66,22 +67,33 @@ def ingest(mem: Memory, docs: list[Document], batch: int) -> dict:
     return out
 
 
+TARGET_PASSAGES_PER_S = 40  # issue 14's ingestion target
+
+
 def model_stages(mem: Memory, docs: list[Document], n: int = 400) -> dict:
-    """Each model stage alone on ``n`` passages: what bounds ingestion on this machine."""
+    """Each model stage alone on ``n`` passages: what bounds ingestion on this machine. Wall
+    time gives each stage's rate; the process's CPU time (every thread of torch or ONNX
+    Runtime counted) gives the core-milliseconds each passage costs, which no overlap of the
+    stages can lower: ``cores_needed_at_target`` is what the target rate would take."""
     sample = docs[:n]
     texts = [d.text for d in sample]
-    t0 = time.perf_counter()
-    extractions = mem.extractor.extract_batch(texts)
-    spacy_s = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    mem.embedder.encode([f"{d.title}\n{d.text}" for d in sample])
-    passage_s = time.perf_counter() - t0
-    names = sorted({m.name for e in extractions for m in e.mentions})
-    facts = sorted({f"{t.subject} {t.predicate} {t.object}" for e in extractions for t in e.triples})
-    t0 = time.perf_counter()
-    mem.embedder.encode(names + facts)
-    strings_s = time.perf_counter() - t0
+    timed: dict[str, tuple[float, float]] = {}
+
+    def run(stage: str, fn: Callable[[], object]) -> object:
+        w0, c0 = time.perf_counter(), time.process_time()
+        out = fn()
+        timed[stage] = (time.perf_counter() - w0, time.process_time() - c0)
+        return out
+
+    extractions = run("spacy", lambda: mem.extractor.extract_batch(texts))
+    run("passages", lambda: mem.embedder.encode([f"{d.title}\n{d.text}" for d in sample]))
+    names = sorted({m.name for e in extractions for m in e.mentions})  # type: ignore[attr-defined]
+    facts = sorted({f"{t.subject} {t.predicate} {t.object}" for e in extractions for t in e.triples})  # type: ignore[attr-defined]
+    run("strings", lambda: mem.embedder.encode(names + facts))
+    spacy_s, passage_s, strings_s = (timed[k][0] for k in ("spacy", "passages", "strings"))
     per = lambda s: round(len(sample) / s, 1)
+    cpu_ms = {k: round(1000 * c / len(sample), 1) for k, (_, c) in timed.items()}
+    total_ms = sum(cpu_ms.values())
     return {
         "passages": len(sample),
         "spacy_passages_per_s": per(spacy_s),
@@ -90,6 +102,10 @@ def model_stages(mem: Memory, docs: list[Document], n: int = 400) -> dict:
         "entity_and_fact_strings_per_passage": round((len(names) + len(facts)) / len(sample), 1),
         "all_embedding_passages_per_s": per(passage_s + strings_s),
         "serial_models_passages_per_s": per(spacy_s + passage_s + strings_s),
+        "cpu_ms_per_passage": cpu_ms | {"all": round(total_ms, 1)},
+        "target_passages_per_s": TARGET_PASSAGES_PER_S,
+        "cores_needed_at_target": round(TARGET_PASSAGES_PER_S * total_ms / 1000, 2),
+        "cores": os.cpu_count(),
     }
 
 
@@ -113,8 +129,12 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=Path("benchmarks/results/engine.json"))
     ap.add_argument("--embed-backend", choices=["torch", "onnx"], default="torch")
     ap.add_argument("--embed-quantize", choices=["none", "int8"], default="none")
+    ap.add_argument("--stages-only", action="store_true",
+                    help="only the model stages alone (rates and CPU per passage), no ingestion")
+    ap.add_argument("--threads", type=int, default=None, help="embedding threads (EmbedConfig.threads)")
     args = ap.parse_args()
-    config = MemoryConfig(embed=EmbedConfig(backend=args.embed_backend, quantize=args.embed_quantize))
+    config = MemoryConfig(embed=EmbedConfig(backend=args.embed_backend, quantize=args.embed_quantize,
+                                            threads=args.threads))
 
     docs = load_corpus(args.corpus, args.limit)
     extra = [
@@ -128,13 +148,21 @@ def main() -> None:
         shutil.rmtree(store)
     report: dict = {
         "corpus": str(args.corpus),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                    "load_avg_start": list(os.getloadavg())},
         "limit": args.limit,
     }
     with Memory(store, config) as mem:
         report["embedder"] = mem.embedder.name
         mem.embedder.encode(["warm up"])
         mem.extractor.extract_batch(["Warm up the parser."])
+        if args.stages_only:
+            report["model_stages_alone"] = model_stages(mem, docs)
+            print("model stages alone:", json.dumps(report["model_stages_alone"]), flush=True)
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            args.out.write_text(json.dumps(report, indent=2))
+            shutil.rmtree(tmp, ignore_errors=True)
+            return
         print(f"ingesting {len(docs)} passages ...", flush=True)
         report["ingest"] = ingest(mem, docs, args.batch)
         report["ingest"]["stats"] = {k: v for k, v in mem.stats().items() if isinstance(v, int)}
