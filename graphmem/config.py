@@ -236,10 +236,10 @@ class RetrieveConfig:
     ms p50), on the 10^6 one (1.8M nodes) the local walk (60.5 vs 12.7 ms), walk alone
     (``benchmarks/ppr_openie_graph.py --local``, ``results/ppr_openie_local.json``); the whole
     query at 10^6, alternating per question, 76.8 -> 33.8 ms p50
-    (``results/local_default_1m.json``). Forced on everywhere, Recall@2/@5 moved by 0/0 on MuSiQue and HotpotQA, -0.0025/0 on 2Wiki and
-    -0.0011/+0.0006 on the synthetic 10^5 questions, where dropping the tail (off) lost
-    0.0145/0.0200 (``benchmarks/local_ppr_quality.py``, ``retrieve_config_ab.py``; figures in
-    the README).
+    (``results/local_default_1m.json``). Forced on everywhere, Recall@2/@5 moved by 0/0 on
+    MuSiQue and HotpotQA, -0.0025/0 on 2Wiki and -0.0011/+0.0006 on the synthetic 10^5
+    questions, where dropping the tail (off) lost 0.0145/0.0200
+    (``benchmarks/local_ppr_quality.py``, ``retrieve_config_ab.py``; figures in the README).
     Time-scoped queries (``as_of``) zero passages of the reset, so they only drop the tail.
 
     ``defer_elimination`` (off by default): after a refresh, PPR solves by conjugate gradients
